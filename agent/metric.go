@@ -35,6 +35,20 @@ var Metrics = []Metric{
 	{Name: "KeySpeed", Display: "Typing speed", Unit: "keys/s", Type: rrd.Gauge, Min: 0, Max: math.NaN()},
 }
 
+// maxDSName is the longest data source name rrdtool accepts.
+const maxDSName = 19
+
+// DSName is the name of the metric's data source inside its RRD file: the
+// metric name cut to rrdtool's 19 characters, exactly as numenta-rogue made
+// it (its createParams used name[:19]), so that "NetworkBytesReceived.rrd"
+// holds the data source "NetworkBytesReceive" and old files are continued.
+func (m Metric) DSName() string {
+	if len(m.Name) > maxDSName {
+		return m.Name[:maxDSName]
+	}
+	return m.Name
+}
+
 // Lookup returns the metric with the given name.
 func Lookup(name string) (Metric, bool) {
 	for _, m := range Metrics {

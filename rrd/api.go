@@ -1,13 +1,7 @@
 package rrd
 
-// API CONTRACT (scaffold written by the lead; the rrd engine owner replaces
-// the bodies and may move declarations into other files, but must keep these
-// exported names and signatures, because agent, sync and app code against
-// them).
-
 import (
 	"errors"
-	"io"
 	"time"
 )
 
@@ -122,43 +116,3 @@ var (
 	ErrInvalid = errors.New("rrd: not a valid RRD file")
 )
 
-// Create writes a new RRD file at path. It refuses an existing file (the
-// error wraps fs.ErrExist) and never leaves a partial file behind.
-func Create(path string, def Definition) error { return errTODO }
-
-// File is an open RRD file.
-type File struct{}
-
-// Open opens and validates an RRD file, read-write when permitted.
-func Open(path string) (*File, error) { return nil, errTODO }
-
-// Path returns the file's path.
-func (f *File) Path() string { return "" }
-
-// Close closes the file.
-func (f *File) Close() error { return errTODO }
-
-// Definition returns the file's definition; Start is the last update time.
-func (f *File) Definition() Definition { return Definition{} }
-
-// LastUpdate returns the time of the last update (re-read from disk).
-func (f *File) LastUpdate() (time.Time, error) { return time.Time{}, errTODO }
-
-// Info returns the file's full state (re-read from disk).
-func (f *File) Info() (*Info, error) { return nil, errTODO }
-
-// Update applies samples in order under rrdtool's fcntl write lock. Times
-// must be strictly increasing and newer than the last update, else nothing
-// is written and the error wraps ErrNotNewer.
-func (f *File) Update(samples ...Sample) error { return errTODO }
-
-// Fetch returns consolidated rows as rrdtool fetch does: it picks the archive
-// for cf and resolution and aligns start and end the same way.
-func (f *File) Fetch(cf CF, start, end time.Time, resolution time.Duration) (*Result, error) {
-	return nil, errTODO
-}
-
-// Dump writes the file as rrdtool dump's XML.
-func (f *File) Dump(w io.Writer) error { return errTODO }
-
-var errTODO = errors.New("rrd: not implemented yet")

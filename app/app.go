@@ -1,0 +1,657 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"os"
+	"path/filepath"
+	gosync "sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rogue-metrics/rogue/agent"
+	"github.com/rogue-metrics/rogue/assets"
+	"github.com/rogue-metrics/rogue/sync"
+	"github.com/rogue-metrics/rogue/tray"
+)
+
+func init() { defaultCommand = runApp }
+
+// appOptions are the menu-bar app's command line: the agent's flags (which
+// override the settings for this run only) and a few of its own.
+type appOptions struct {
+	prefix    string
+	interval  int
+	heartbeat int
+	reset     bool
+	server    string
+	headless  bool
+	verbose   bool
+	set       map[string]bool // flags given on the command line
+}
+
+func parseAppFlags(args []string, stderr io.Writer) (appOptions, int, bool) {
+	var o appOptions
+	fs := flag.NewFlagSet("rogue", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.prefix, "prefix", "", "`folder` of the RRD files (default: Rogue's data folder)")
+	fs.IntVar(&o.interval, "interval", 0, "collection interval in `seconds` (default: the settings', 60)")
+	fs.IntVar(&o.heartbeat, "heartbeat", 0, "RRD heartbeat in `seconds` (default: the settings', 600)")
+	fs.IntVar(&o.heartbeat, "hearbeat", 0, "the old tools' spelling of --heartbeat")
+	fs.BoolVar(&o.reset, "reset", false, "delete the RRD files and start the series over")
+	fs.StringVar(&o.server, "server", "", "Grok server `URL` for this run (default: the settings')")
+	fs.BoolVar(&o.headless, "headless", false, "run without a menu: collect and forward only")
+	fs.BoolVar(&o.verbose, "v", false, "log debug messages")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: rogue [flags]\n\n"+
+			"Runs Rogue: collects every metric into RRD files, forwards them to the Grok\n"+
+			"server when forwarding is on, and shows them live in the menu bar (macOS) or\n"+
+			"tray (Linux). Without a desktop it runs headless. Flags override the\n"+
+			"settings (%s) for this run only.\n\nFlags:\n", settingsFile)
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nOther commands: rogue help\n")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, 0, false
+		}
+		return o, 2, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "rogue: unexpected argument %q\n", fs.Arg(0))
+		return o, 2, false
+	}
+	o.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	if o.set["hearbeat"] {
+		o.set["heartbeat"] = true
+	}
+	if (o.set["interval"] && o.interval < 1) || (o.set["heartbeat"] && o.heartbeat < 1) {
+		fmt.Fprintf(stderr, "rogue: --interval and --heartbeat must be at least 1 second\n")
+		return o, 2, false
+	}
+	return o, 0, true
+}
+
+// runApp is rogue without a subcommand: the menu-bar app.
+func runApp(ctx context.Context, args []string, stdio stdio) int {
+	opts, code, ok := parseAppFlags(args, stdio.Err)
+	if !ok {
+		return code
+	}
+	d, err := defaultDirs()
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "rogue: %v\n", err)
+		return 1
+	}
+	logger, closeLog := openLog(d.Logs, stdio.Err, opts.verbose)
+	defer closeLog()
+
+	lock, err := acquireLock(filepath.Join(d.Config, lockFile))
+	var running *alreadyRunningError
+	if errors.As(err, &running) {
+		fmt.Fprintln(stdio.Out, running.Error())
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "rogue: %v\n", err)
+		return 1
+	}
+	defer lock.release()
+
+	a, err := newApp(opts, d, logger)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "rogue: %v\n", err)
+		logger.Error("cannot start", "err", err)
+		return 1
+	}
+	return a.run(ctx, stdio.Err)
+}
+
+// maxLogSize is the size at which the log file is moved to rogue.log.1 at
+// the next start.
+const maxLogSize = 4 << 20
+
+// openLog logs to stderr and to <logs>/rogue.log (kept to two files of
+// about maxLogSize). The standard library's log package, which the tray
+// library writes to, is routed to the debug level.
+func openLog(dir string, stderr io.Writer, verbose bool) (*slog.Logger, func()) {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	w := stderr
+	closeFn := func() {}
+	if dir != "" && os.MkdirAll(dir, 0o700) == nil {
+		path := filepath.Join(dir, "rogue.log")
+		if fi, err := os.Stat(path); err == nil && fi.Size() > maxLogSize {
+			os.Rename(path, path+".1")
+		}
+		if f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err == nil {
+			w = io.MultiWriter(stderr, f)
+			closeFn = func() { f.Close() }
+		}
+	}
+	h := slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})
+	logger := slog.New(h)
+	slog.SetDefault(logger)
+	log.SetFlags(0)
+	log.SetOutput(slog.NewLogLogger(h, slog.LevelDebug).Writer())
+	return logger, closeFn
+}
+
+// app is the running menu-bar app: the agent, the forwarder and the menu,
+// and the state the menu shows. It implements tray.App.
+type app struct {
+	log          *slog.Logger
+	plat         platform
+	prefix       string
+	settingsPath string
+	dirs         dirs
+	now          func() time.Time
+
+	agent   *agent.Agent
+	fwd     *sync.Forwarder
+	trigger chan struct{} // tick → forwarder, never blocks the agent
+	menu    *tray.Menu    // nil when headless
+
+	ctx  context.Context // the app's lifetime, set by run
+	quit context.CancelFunc
+	bg   gosync.WaitGroup // dialogs, exports, model starts
+
+	mu        gosync.Mutex // guards the fields below
+	saved     settings     // as in the settings file
+	eff       settings     // in effect (saved plus command-line flags)
+	warning   string
+	notice    string
+	export    tray.ExportState
+	loginItem bool
+
+	saveMu    gosync.Mutex // serialises writes of the settings file
+	dialogUp  atomic.Bool
+	exporting atomic.Bool
+}
+
+// newApp loads the settings and creates the agent and the forwarder.
+func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
+	a := &app{
+		log:          logger,
+		plat:         newPlatform(),
+		dirs:         d,
+		settingsPath: filepath.Join(d.Config, settingsFile),
+		now:          time.Now,
+		trigger:      make(chan struct{}, 1),
+	}
+	s, err := loadSettings(a.settingsPath, a.now())
+	if err != nil {
+		// The file was moved aside (or could not be); defaults are used.
+		logger.Warn("settings", "err", err)
+		a.warning = "Settings could not be read; using defaults (see the log)"
+		if bad, ok := err.(*badSettingsError); ok && bad.Aside != "" {
+			a.warning = "Settings could not be read; kept as " + filepath.Base(bad.Aside) + ", using defaults"
+		}
+	}
+	a.saved = s
+	a.eff = s
+	if opts.set["interval"] {
+		a.eff.Interval = opts.interval
+	}
+	if opts.set["heartbeat"] {
+		a.eff.Heartbeat = opts.heartbeat
+	}
+	if opts.set["server"] {
+		u, err := normalizeServer(opts.server)
+		if err != nil {
+			return nil, fmt.Errorf("--server: %w", err)
+		}
+		a.eff.Server = u
+	}
+	a.prefix = opts.prefix
+	if a.prefix == "" {
+		a.prefix = filepath.Join(d.Data, "db")
+	}
+	if a.prefix, err = filepath.Abs(a.prefix); err != nil {
+		return nil, err
+	}
+	if on, err := a.plat.LoginItem(); err == nil {
+		a.loginItem = on
+	} else {
+		logger.Warn("login item", "err", err)
+	}
+
+	a.agent, err = agent.New(agent.Config{
+		Prefix:    a.prefix,
+		Interval:  time.Duration(a.eff.Interval) * time.Second,
+		Heartbeat: time.Duration(a.eff.Heartbeat) * time.Second,
+		Reset:     opts.reset,
+		Logger:    logger,
+		OnTick:    a.onTick,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.fwd, err = sync.NewForwarder(a.forwardConfig(a.eff))
+	if err != nil {
+		a.agent.Close()
+		return nil, err
+	}
+	a.fwd.SetEnabled(a.eff.Forwarding)
+	if !opts.headless {
+		a.menu = tray.New(a, tray.Options{Icon: assets.Icon, TemplateIcon: assets.TemplateIcon})
+	}
+	return a, nil
+}
+
+// forwardConfig is the forwarder's configuration for settings s.
+func (a *app) forwardConfig(s settings) sync.ForwardConfig {
+	return sync.ForwardConfig{
+		Prefix:       a.prefix,
+		Server:       s.Server,
+		Port:         s.Port,
+		MetricPrefix: s.MetricPrefix,
+		Logger:       a.log,
+	}
+}
+
+// onTick runs on the agent's scheduler after each tick: it only pokes the
+// forwarder and the menu, without ever waiting for them.
+func (a *app) onTick(time.Time) {
+	select {
+	case a.trigger <- struct{}{}:
+	default:
+	}
+	if a.menu != nil {
+		a.menu.Refresh()
+	}
+}
+
+// refresh asks the menu to redraw (after a change outside a tick).
+func (a *app) refresh() {
+	if a.menu != nil {
+		a.menu.Refresh()
+	}
+}
+
+// run runs everything until ctx is done or Quit is chosen: the agent and
+// the forwarder on their goroutines, the menu on this one (macOS wants the
+// main thread). On the way out the tick in flight is finished and the
+// forwarder's cursors are left as the last completed delivery wrote them.
+func (a *app) run(ctx context.Context, stderr io.Writer) int {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	a.ctx, a.quit = ctx, cancel
+	var wg gosync.WaitGroup
+	failed := atomic.Bool{}
+	wg.Go(func() {
+		if err := a.agent.Run(ctx); err != nil {
+			a.log.Error("agent stopped", "err", err)
+			failed.Store(true)
+		}
+		cancel()
+	})
+	wg.Go(func() { a.fwd.Run(ctx, a.trigger) })
+	if a.eff.Forwarding {
+		a.startModels()
+	}
+	a.log.Info("Rogue started", "version", version, "prefix", a.prefix, "interval", a.eff.Interval, "pid", os.Getpid())
+
+	if a.menu != nil {
+		if problem, warning := trayCheck(ctx); problem != "" {
+			fmt.Fprintf(stderr, "rogue: %s; running without a menu (collecting into %s).\n", problem, a.prefix)
+			a.log.Info("no menu", "reason", problem)
+			a.menu = nil
+		} else if warning != "" {
+			fmt.Fprintf(stderr, "rogue: %s.\n", warning)
+			a.log.Info("tray", "warning", warning)
+		}
+	}
+	if a.menu != nil {
+		a.menu.Run(ctx)
+	}
+	<-ctx.Done()
+	wg.Wait()
+	a.bg.Wait()
+	a.log.Info("Rogue stopped", "points_sent", a.fwd.Status().Sent)
+	if failed.Load() {
+		return 1
+	}
+	return 0
+}
+
+// State implements tray.App.
+func (a *app) State() tray.State {
+	snap := a.agent.Snapshot()
+	fst := a.fwd.Status()
+	keyOK, keyHint := a.plat.KeyAccess()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := tray.State{
+		Version:    version,
+		Series:     make([]tray.Series, len(snap.Series)),
+		Forwarding: a.eff.Forwarding,
+		Server:     a.eff.Server,
+		Keys:       keyState(snap.Keys, keyOK, keyHint),
+		Export:     a.export,
+		LoginItem:  a.loginItem,
+		Notice:     a.notice,
+		Warning:    a.warning,
+	}
+	if a.eff.Forwarding {
+		s.ForwardStatus = fst.Format(a.now())
+	}
+	for i, m := range snap.Series {
+		s.Series[i] = tray.Series{
+			Name: m.Metric.Name, Display: m.Metric.Display, Unit: m.Metric.Unit,
+			Min: m.Metric.Min, Max: m.Metric.Max,
+			Latest: m.Latest, History: m.History,
+		}
+	}
+	return s
+}
+
+// keyState says in the menu's words whether key events flow and, if not,
+// why and what to do.
+func keyState(k agent.KeyStatus, accessOK bool, accessHint string) tray.KeyState {
+	if k.Flowing {
+		return tray.KeyState{Flowing: true}
+	}
+	ks := tray.KeyState{Problem: "not running", Hint: accessHint}
+	switch {
+	case !accessOK:
+		ks.Problem = "no access"
+	case errors.Is(k.Err, agent.ErrNoDisplay):
+		ks.Problem = "no display"
+	case errors.Is(k.Err, agent.ErrKeyAccess):
+		ks.Problem = "not allowed"
+	}
+	if ks.Hint == "" && k.Err != nil {
+		ks.Hint = k.Err.Error()
+	}
+	return ks
+}
+
+// setNotice shows msg under the menu's last section (empty clears it).
+func (a *app) setNotice(msg string) {
+	a.mu.Lock()
+	a.notice = msg
+	a.mu.Unlock()
+	a.refresh()
+}
+
+// saveSettings writes the saved settings after change modified them, and
+// applies the same change to the settings in effect.
+func (a *app) saveSettings(change func(*settings)) error {
+	a.saveMu.Lock()
+	defer a.saveMu.Unlock()
+	a.mu.Lock()
+	change(&a.saved)
+	change(&a.eff)
+	s := a.saved
+	a.mu.Unlock()
+	if err := s.save(a.settingsPath); err != nil {
+		a.log.Error("save settings", "err", err)
+		a.setNotice("Could not save the settings: " + err.Error())
+		return err
+	}
+	return nil
+}
+
+// ToggleForwarding implements tray.App: it turns forwarding on or off at
+// once and remembers the choice.
+func (a *app) ToggleForwarding() {
+	a.mu.Lock()
+	on := !a.eff.Forwarding
+	a.mu.Unlock()
+	a.saveSettings(func(s *settings) { s.Forwarding = on })
+	a.fwd.SetEnabled(on)
+	a.log.Info("forwarding", "on", on)
+	if on {
+		a.startModels()
+	}
+}
+
+// startModels starts Grok's anomaly models on every metric in the
+// background, when an API key is stored for the server. Carbon forwarding
+// does not need the key; models do.
+func (a *app) startModels() {
+	a.mu.Lock()
+	s := a.eff
+	a.mu.Unlock()
+	if s.Server == "" {
+		return
+	}
+	a.bg.Go(func() {
+		key, err := loadAPIKey(s.Server)
+		if err != nil {
+			a.log.Info("not starting Grok models", "reason", err)
+			if errors.Is(err, errNoKey) {
+				a.setNotice("No API key for " + s.Server + ": points are sent, models not started — choose Grok Server…")
+			}
+			return
+		}
+		c, err := sync.NewClient(s.Server, key, sync.ClientOptions{CAFile: s.CAFile, PinSHA256: s.PinSHA256})
+		if err != nil {
+			a.log.Warn("Grok client", "err", err)
+			return
+		}
+		host, _ := os.Hostname()
+		metrics := make([]agent.Metric, len(agent.Metrics))
+		for i, m := range agent.Metrics {
+			m.Name = sync.MetricName(s.MetricPrefix, m.Name)
+			metrics[i] = m
+		}
+		ctx, cancel := context.WithTimeout(a.ctx, 2*time.Minute)
+		defer cancel()
+		if err := c.EnsureModels(ctx, host, metrics); err != nil {
+			a.log.Warn("starting Grok models", "err", err)
+			a.setNotice("Could not start Grok models: " + err.Error())
+			return
+		}
+		a.log.Info("Grok models started", "server", s.Server, "metrics", len(metrics))
+	})
+}
+
+// ChooseServer implements tray.App: it asks for the server and key, checks
+// the key with the server, stores it in the keychain and the URL in the
+// settings.
+func (a *app) ChooseServer() {
+	if !a.dialogUp.CompareAndSwap(false, true) {
+		return
+	}
+	a.mu.Lock()
+	current := a.eff.Server
+	a.mu.Unlock()
+	a.bg.Go(func() {
+		defer a.dialogUp.Store(false)
+		raw, key, err := a.plat.AskServer(a.ctx, current)
+		switch {
+		case errors.Is(err, errCancelled):
+			return
+		case errors.Is(err, errNoDialog):
+			a.setNotice("Run 'rogue login --server URL' in a terminal to set the Grok server")
+			return
+		case err != nil:
+			a.log.Warn("server dialog", "err", err)
+			a.setNotice("Could not ask for the server: " + err.Error())
+			return
+		}
+		if err := a.setServer(raw, key); err != nil {
+			a.log.Warn("Grok server not changed", "err", err)
+			a.setNotice(err.Error())
+			return
+		}
+	})
+}
+
+// setServer checks key with the server at raw and, when accepted, stores
+// both. Nothing changes when the check fails.
+func (a *app) setServer(raw, key string) error {
+	u, err := normalizeServer(raw)
+	if err != nil {
+		return err
+	}
+	if key == "" {
+		return errors.New("No API key given; the server was not changed")
+	}
+	a.mu.Lock()
+	s := a.eff
+	a.mu.Unlock()
+	a.setNotice("Checking the key with " + u + "…")
+	if err := verifyKey(a.ctx, u, key, s, 30*time.Second); err != nil {
+		return fmt.Errorf("Server not changed: %v", err)
+	}
+	if err := saveAPIKey(u, key); err != nil {
+		return fmt.Errorf("Could not store the key: %v", err)
+	}
+	if err := a.saveSettings(func(s *settings) { s.Server = u }); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	cfg := a.forwardConfig(a.eff)
+	on := a.eff.Forwarding
+	a.mu.Unlock()
+	a.fwd.SetConfig(cfg)
+	a.log.Info("Grok server set", "server", u)
+	a.setNotice("Grok server set to " + u)
+	if on {
+		a.startModels()
+	}
+	return nil
+}
+
+// exportRetention is how far back "Export CSV…" reaches: all the RRD
+// files keep at full resolution.
+const exportRetention = 14 * 24 * time.Hour
+
+// ExportCSV implements tray.App: every metric of the last two weeks into a
+// new dated folder, which is then shown in the file manager.
+func (a *app) ExportCSV() {
+	if !a.exporting.CompareAndSwap(false, true) {
+		return
+	}
+	now := a.now()
+	home, _ := os.UserHomeDir()
+	dir := exportDir(home, now)
+	a.mu.Lock()
+	a.export = tray.ExportState{Running: true, Total: len(agent.Metrics) + 1}
+	a.mu.Unlock()
+	a.bg.Go(func() {
+		defer a.exporting.Store(false)
+		sum, err := sync.ExportFolder(a.ctx, a.prefix, dir, now.Add(-exportRetention), now, func(done, total int) {
+			a.mu.Lock()
+			a.export.Done, a.export.Total = done, total
+			a.mu.Unlock()
+			a.refresh()
+		})
+		a.mu.Lock()
+		if err != nil {
+			a.export = tray.ExportState{Err: err.Error(), Folder: dir}
+		} else {
+			a.export = tray.ExportState{Folder: dir}
+		}
+		a.mu.Unlock()
+		a.refresh()
+		if err != nil {
+			a.log.Error("export", "dir", dir, "err", err)
+			return
+		}
+		a.log.Info("exported", "dir", dir, "points", sum.Points, "rows", sum.Rows)
+		if err := a.plat.Reveal(dir); err != nil {
+			a.log.Info("reveal export", "err", err)
+		}
+	})
+	a.refresh()
+}
+
+// exportDir returns a new folder for an export at now: under ~/Documents,
+// else ~/Downloads, else the home folder, named "Rogue export <date time>"
+// and numbered when that exists already.
+func exportDir(home string, now time.Time) string {
+	parent := home
+	for _, d := range []string{"Documents", "Downloads"} {
+		if fi, err := os.Stat(filepath.Join(home, d)); err == nil && fi.IsDir() {
+			parent = filepath.Join(home, d)
+			break
+		}
+	}
+	base := filepath.Join(parent, "Rogue export "+now.Format("2006-01-02 15.04.05"))
+	dir := base
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+			return dir
+		}
+		dir = fmt.Sprintf("%s (%d)", base, i)
+	}
+}
+
+// KeyStats implements tray.App: it starts the OS's walk-through for key
+// access when key events are not flowing, and says what is recorded.
+func (a *app) KeyStats() {
+	if a.agent.Snapshot().Keys.Flowing {
+		a.setNotice("Recording typing rhythm: timings only, never which keys")
+		return
+	}
+	if ok, hint := a.plat.KeyAccess(); !ok && hint != "" {
+		a.setNotice(hint)
+	}
+	a.bg.Go(func() { a.plat.RequestKeyAccess(a.ctx) })
+}
+
+// ToggleLoginItem implements tray.App.
+func (a *app) ToggleLoginItem() {
+	a.mu.Lock()
+	on := !a.loginItem
+	a.mu.Unlock()
+	if err := a.plat.SetLoginItem(on); err != nil {
+		a.log.Warn("login item", "err", err)
+		a.setNotice("Could not change Start at Login: " + err.Error())
+	}
+	now, err := a.plat.LoginItem()
+	if err != nil {
+		a.log.Warn("login item", "err", err)
+		return
+	}
+	a.mu.Lock()
+	a.loginItem = now
+	a.mu.Unlock()
+	a.log.Info("start at login", "on", now)
+}
+
+// OpenDataFolder implements tray.App.
+func (a *app) OpenDataFolder() {
+	if err := a.plat.Reveal(a.prefix); err != nil {
+		a.setNotice("Data folder: " + a.prefix)
+		a.log.Info("reveal data folder", "err", err)
+	}
+}
+
+// aboutShower is implemented by platforms that can show an About box.
+type aboutShower interface {
+	ShowAbout(ctx context.Context, text string) error
+}
+
+// About implements tray.App.
+func (a *app) About() {
+	text := fmt.Sprintf("Rogue %s\n\nCollects vital signs and typing rhythm (timings only, never which keys) and forwards them to Grok.\n\nData: %s\nSettings: %s\nLog: %s",
+		version, a.prefix, a.settingsPath, filepath.Join(a.dirs.Logs, "rogue.log"))
+	if s, ok := a.plat.(aboutShower); ok {
+		a.bg.Go(func() {
+			if err := s.ShowAbout(a.ctx, text); err != nil {
+				a.setNotice("Rogue " + version + " · data in " + a.prefix)
+			}
+		})
+		return
+	}
+	a.setNotice("Rogue " + version + " · data in " + a.prefix)
+}
+
+// Quit implements tray.App.
+func (a *app) Quit() {
+	a.log.Info("quit chosen in the menu")
+	a.quit()
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/rogue-metrics/rogue/agent"
+	"github.com/rogue-metrics/rogue/sync"
+)
+
+func init() {
+	register(command{Name: "export", Summary: "append pending points to CSV files (old rogue-export), or export a range to a folder", Run: runExport})
+}
+
+// defaultExportRange is how far back --out exports without --since.
+const defaultExportRange = 14 * 24 * time.Hour
+
+func runExport(ctx context.Context, args []string, io stdio) int {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	prefix := fs.String("prefix", "", "`folder` of the RRD files (default: Rogue's data folder)")
+	out := fs.String("out", "", "export to this `folder` instead: one CSV per metric plus "+sync.CombinedName)
+	since := fs.String("since", "", "with --out: first `time` to export (default: 14 days before --until)")
+	until := fs.String("until", "", "with --out: last `time` to export (default: now)")
+	metrics := fs.String("metrics", "", "without --out: comma-separated metric `names` (default: all)")
+	fs.Usage = func() {
+		fmt.Fprintf(io.Err, "Usage:\n"+
+			"  rogue export [--prefix PATH]\n"+
+			"  rogue export --out DIR [--since TIME] [--until TIME] [--prefix PATH]\n\n"+
+			"Without --out, appends every point collected since the last export to\n"+
+			"<prefix>/<Name>.csv as rows \"Name,value,timestamp\", keeping the position in\n"+
+			"<prefix>/<Name>-csv.pos, exactly like numenta-rogue's rogue-export: run it\n"+
+			"as often as you like, it only appends.\n\n"+
+			"With --out, writes DIR/<Name>.csv per metric (timestamp,iso8601,<Name>) and\n"+
+			"DIR/%s (timestamp,iso8601,CPUPercent,MemoryPercent,...) for the\n"+
+			"range, replacing earlier exports there. TIME is RFC 3339\n"+
+			"(2026-11-24T08:00:00Z), a date (2026-11-24: --since from its start,\n"+
+			"--until to its end, local time) or Unix seconds.\n\nFlags:\n", sync.CombinedName)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(io.Err, "rogue export: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *out == "" && (*since != "" || *until != "") {
+		fmt.Fprintf(io.Err, "rogue export: --since and --until need --out DIR\n")
+		return 2
+	}
+	if *out != "" && *metrics != "" {
+		fmt.Fprintf(io.Err, "rogue export: --metrics applies to the append mode only; --out exports every metric\n")
+		return 2
+	}
+	if *prefix == "" {
+		p, err := defaultPrefix()
+		if err != nil {
+			fmt.Fprintf(io.Err, "rogue export: %v\n", err)
+			return 1
+		}
+		*prefix = p
+	}
+	names := splitList(*metrics)
+	for _, n := range names {
+		if _, ok := agent.Lookup(n); !ok {
+			fmt.Fprintf(io.Err, "rogue export: unknown metric %q\n", n)
+			return 2
+		}
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: slog.LevelWarn})))
+
+	if *out == "" {
+		rows, err := sync.ExportAppend(ctx, *prefix, names)
+		if err != nil {
+			fmt.Fprintf(io.Err, "rogue export: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(io.Out, "Appended %d rows to the CSV files in %s.\n", rows, *prefix)
+		return 0
+	}
+
+	now := time.Now()
+	to := now
+	if *until != "" {
+		t, err := parseExportTime(*until, true, time.Local)
+		if err != nil {
+			fmt.Fprintf(io.Err, "rogue export: --until: %v\n", err)
+			return 2
+		}
+		to = t
+	}
+	from := to.Add(-defaultExportRange)
+	if *since != "" {
+		t, err := parseExportTime(*since, false, time.Local)
+		if err != nil {
+			fmt.Fprintf(io.Err, "rogue export: --since: %v\n", err)
+			return 2
+		}
+		from = t
+	}
+	if !from.Before(to) {
+		fmt.Fprintf(io.Err, "rogue export: --since (%s) must be before --until (%s)\n", from.Format(time.RFC3339), to.Format(time.RFC3339))
+		return 2
+	}
+	sum, err := sync.ExportFolder(ctx, *prefix, *out, from, to, nil)
+	if err != nil {
+		fmt.Fprintf(io.Err, "rogue export: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(io.Out, "Exported %s to %s … %s into %s: %d metric files (%d values) and %s (%d rows).\n",
+		*prefix, from.Format(time.RFC3339), to.Format(time.RFC3339), sum.Dir, len(sum.Files), sum.Points, sync.CombinedName, sum.Rows)
+	if len(sum.Missing) > 0 {
+		fmt.Fprintf(io.Out, "No RRD file for: %v\n", sum.Missing)
+	}
+	return 0
+}
+
+// parseExportTime accepts RFC 3339, a date (YYYY-MM-DD in loc: its start,
+// or with endOfDay the start of the next day) and Unix seconds.
+func parseExportTime(s string, endOfDay bool, loc *time.Location) (time.Time, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n < 0 || n > 253402300799 {
+			return time.Time{}, fmt.Errorf("%d is not a plausible Unix time", n)
+		}
+		return time.Unix(n, 0), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02T15:04:05", s, loc); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
+		if endOfDay {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time: use RFC 3339 (2026-11-24T08:00:00Z), a date (2026-11-24) or Unix seconds", s)
+}

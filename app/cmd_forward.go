@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/rogue-metrics/rogue/sync"
+)
+
+func init() {
+	register(command{Name: "forward", Summary: "send pending points to a Grok or Carbon server once (old rogue-forward)", Run: runForward})
+}
+
+func runForward(ctx context.Context, args []string, io stdio) int {
+	fs := flag.NewFlagSet("forward", flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	server := fs.String("server", "", "Grok server `URL` (https://grok.example.com) or Carbon host[:port]")
+	prefix := fs.String("prefix", "", "`folder` of the RRD files and cursors (default: Rogue's data folder)")
+	port := fs.Int("port", sync.DefaultCarbonPort, "Carbon plaintext `port` of the server (a port in a bare --server wins)")
+	metricPrefix := fs.String("metric-prefix", "", "`prefix` for the metric names, e.g. laptop sends laptop.CPUPercent (default: none, as Grok expects)")
+	metrics := fs.String("metrics", "", "comma-separated metric `names` to forward (default: all)")
+	timeout := fs.Duration("timeout", sync.DefaultTimeout, "how long to wait for connecting, each write and the server's confirmation")
+	verbose := fs.Bool("v", false, "log progress to standard error")
+	fs.Usage = func() {
+		fmt.Fprintf(io.Err, "Usage: rogue forward --server URL [flags]\n\n"+
+			"Sends every point collected since the last forward to the server's Carbon\n"+
+			"plaintext listener (port 2003) over one connection, waits until the server\n"+
+			"has closed it, and only then records the position in <prefix>/<Name>.pos\n"+
+			"(the files numenta-rogue kept). On failure nothing is recorded and the next\n"+
+			"run sends the points again. Any Carbon endpoint (carbon-relay,\n"+
+			"VictoriaMetrics, InfluxDB's graphite listener) works as a target.\n"+
+			"Run it as often as you like, e.g. from cron; it needs no API key.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(io.Err, "rogue forward: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if strings.TrimSpace(*server) == "" {
+		fmt.Fprintf(io.Err, "rogue forward: --server is required, e.g. --server https://grok.example.com\n")
+		return 2
+	}
+	if *timeout <= 0 {
+		fmt.Fprintf(io.Err, "rogue forward: --timeout must be positive\n")
+		return 2
+	}
+	if *prefix == "" {
+		p, err := defaultPrefix()
+		if err != nil {
+			fmt.Fprintf(io.Err, "rogue forward: %v\n", err)
+			return 1
+		}
+		*prefix = p
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	cfg := sync.ForwardConfig{
+		Prefix:       *prefix,
+		Server:       *server,
+		Port:         *port,
+		MetricPrefix: *metricPrefix,
+		Metrics:      splitList(*metrics),
+		Timeout:      *timeout,
+		Logger:       slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: level})),
+	}
+	f, err := sync.NewForwarder(cfg)
+	if err != nil {
+		fmt.Fprintf(io.Err, "rogue forward: %v\n", err)
+		return 2
+	}
+	addr, _ := sync.CarbonAddr(cfg.Server, cfg.Port)
+	start := time.Now()
+	sent, err := f.ForwardOnce(ctx)
+	if err != nil {
+		if sent > 0 {
+			fmt.Fprintf(io.Out, "Sent %d points to %s, but:\n", sent, addr)
+		}
+		fmt.Fprintf(io.Err, "rogue forward: %v\n", err)
+		if sent == 0 {
+			fmt.Fprintf(io.Err, "Nothing was recorded as sent; the next run sends these points again.\n")
+		}
+		return 1
+	}
+	if sent == 0 {
+		fmt.Fprintf(io.Out, "Nothing new to send to %s.\n", addr)
+		return 0
+	}
+	fmt.Fprintf(io.Out, "Sent %d points to %s in %.1f s.\n", sent, addr, time.Since(start).Seconds())
+	return 0
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

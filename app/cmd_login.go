@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/rogue-metrics/rogue/sync"
+)
+
+func init() {
+	register(command{Name: "login", Summary: "store a Grok server's API key in the keychain", Run: runLogin})
+	register(command{Name: "logout", Summary: "remove a Grok server's API key from the keychain", Run: runLogout})
+}
+
+// settingsPath is where the menu-bar app keeps its settings.
+func settingsPath() (string, error) {
+	d, err := defaultDirs()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d.Config, settingsFile), nil
+}
+
+func runLogin(ctx context.Context, args []string, io stdio) int {
+	fs := flag.NewFlagSet("login", flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	server := fs.String("server", "", "Grok server `URL`, e.g. https://grok.example.com (default: the server in the settings)")
+	noVerify := fs.Bool("no-verify", false, "store the key without checking it with the server")
+	caFile := fs.String("ca-file", "", "PEM `file` of extra certificates to trust (self-signed servers); saved in the settings")
+	pin := fs.String("pin", "", "SHA-256 `fingerprint` of the server's certificate to accept; saved in the settings")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the server")
+	fs.Usage = func() {
+		fmt.Fprintf(io.Err, "Usage: rogue login [--server URL] [flags]\n\n"+
+			"Reads the Grok API key from the terminal (without echo) or, when standard\n"+
+			"input is not a terminal, from its first line; checks it with the server and\n"+
+			"stores it in the keychain (Secret Service on Linux) under the service\n"+
+			"\"Rogue\". The key is never taken from the command line.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(io.Err, "rogue login: unexpected argument %q (the key is read from the terminal, never from the command line)\n", fs.Arg(0))
+		return 2
+	}
+
+	path, err := settingsPath()
+	if err != nil {
+		fmt.Fprintf(io.Err, "rogue login: %v\n", err)
+		return 1
+	}
+	s, err := loadSettings(path, time.Now())
+	if err != nil {
+		fmt.Fprintf(io.Err, "rogue login: warning: %v\n", err)
+	}
+	raw := *server
+	if raw == "" {
+		raw = s.Server
+	}
+	if raw == "" {
+		fmt.Fprintf(io.Err, "rogue login: no server: use --server URL\n")
+		return 2
+	}
+	url, err := normalizeServer(raw)
+	if err != nil {
+		fmt.Fprintf(io.Err, "rogue login: %v\n", err)
+		return 2
+	}
+	if *caFile != "" {
+		if s.CAFile, err = filepath.Abs(*caFile); err != nil {
+			fmt.Fprintf(io.Err, "rogue login: %v\n", err)
+			return 2
+		}
+	}
+	if *pin != "" {
+		if _, err := sync.ParseFingerprint(*pin); err != nil {
+			fmt.Fprintf(io.Err, "rogue login: --pin: %v\n", err)
+			return 2
+		}
+		s.PinSHA256 = *pin
+	}
+
+	key, err := readAPIKey(io, url)
+	if err != nil {
+		fmt.Fprintf(io.Err, "rogue login: %v\n", err)
+		return 1
+	}
+	if !*noVerify {
+		fmt.Fprintf(io.Err, "Checking the key with %s…\n", url)
+		if err := verifyKey(ctx, url, key, s, *timeout); err != nil {
+			fmt.Fprintf(io.Err, "rogue login: %v\nThe key was not stored.\n", err)
+			return 1
+		}
+	}
+	if err := saveAPIKey(url, key); err != nil {
+		fmt.Fprintf(io.Err, "rogue login: %v\n", err)
+		return 1
+	}
+	if s.Server != url || *caFile != "" || *pin != "" {
+		s.Server = url
+		if err := s.save(path); err != nil {
+			fmt.Fprintf(io.Err, "rogue login: the key is stored, but the settings were not saved: %v\n", err)
+			return 1
+		}
+	}
+	fmt.Fprintf(io.Out, "Stored the API key for %s in the keychain.\n", url)
+	return 0
+}
+
+// verifyKey checks key with the server's API.
+func verifyKey(ctx context.Context, server, key string, s settings, timeout time.Duration) error {
+	c, err := sync.NewClient(server, key, sync.ClientOptions{CAFile: s.CAFile, PinSHA256: s.PinSHA256, Timeout: timeout})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return c.Verify(ctx)
+}
+
+// maxKeyLen bounds the key read from standard input.
+const maxKeyLen = 4096
+
+// readAPIKey reads the key without echo from the terminal, or from the first
+// line of standard input when that is not a terminal.
+func readAPIKey(io stdio, server string) (string, error) {
+	var key string
+	if f, ok := io.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintf(io.Err, "API key for %s: ", server)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(io.Err)
+		if err != nil {
+			return "", fmt.Errorf("read key: %w", err)
+		}
+		key = string(b)
+	} else {
+		line, err := bufio.NewReaderSize(limitReader(io.In, maxKeyLen+2), maxKeyLen+2).ReadString('\n')
+		if err != nil && line == "" {
+			return "", errors.New("no API key on standard input")
+		}
+		key = line
+	}
+	key = strings.TrimSpace(key)
+	switch {
+	case key == "":
+		return "", errors.New("the API key is empty")
+	case len(key) > maxKeyLen:
+		return "", fmt.Errorf("the API key is longer than %d bytes", maxKeyLen)
+	case strings.ContainsFunc(key, func(r rune) bool { return r < ' ' || r == 0x7f }):
+		return "", errors.New("the API key contains control characters")
+	}
+	return key, nil
+}
+
+func limitReader(r io.Reader, n int64) io.Reader { return io.LimitReader(r, n) }
+
+func runLogout(ctx context.Context, args []string, io stdio) int {
+	fs := flag.NewFlagSet("logout", flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	server := fs.String("server", "", "Grok server `URL` whose key to remove (default: the server in the settings)")
+	fs.Usage = func() {
+		fmt.Fprintf(io.Err, "Usage: rogue logout [--server URL]\n\nRemoves the server's API key from the keychain.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(io.Err, "rogue logout: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	raw := *server
+	if raw == "" {
+		path, err := settingsPath()
+		if err != nil {
+			fmt.Fprintf(io.Err, "rogue logout: %v\n", err)
+			return 1
+		}
+		s, err := loadSettings(path, time.Now())
+		if err != nil {
+			fmt.Fprintf(io.Err, "rogue logout: warning: %v\n", err)
+		}
+		raw = s.Server
+	}
+	if raw == "" {
+		fmt.Fprintf(io.Err, "rogue logout: no server: use --server URL\n")
+		return 2
+	}
+	url, err := normalizeServer(raw)
+	if err != nil {
+		fmt.Fprintf(io.Err, "rogue logout: %v\n", err)
+		return 2
+	}
+	if err := deleteAPIKey(url); err != nil {
+		fmt.Fprintf(io.Err, "rogue logout: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(io.Out, "Removed the API key for %s from the keychain.\n", url)
+	return 0
+}

@@ -1,0 +1,310 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/rogue-metrics/rogue/rrd"
+)
+
+// rrdMaxCount bounds steps and rows so that they fit the engine's int
+// fields on every platform; no real archive comes near it.
+const rrdMaxCount = math.MaxInt32
+
+func rrdCreate(env *rrdEnv, args []string) int {
+	opts, rest, err := rrdGetopt(args, []rrdOption{
+		{"start", 'b', true}, {"step", 's', true}, daemonOption,
+		{"source", 'r', true}, {"template", 't', true}, {"no-overwrite", 'O', false},
+	})
+	if err != nil {
+		return env.usageError("%v", err)
+	}
+	var (
+		start       time.Time
+		step        uint64
+		noOverwrite bool
+	)
+	for _, o := range opts {
+		switch o.short {
+		case 'b':
+			ts, err := parseTimeSpec(o.arg, env.now, env.loc)
+			if err != nil {
+				return env.fail("start time: %v", err)
+			}
+			if ts.Ref == refStart || ts.Ref == refEnd {
+				return env.fail("specifying time relative to the 'start' or 'end' makes no sense here")
+			}
+			sec, err := ts.Seconds(env.loc)
+			if err != nil {
+				return env.fail("start time: %v", err)
+			}
+			if sec < 3600*24*365*10 {
+				return env.fail("the first entry to the RRD should be after 1980")
+			}
+			start = time.Unix(sec, 0)
+		case 's':
+			if step, err = scaledDuration(o.arg, 1); err != nil {
+				return env.fail("step size: %v", err)
+			}
+		case 'O':
+			noOverwrite = true
+		case 'd':
+			return env.fail(errNoDaemon)
+		case 'r':
+			return env.fail("--source (prefilling from other RRDs) is not supported by rogue rrd")
+		case 't':
+			return env.fail("--template (copying another RRD's definition) is not supported by rogue rrd")
+		}
+	}
+	if len(rest) == 0 {
+		return env.usageError("need name of an rrd file to create")
+	}
+	path := rest[0]
+	if noOverwrite {
+		if _, err := os.Stat(path); err == nil {
+			return env.fail("creating '%s': File exists", path)
+		}
+	}
+	if step == 0 {
+		step = 300
+	}
+	if step > rrdMaxCount {
+		return env.fail("step size: %d seconds is too large", step)
+	}
+	def, err := parseCreateSpecs(rest[1:], step)
+	if err != nil {
+		return env.fail("%v", err)
+	}
+	if start.IsZero() {
+		start = time.Unix(env.now.Unix()-10, 0) // as rrdtool: now - 10 s
+	}
+	def.Start = start
+	if err := createRRD(path, def, noOverwrite); err != nil {
+		return env.fail("%v", err)
+	}
+	return 0
+}
+
+// createRRD creates path. Without noOverwrite an existing file is replaced
+// as rrdtool does, but only once the new file is complete: it is created
+// under a temporary name in the same folder and renamed over the old one.
+func createRRD(path string, def rrd.Definition, noOverwrite bool) error {
+	err := rrd.Create(path, def)
+	if err == nil || noOverwrite || !errors.Is(err, fs.ErrExist) {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("creating '%s': File exists", path)
+		}
+		if err != nil {
+			return errors.New(engineMessage(err))
+		}
+		return nil
+	}
+	dir, base := splitPath(path)
+	for range 100 {
+		tmp := fmt.Sprintf("%s/.%s.%08x.tmp", dir, base, rand.Uint32())
+		err := rrd.Create(tmp, def)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return errors.New(engineMessage(err))
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("Cannot rename temporary file to final file! (%v)", err)
+		}
+		return syncDir(dir)
+	}
+	return fmt.Errorf("Cannot create temporary file next to %s", path)
+}
+
+// parseCreateSpecs parses the DS: and RRA: arguments of create in order,
+// with rrdtool's checks and messages.
+func parseCreateSpecs(specs []string, step uint64) (rrd.Definition, error) {
+	def := rrd.Definition{Step: time.Duration(step) * time.Second}
+	for _, s := range specs {
+		switch {
+		case strings.HasPrefix(s, "DS:"):
+			ds, err := parseDSSpec(s[3:])
+			for _, d := range def.DS {
+				if ds.Name != "" && d.Name == ds.Name {
+					return def, fmt.Errorf("Duplicate DS name: %s", ds.Name)
+				}
+			}
+			if err != nil {
+				return def, err
+			}
+			def.DS = append(def.DS, ds)
+		case strings.HasPrefix(s, "RRA:"):
+			rra, err := parseRRASpec(s, step)
+			if err != nil {
+				return def, err
+			}
+			def.RRA = append(def.RRA, rra)
+		default:
+			return def, fmt.Errorf("can't parse argument '%s'", s)
+		}
+	}
+	if len(def.RRA) == 0 {
+		return def, errors.New("you must define at least one Round Robin Archive")
+	}
+	if len(def.DS) == 0 {
+		return def, errors.New("you must define at least one Data Source")
+	}
+	return def, nil
+}
+
+// dsSpecRE is the shape of a DS definition after "DS:": name (with an
+// optional "=source[index]" mapping, used only when prefilling), type in
+// capitals, type-specific arguments.
+var dsSpecRE = regexp.MustCompile(`^([-a-zA-Z0-9_]{1,19})(?:=([-a-zA-Z0-9_]{1,19})(?:\[([0-9]+)\])?)?:([A-Z]{1,19}):(.+)$`)
+
+// parseDSSpec parses "name:DST:heartbeat:min:max". On error the returned
+// DS still carries the name when it could be read.
+func parseDSSpec(spec string) (rrd.DS, error) {
+	m := dsSpecRE.FindStringSubmatch(spec)
+	if m == nil {
+		return rrd.DS{}, errors.New("invalid DS format")
+	}
+	ds := rrd.DS{Name: m[1], Type: rrd.DSType(m[4])}
+	args := m[5]
+	switch ds.Type {
+	case rrd.Gauge, rrd.Counter, rrd.Derive, rrd.Absolute:
+	case "DCOUNTER", "DDERIVE", "COMPUTE":
+		return ds, fmt.Errorf("data source type %s is not supported by rogue rrd", ds.Type)
+	default:
+		return ds, fmt.Errorf("invalid DS type specified (%s)", ds.Type)
+	}
+	fail := func(msg string) (rrd.DS, error) {
+		return ds, fmt.Errorf("failed to parse data source %s: %s", args, msg)
+	}
+	hb, rangeText, ok := strings.Cut(args, ":")
+	if !ok {
+		return fail("missing separator")
+	}
+	if len(hb) >= 32 {
+		return fail("heartbeat too long")
+	}
+	beat, err := scaledDuration(hb, 1)
+	if err != nil {
+		return fail(err.Error())
+	}
+	if beat > rrdMaxCount {
+		return fail("heartbeat too large")
+	}
+	ds.Heartbeat = time.Duration(beat) * time.Second
+	// min and max: up to 18 characters each, as sscanf("%18[^:]:%18[^:]").
+	minText, maxText, ok := scanMinMax(rangeText)
+	if !ok {
+		return fail("failed to extract min:max")
+	}
+	if ds.Min, err = parseBound(minText, "parsing min val"); err != nil {
+		return ds, err
+	}
+	if ds.Max, err = parseBound(maxText, "parsing max val"); err != nil {
+		return ds, err
+	}
+	if ds.Min >= ds.Max {
+		return fail("min must be less than max in DS definition")
+	}
+	return ds, nil
+}
+
+func scanMinMax(s string) (lo, hi string, ok bool) {
+	field := func(s string) string {
+		n := 0
+		for n < len(s) && n < 18 && s[n] != ':' {
+			n++
+		}
+		return s[:n]
+	}
+	lo = field(s)
+	if lo == "" || len(s) == len(lo) || s[len(lo)] != ':' {
+		return "", "", false
+	}
+	hi = field(s[len(lo)+1:])
+	return lo, hi, hi != ""
+}
+
+func parseBound(s, what string) (float64, error) {
+	if s == "U" {
+		return math.NaN(), nil
+	}
+	v, err := parseRRDFloat(s)
+	if err != nil {
+		return 0, fmt.Errorf("%s - %v", what, err)
+	}
+	return v, nil
+}
+
+// hwCFs are rrdtool's Holt-Winters consolidation functions, which the
+// engine does not implement.
+var hwCFs = map[string]bool{
+	"HWPREDICT": true, "MHWPREDICT": true, "SEASONAL": true,
+	"DEVSEASONAL": true, "DEVPREDICT": true, "FAILURES": true,
+}
+
+// parseRRASpec parses "RRA:CF:xff:steps:rows". Like rrdtool it splits on
+// runs of ':' and checks each field as it goes.
+func parseRRASpec(spec string, step uint64) (rrd.RRA, error) {
+	var rra rrd.RRA
+	fields := strings.FieldsFunc(spec[4:], func(r rune) bool { return r == ':' })
+	var steps uint64 = 1
+	for i, tok := range fields {
+		switch i {
+		case 0:
+			n := 0 // sscanf("%19[A-Z]")
+			for n < len(tok) && n < 19 && tok[n] >= 'A' && tok[n] <= 'Z' {
+				n++
+			}
+			cf := tok[:n]
+			switch rrd.CF(cf) {
+			case rrd.Average, rrd.Min, rrd.Max, rrd.Last:
+				rra.CF = rrd.CF(cf)
+			default:
+				if hwCFs[cf] {
+					return rra, fmt.Errorf("consolidation function %s is not supported by rogue rrd", cf)
+				}
+				return rra, fmt.Errorf("Unrecognized consolidation function %s", cf)
+			}
+		case 1:
+			xff, err := parseRRDFloat(tok)
+			if err != nil || !(xff >= 0 && xff < 1) {
+				return rra, errors.New("Invalid xff: must be between 0 and 1")
+			}
+			rra.XFF = xff
+		case 2:
+			v, err := scaledDuration(tok, step)
+			if err == nil && v > rrdMaxCount {
+				err = errors.New("value too large")
+			}
+			if err != nil {
+				return rra, fmt.Errorf("Invalid step %s: %v", tok, err)
+			}
+			steps = v
+		case 3:
+			v, err := scaledDuration(tok, step*steps)
+			if err == nil && v > rrdMaxCount {
+				err = errors.New("value too large")
+			}
+			if err != nil {
+				return rra, fmt.Errorf("Invalid row count %s: %v", tok, err)
+			}
+			rra.Rows = int(v)
+		default:
+			return rra, fmt.Errorf("Unexpected extra argument for consolidation function %s", rra.CF)
+		}
+	}
+	if len(fields) < 4 {
+		return rra, fmt.Errorf("Expected at least 4 arguments for RRA but got %d", len(fields))
+	}
+	rra.Steps = int(steps)
+	return rra, nil
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"time"
+
+	"github.com/rogue-metrics/rogue/rrd"
+)
+
+// validFetchCFs are the consolidation functions rrdtool fetch accepts by
+// name (the Holt-Winters ones exist in rrdtool but never in our files).
+var validFetchCFs = map[string]bool{
+	"AVERAGE": true, "MIN": true, "MAX": true, "LAST": true,
+	"HWPREDICT": true, "MHWPREDICT": true, "SEASONAL": true,
+	"DEVSEASONAL": true, "DEVPREDICT": true, "FAILURES": true,
+}
+
+func rrdFetch(env *rrdEnv, args []string) int {
+	opts, rest, err := rrdGetopt(args, []rrdOption{
+		{"resolution", 'r', true}, {"start", 's', true}, {"end", 'e', true},
+		{"align-start", 'a', false}, daemonOption,
+	})
+	if err != nil {
+		return env.usageError("%v", err)
+	}
+	startSpec, _ := parseTimeSpec("end-24h", env.now, env.loc)
+	endSpec, _ := parseTimeSpec("now", env.now, env.loc)
+	var resolution uint64 = 1
+	align := false
+	for _, o := range opts {
+		switch o.short {
+		case 's':
+			if startSpec, err = parseTimeSpec(o.arg, env.now, env.loc); err != nil {
+				return env.fail("start time: %v", err)
+			}
+		case 'e':
+			if endSpec, err = parseTimeSpec(o.arg, env.now, env.loc); err != nil {
+				return env.fail("end time: %v", err)
+			}
+		case 'a':
+			align = true
+		case 'r':
+			if resolution, err = scaledDuration(o.arg, 1); err != nil {
+				return env.fail("resolution: %v", err)
+			}
+			if resolution > rrdMaxCount {
+				return env.fail("resolution: value too large")
+			}
+		case 'd':
+			return env.fail(errNoDaemon)
+		}
+	}
+	start, end, err := resolveStartEnd(startSpec, endSpec, env.loc)
+	if err != nil {
+		return env.fail("%v", err)
+	}
+	if start < 3600*24*365*10 {
+		return env.fail("the first entry to fetch should be after 1980")
+	}
+	if align {
+		delta := start % int64(resolution)
+		start -= delta
+		end -= delta
+	}
+	if end < start {
+		return env.fail("start (%d) should be less than end (%d)", start, end)
+	}
+	if len(rest) < 2 {
+		return env.usageError("Usage: rrdtool fetch <file> <CF> [options]")
+	}
+	path, cf := rest[0], rest[1]
+	if !validFetchCFs[cf] {
+		return env.fail("unknown consolidation function '%s'", cf)
+	}
+	f, err := openRRD(path)
+	if err != nil {
+		return env.fail("%v", err)
+	}
+	defer f.Close()
+	res, err := f.Fetch(rrd.CF(cf), time.Unix(start, 0), time.Unix(end, 0),
+		time.Duration(resolution)*time.Second)
+	if err != nil {
+		return env.fail("%s", engineMessage(err))
+	}
+	w := bufio.NewWriter(env.io.Out)
+	writeFetch(w, res)
+	if err := w.Flush(); err != nil {
+		return env.fail("writing output: %v", err)
+	}
+	return 0
+}
+
+// writeFetch prints a fetch result exactly as rrdtool fetch does.
+func writeFetch(w *bufio.Writer, res *rrd.Result) {
+	w.WriteString("           ")
+	for _, name := range res.DS {
+		fmt.Fprintf(w, "%20s", name)
+	}
+	w.WriteString("\n\n")
+	step := int64(res.Step / time.Second)
+	if step <= 0 {
+		return
+	}
+	i := 0
+	for ti := res.Start.Unix() + step; ti <= res.End.Unix(); ti += step {
+		fmt.Fprintf(w, "%10d:", ti)
+		for j := range res.DS {
+			v := nan() // rrdtool prints whatever its buffer holds; ours is unknown
+			if i < len(res.Rows) && j < len(res.Rows[i]) {
+				v = res.Rows[i][j]
+			}
+			w.WriteString(" ")
+			w.WriteString(formatC(v))
+		}
+		w.WriteString("\n")
+		i++
+	}
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/rogue-metrics/rogue/rrd"
+)
+
+// nan is rrdtool's unknown value on x86-64 Linux: the default NaN of
+// 0.0/0.0 there has its sign bit set, which glibc prints as "-nan".
+func nan() float64 { return math.Float64frombits(0xfff8000000000000) }
+
+func rrdInfo(env *rrdEnv, args []string) int {
+	opts, rest, err := rrdGetopt(args, []rrdOption{daemonOption, {"noflush", 'F', false}})
+	if err != nil {
+		return env.usageError("%v", err)
+	}
+	for _, o := range opts {
+		if o.short == 'd' {
+			return env.fail(errNoDaemon)
+		}
+	}
+	if len(rest) != 1 {
+		return env.usageError("Usage: rrdtool info [--daemon |-d <addr> [--noflush|-F]] <file>")
+	}
+	path := rest[0]
+	f, err := openRRD(path)
+	if err != nil {
+		return env.fail("%v", err)
+	}
+	defer f.Close()
+	info, err := f.Info()
+	if err != nil {
+		return env.fail("%s", engineMessage(err))
+	}
+	info.Filename = path // as given on the command line, like rrdtool
+	w := bufio.NewWriter(env.io.Out)
+	writeInfo(w, info)
+	if err := w.Flush(); err != nil {
+		return env.fail("writing output: %v", err)
+	}
+	return 0
+}
+
+// writeInfo prints a file's state exactly as rrdtool info does.
+func writeInfo(w io.Writer, in *rrd.Info) {
+	str := func(k, v string) { fmt.Fprintf(w, "%s = \"%s\"\n", k, v) }
+	cnt := func(k string, v int64) { fmt.Fprintf(w, "%s = %d\n", k, v) }
+	val := func(k string, v float64) {
+		if math.IsNaN(v) {
+			fmt.Fprintf(w, "%s = NaN\n", k)
+			return
+		}
+		fmt.Fprintf(w, "%s = %s\n", k, formatC(v))
+	}
+	str("filename", in.Filename)
+	str("rrd_version", in.Version)
+	cnt("step", int64(in.Step/time.Second))
+	cnt("last_update", in.LastUpdate.Unix())
+	cnt("header_size", in.HeaderSize)
+	for i, ds := range in.DS {
+		k := "ds[" + ds.Name + "]."
+		cnt(k+"index", int64(i))
+		str(k+"type", string(ds.Type))
+		cnt(k+"minimal_heartbeat", int64(ds.Heartbeat/time.Second))
+		val(k+"min", ds.Min)
+		val(k+"max", ds.Max)
+		str(k+"last_ds", ds.LastDS)
+		val(k+"value", ds.Value)
+		cnt(k+"unknown_sec", int64(ds.UnknownSec))
+	}
+	for i, rra := range in.RRA {
+		k := fmt.Sprintf("rra[%d].", i)
+		str(k+"cf", string(rra.CF))
+		cnt(k+"rows", int64(rra.Rows))
+		cnt(k+"cur_row", int64(rra.CurRow))
+		cnt(k+"pdp_per_row", int64(rra.Steps))
+		val(k+"xff", rra.XFF)
+		for j, cdp := range rra.CDP {
+			val(fmt.Sprintf("%scdp_prep[%d].value", k, j), cdp.Value)
+			cnt(fmt.Sprintf("%scdp_prep[%d].unknown_datapoints", k, j), int64(cdp.UnknownDatapoints))
+		}
+	}
+}
+
+func rrdLast(env *rrdEnv, args []string) int {
+	// rrdtool prints -1 when it cannot tell; scripts may rely on it.
+	failed := func(code int) int {
+		fmt.Fprintln(env.io.Out, -1)
+		return code
+	}
+	opts, rest, err := rrdGetopt(args, []rrdOption{daemonOption})
+	if err != nil {
+		return failed(env.usageError("%v", err))
+	}
+	for _, o := range opts {
+		if o.short == 'd' {
+			return failed(env.fail(errNoDaemon))
+		}
+	}
+	if len(rest) != 1 {
+		return failed(env.usageError("Usage: rrdtool last [--daemon|-d <addr>] <file>"))
+	}
+	f, err := openRRD(rest[0])
+	if err != nil {
+		return failed(env.fail("%v", err))
+	}
+	defer f.Close()
+	t, err := f.LastUpdate()
+	if err != nil {
+		return failed(env.fail("%s", engineMessage(err)))
+	}
+	fmt.Fprintln(env.io.Out, t.Unix())
+	return 0
+}
+
+const usageDumpError = "usage rrdtool dump [--header|-h {none,xsd,dtd}]\n[--no-header|-n]\n[--daemon|-d address]\nfile.rrd [file.xml]"
+
+// XML headers of rrdtool dump.
+const (
+	dumpXMLDecl   = `<?xml version="1.0" encoding="utf-8"?>` + "\n"
+	dumpDoctype   = `<!DOCTYPE rrd SYSTEM "https://oss.oetiker.ch/rrdtool/rrdtool.dtd">` + "\n"
+	dumpComment   = "<!-- Round Robin Database Dump -->"
+	dumpRootPlain = "<rrd>"
+	dumpRootXSD   = `<rrd xmlns="https://oss.oetiker.ch/rrdtool/rrdtool-dump.xml" ` +
+		`xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"` + "\n\t" +
+		`xsi:schemaLocation="https://oss.oetiker.ch/rrdtool/rrdtool-dump.xml ` +
+		`https://oss.oetiker.ch/rrdtool/rrdtool-dump.xsd">`
+)
+
+func rrdDump(env *rrdEnv, args []string) int {
+	opts, rest, err := rrdGetopt(args, []rrdOption{
+		daemonOption, {"header", 'h', true}, {"no-header", 'n', false},
+	})
+	if err != nil {
+		return env.usageError("%v", err)
+	}
+	header := "dtd"
+	for _, o := range opts {
+		switch o.short {
+		case 'd':
+			return env.fail(errNoDaemon)
+		case 'n':
+			header = "none"
+		case 'h':
+			switch o.arg {
+			case "dtd", "xsd", "none":
+				header = o.arg
+			default:
+				return env.usageError(usageDumpError)
+			}
+		}
+	}
+	if len(rest) < 1 || len(rest) > 2 {
+		return env.usageError(usageDumpError)
+	}
+	f, err := openRRD(rest[0])
+	if err != nil {
+		return env.fail("%v", err)
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	if err := f.Dump(&buf); err != nil {
+		return env.fail("%s", engineMessage(err))
+	}
+	out, err := rewriteDumpHeader(buf.Bytes(), header)
+	if err != nil {
+		return env.fail("%v", err)
+	}
+	if len(rest) == 2 {
+		err := writeFileAtomic(rest[1], func(w io.Writer) error {
+			_, err := w.Write(out)
+			return err
+		})
+		if err != nil {
+			return env.fail("cannot write %s: %v", rest[1], err)
+		}
+		return 0
+	}
+	if _, err := env.io.Out.Write(out); err != nil {
+		return env.fail("writing output: %v", err)
+	}
+	return 0
+}
+
+// rewriteDumpHeader turns the engine's dump (rrdtool's default, with the
+// DTD) into the header style asked for.
+func rewriteDumpHeader(xml []byte, header string) ([]byte, error) {
+	if header == "dtd" {
+		return xml, nil
+	}
+	i := bytes.Index(xml, []byte(dumpComment))
+	j := bytes.Index(xml, []byte(dumpRootPlain))
+	if i < 0 || j < i {
+		return nil, fmt.Errorf("unexpected dump header from the engine")
+	}
+	var out bytes.Buffer
+	if header == "xsd" {
+		out.WriteString(dumpXMLDecl)
+	}
+	out.Write(xml[i:j])
+	if header == "xsd" {
+		out.WriteString(dumpRootXSD)
+	} else {
+		out.WriteString(dumpRootPlain)
+	}
+	out.Write(xml[j+len(dumpRootPlain):])
+	return out.Bytes(), nil
+}

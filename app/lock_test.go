@@ -1,0 +1,102 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestLockSecondInstanceSeesFirst(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cfg", lockFile)
+	first, err := acquireLock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.release()
+	_, err = acquireLock(path)
+	var running *alreadyRunningError
+	if !errors.As(err, &running) {
+		t.Fatalf("second lock: %v, want alreadyRunningError", err)
+	}
+	if running.PID != os.Getpid() {
+		t.Errorf("PID %d, want %d", running.PID, os.Getpid())
+	}
+	if want := "Rogue is already running (pid " + strconv.Itoa(os.Getpid()) + ")"; running.Error() != want {
+		t.Errorf("message %q, want %q", running.Error(), want)
+	}
+	if err := first.release(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := acquireLock(path)
+	if err != nil {
+		t.Fatalf("lock after release: %v", err)
+	}
+	again.release()
+}
+
+// TestLockStaleFromCrashIsTakenOver leaves a lock file written by a process
+// that no longer runs (as after a crash or kill -9) and checks that the next
+// start takes it over.
+func TestLockStaleFromCrashIsTakenOver(t *testing.T) {
+	path := filepath.Join(t.TempDir(), lockFile)
+	// A real process that held the lock and died: flock from util-linux when
+	// present, else a pid file without a holder.
+	if flockBin, err := exec.LookPath("flock"); err == nil {
+		cmd := exec.Command(flockBin, "-x", path, "true")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("flock: %v\n%s", err, out)
+		}
+	}
+	os.WriteFile(path, []byte("999999\n"), 0o600)
+	l, err := acquireLock(path)
+	if err != nil {
+		t.Fatalf("stale lock not taken over: %v", err)
+	}
+	defer l.release()
+	data, _ := os.ReadFile(path)
+	if string(data) != strconv.Itoa(os.Getpid())+"\n" {
+		t.Errorf("lock file holds %q, want this pid", data)
+	}
+}
+
+func TestLockHeldByOtherProcess(t *testing.T) {
+	flockBin, err := exec.LookPath("flock")
+	if err != nil {
+		t.Skip("flock (util-linux) not installed")
+	}
+	path := filepath.Join(t.TempDir(), lockFile)
+	os.WriteFile(path, []byte("4242\n"), 0o600)
+	// flock holds the lock while sleep runs, then exits.
+	cmd := exec.Command(flockBin, "-x", path, "sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitFor(t, 5*time.Second, "flock holds the lock", func() (bool, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return false, err
+		}
+		defer f.Close()
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		return err != nil, err
+	})
+	_, err = acquireLock(path)
+	var running *alreadyRunningError
+	if !errors.As(err, &running) || running.PID != 4242 {
+		t.Fatalf("err = %v, want already running with pid 4242", err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	l, err := acquireLock(path)
+	if err != nil {
+		t.Fatalf("lock of a killed holder not taken over: %v", err)
+	}
+	l.release()
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/rogue-metrics/rogue/internal/macos"
+)
+
+// darwinPlatform is the platform on macOS: SMAppService or a LaunchAgent for
+// the login item, osascript dialogs, Finder through /usr/bin/open, and the
+// Accessibility walk-through (all in internal/macos).
+type darwinPlatform struct {
+	access *macos.Walkthrough
+}
+
+func newPlatform() platform {
+	return &darwinPlatform{access: &macos.Walkthrough{OS: macos.System{}}}
+}
+
+// LoginItem reports whether Rogue starts at login; a registration that
+// waits for the user's approval in System Settings is not on yet.
+func (p *darwinPlatform) LoginItem() (bool, error) {
+	li, err := macos.NewLoginItem(macos.BundleID)
+	if err != nil {
+		return false, err
+	}
+	return li.Enabled()
+}
+
+// SetLoginItem registers or unregisters the login item. When macOS wants
+// the user's approval it opens System Settings › General › Login Items.
+func (p *darwinPlatform) SetLoginItem(on bool) error {
+	li, err := macos.NewLoginItem(macos.BundleID)
+	if err != nil {
+		return err
+	}
+	return li.Set(on)
+}
+
+// AskServer shows two osascript dialogs: the URL, then the API key in a
+// hidden field. The key comes back on osascript's standard output only.
+func (p *darwinPlatform) AskServer(ctx context.Context, current string) (string, string, error) {
+	server, key, err := macos.AskServer(ctx, macos.Exec, current)
+	switch {
+	case errors.Is(err, macos.ErrCancelled):
+		return "", "", errCancelled
+	case errors.Is(err, macos.ErrNoDialog):
+		return "", "", fmt.Errorf("%w: %v", errNoDialog, err)
+	case err != nil:
+		return "", "", err
+	}
+	return server, key, nil
+}
+
+// Reveal opens the folder in Finder.
+func (p *darwinPlatform) Reveal(path string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return macos.OpenURL(ctx, path)
+}
+
+// KeyAccess reports whether Rogue is trusted for Accessibility, which the
+// key event tap needs.
+func (p *darwinPlatform) KeyAccess() (bool, string) {
+	if p.access.Check() == macos.AccessGranted {
+		return true, ""
+	}
+	return false, macos.Hint
+}
+
+// RequestKeyAccess runs the Accessibility walk-through: one sentence on why,
+// the system prompt, System Settings opened at Accessibility, and a re-check
+// every two seconds until access is granted or ctx ends. The agent's tap
+// starts as soon as access is granted.
+func (p *darwinPlatform) RequestKeyAccess(ctx context.Context) {
+	s, err := p.access.Request(ctx)
+	if err != nil && ctx.Err() == nil {
+		slog.Warn("accessibility walk-through", "err", err)
+	}
+	slog.Info("accessibility", "state", s.String())
+}

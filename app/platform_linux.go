@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// linuxPlatform is the platform on Linux desktops: an XDG autostart entry
+// for the login item, zenity for dialogs, xdg-open for folders. Its fields
+// are the environment it reads, so tests can give it their own.
+type linuxPlatform struct {
+	getenv     func(string) string
+	home       string
+	executable func() (string, error)
+	lookPath   func(string) (string, error)
+}
+
+func newPlatform() platform {
+	home, _ := os.UserHomeDir()
+	return &linuxPlatform{getenv: os.Getenv, home: home, executable: os.Executable, lookPath: exec.LookPath}
+}
+
+// autostartPath is the login item: $XDG_CONFIG_HOME/autostart/rogue.desktop
+// (XDG Autostart specification), ~/.config when XDG_CONFIG_HOME is unset.
+func (p *linuxPlatform) autostartPath() string {
+	config := p.getenv("XDG_CONFIG_HOME")
+	if !filepath.IsAbs(config) {
+		config = filepath.Join(p.home, ".config")
+	}
+	return filepath.Join(config, "autostart", "rogue.desktop")
+}
+
+// LoginItem reports whether the autostart entry exists and is not switched
+// off inside (Hidden=true, or GNOME's X-GNOME-Autostart-enabled=false).
+func (p *linuxPlatform) LoginItem() (bool, error) {
+	data, err := os.ReadFile(p.autostartPath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("login item: %w", err)
+	}
+	for line := range strings.Lines(string(data)) {
+		k, v, _ := strings.Cut(line, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if k == "Hidden" && v == "true" || k == "X-GNOME-Autostart-enabled" && v == "false" {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// SetLoginItem writes or removes the autostart entry. The entry runs this
+// executable; an entry of the user's own making is replaced only when on is
+// true (the user asked for Rogue to start) and removed when false.
+func (p *linuxPlatform) SetLoginItem(on bool) error {
+	path := p.autostartPath()
+	if !on {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("login item: %w", err)
+		}
+		return nil
+	}
+	exe, err := p.executable()
+	if err != nil {
+		return fmt.Errorf("login item: cannot find Rogue's executable: %w", err)
+	}
+	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = resolved
+	}
+	if err := writeConfigFile(path, []byte(desktopEntry(exe)), 0o644); err != nil {
+		return fmt.Errorf("login item: %w", err)
+	}
+	return nil
+}
+
+// desktopEntry is the autostart file for the executable at exe.
+func desktopEntry(exe string) string {
+	return "[Desktop Entry]\n" +
+		"Type=Application\n" +
+		"Name=Rogue\n" +
+		"Comment=Personal metrics agent: vital signs and typing rhythm, forwarded to Grok\n" +
+		"Exec=" + execQuote(exe) + "\n" +
+		"Terminal=false\n" +
+		"X-GNOME-Autostart-enabled=true\n"
+}
+
+// execQuote quotes a path for a desktop entry's Exec key: inside double
+// quotes, with `"`, "`", "$" and "\" escaped by a backslash, "%" doubled as
+// field codes require, and the whole escaped once more for the string
+// value's own backslash escapes (Desktop Entry Specification, "The Exec
+// key").
+func execQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"', '`', '$':
+			b.WriteString(`\\`)
+			b.WriteRune(r)
+		case '\\':
+			b.WriteString(`\\\\`)
+		case '%':
+			b.WriteString("%%")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// hasDisplay reports whether a graphical session is reachable.
+func (p *linuxPlatform) hasDisplay() bool {
+	return p.getenv("DISPLAY") != "" || p.getenv("WAYLAND_DISPLAY") != ""
+}
+
+// zenity runs zenity with args and returns what it printed. Zenity exits 1
+// when the user cancels, which becomes errCancelled; without zenity or a
+// display the result is errNoDialog.
+func (p *linuxPlatform) zenity(ctx context.Context, args ...string) (string, error) {
+	if !p.hasDisplay() {
+		return "", errNoDialog
+	}
+	bin, err := p.lookPath("zenity")
+	if err != nil {
+		return "", errNoDialog
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	err = cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return strings.TrimRight(out.String(), "\r\n"), nil
+	case ctx.Err() != nil:
+		return "", errCancelled
+	case errors.As(err, &exit) && exit.ExitCode() == 1:
+		return "", errCancelled
+	default:
+		return "", fmt.Errorf("zenity: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+}
+
+// AskServer asks for the server URL, then the API key, in two zenity
+// dialogs (zenity's forms cannot prefill a field). The key travels on
+// zenity's standard output, never in a command line.
+func (p *linuxPlatform) AskServer(ctx context.Context, current string) (server, apiKey string, err error) {
+	server, err = p.zenity(ctx, "--entry", "--title=Grok Server",
+		"--text=Grok server URL (for example https://grok.example.com):", "--entry-text="+current)
+	if err != nil {
+		return "", "", err
+	}
+	if strings.TrimSpace(server) == "" {
+		return "", "", errCancelled
+	}
+	apiKey, err = p.zenity(ctx, "--password", "--title=API key for "+server)
+	if err != nil {
+		return "", "", err
+	}
+	return strings.TrimSpace(server), strings.TrimSpace(apiKey), nil
+}
+
+// Reveal opens path in the file manager with xdg-open.
+func (p *linuxPlatform) Reveal(path string) error {
+	bin, err := p.lookPath("xdg-open")
+	if err != nil {
+		return fmt.Errorf("cannot open %s: xdg-open not found", path)
+	}
+	cmd := exec.Command(bin, path)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	go cmd.Wait() // reap it; xdg-open's outcome is the file manager's business
+	return nil
+}
+
+// KeyAccess reports whether an X11 display is there to record key events
+// from. Wayland compositors do not let applications observe the keyboard.
+func (p *linuxPlatform) KeyAccess() (ok bool, hint string) {
+	switch {
+	case p.getenv("DISPLAY") != "":
+		return true, ""
+	case p.getenv("WAYLAND_DISPLAY") != "":
+		return false, "Wayland does not let apps see key events; log in to an X11 (Xorg) session to record typing rhythm."
+	default:
+		return false, "Start Rogue from your desktop session (DISPLAY is not set) to record typing rhythm."
+	}
+}
+
+// RequestKeyAccess does nothing: X11 has no permission to ask for.
+func (p *linuxPlatform) RequestKeyAccess(context.Context) {}
+
+// ShowAbout shows text in an information dialog (see aboutShower).
+func (p *linuxPlatform) ShowAbout(ctx context.Context, text string) error {
+	_, err := p.zenity(ctx, "--info", "--title=About Rogue", "--no-markup", "--text="+text)
+	if errors.Is(err, errCancelled) {
+		return nil
+	}
+	return err
+}

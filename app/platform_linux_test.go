@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// testPlatform is a linuxPlatform in a temp home with the given environment.
+func testPlatform(t *testing.T, env map[string]string) *linuxPlatform {
+	home := t.TempDir()
+	return &linuxPlatform{
+		getenv:     func(k string) string { return env[k] },
+		home:       home,
+		executable: func() (string, error) { return "/opt/Rogue Apps/rogue$1", nil },
+		lookPath:   exec.LookPath,
+	}
+}
+
+func TestLoginItemCreatesAndRemovesAutostartEntry(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want func(home string) string
+	}{
+		{"XDGConfigHome", map[string]string{"XDG_CONFIG_HOME": "CONFIG"}, func(home string) string {
+			return filepath.Join(home, "cfg", "autostart", "rogue.desktop")
+		}},
+		{"DefaultDotConfig", map[string]string{}, func(home string) string {
+			return filepath.Join(home, ".config", "autostart", "rogue.desktop")
+		}},
+		{"RelativeXDGIgnored", map[string]string{"XDG_CONFIG_HOME": "relative/cfg"}, func(home string) string {
+			return filepath.Join(home, ".config", "autostart", "rogue.desktop")
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := testPlatform(t, tt.env)
+			if tt.env["XDG_CONFIG_HOME"] == "CONFIG" {
+				tt.env["XDG_CONFIG_HOME"] = filepath.Join(p.home, "cfg")
+			}
+			path := tt.want(p.home)
+			if on, err := p.LoginItem(); on || err != nil {
+				t.Fatalf("LoginItem before = %v, %v", on, err)
+			}
+			if err := p.SetLoginItem(true); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("no autostart file at %s: %v", path, err)
+			}
+			for _, want := range []string{"[Desktop Entry]\n", "Type=Application\n", "Name=Rogue\n",
+				`Exec="/opt/Rogue Apps/rogue\\$1"` + "\n"} {
+				if !strings.Contains(string(data), want) {
+					t.Errorf("autostart file lacks %q:\n%s", want, data)
+				}
+			}
+			if on, err := p.LoginItem(); !on || err != nil {
+				t.Errorf("LoginItem after enabling = %v, %v", on, err)
+			}
+			if err := p.SetLoginItem(false); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("autostart file still there: %v", err)
+			}
+			if on, _ := p.LoginItem(); on {
+				t.Error("LoginItem after disabling = true")
+			}
+			if err := p.SetLoginItem(false); err != nil {
+				t.Errorf("disabling twice: %v", err)
+			}
+		})
+	}
+}
+
+func TestLoginItemRespectsEntrySwitchedOff(t *testing.T) {
+	for _, tt := range []struct {
+		body string
+		on   bool
+	}{
+		{"[Desktop Entry]\nExec=rogue\n", true},
+		{"[Desktop Entry]\nExec=rogue\nHidden=true\n", false},
+		{"[Desktop Entry]\nExec=rogue\nHidden = true\n", false},
+		{"[Desktop Entry]\nExec=rogue\nHidden=false\n", true},
+		{"[Desktop Entry]\nExec=rogue\nX-GNOME-Autostart-enabled=false\n", false},
+		{"[Desktop Entry]\nExec=rogue\nX-GNOME-Autostart-enabled=true\n", true},
+	} {
+		p := testPlatform(t, map[string]string{})
+		path := p.autostartPath()
+		os.MkdirAll(filepath.Dir(path), 0o700)
+		os.WriteFile(path, []byte(tt.body), 0o644)
+		if on, err := p.LoginItem(); on != tt.on || err != nil {
+			t.Errorf("LoginItem for %q = %v, %v; want %v", tt.body, on, err, tt.on)
+		}
+	}
+}
+
+func TestExecQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"/usr/bin/rogue":        `"/usr/bin/rogue"`,
+		"/home/a b/rogue":       `"/home/a b/rogue"`,
+		`/x/"q"`:                `"/x/\\"q\\""`,
+		"/x/$HOME/`c`":          "\"/x/\\\\$HOME/\\\\`c\\\\`\"",
+		`/x\y`:                  `"/x\\\\y"`,
+		"/x/100%":               `"/x/100%%"`,
+		"/home/ünï/rogue-1.0.0": `"/home/ünï/rogue-1.0.0"`,
+	} {
+		if got := execQuote(in); got != want {
+			t.Errorf("execQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestKeyAccess(t *testing.T) {
+	for _, tt := range []struct {
+		env  map[string]string
+		ok   bool
+		hint string
+	}{
+		{map[string]string{"DISPLAY": ":0"}, true, ""},
+		{map[string]string{"WAYLAND_DISPLAY": "wayland-0"}, false, "Wayland"},
+		{map[string]string{}, false, "DISPLAY is not set"},
+	} {
+		ok, hint := testPlatform(t, tt.env).KeyAccess()
+		if ok != tt.ok || !strings.Contains(hint, tt.hint) || (tt.ok && hint != "") {
+			t.Errorf("KeyAccess with %v = %v, %q; want %v, containing %q", tt.env, ok, hint, tt.ok, tt.hint)
+		}
+	}
+}
+
+// fakeZenity puts a zenity on a PATH of its own that answers from a script.
+// It is a stand-in for the dialog only; what AskServer does with the
+// answers is the real code.
+func fakeZenity(t *testing.T, p *linuxPlatform, script string) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "zenity"), []byte("#!/bin/sh\n"+script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p.lookPath = func(name string) (string, error) {
+		if name != "zenity" {
+			return "", exec.ErrNotFound
+		}
+		return filepath.Join(dir, "zenity"), nil
+	}
+}
+
+func TestAskServer(t *testing.T) {
+	display := map[string]string{"DISPLAY": ":0"}
+	tests := []struct {
+		name       string
+		env        map[string]string
+		script     string // "" means no zenity on PATH
+		wantServer string
+		wantKey    string
+		wantErr    error
+	}{
+		{"NoZenity", display, "", "", "", errNoDialog},
+		{"NoDisplay", map[string]string{}, "echo x", "", "", errNoDialog},
+		{"BothAnswered", display, `case "$1" in --entry) echo " https://grok.example.com ";; --password) echo "k3y";; esac`,
+			"https://grok.example.com", "k3y", nil},
+		{"CancelURL", display, "exit 1", "", "", errCancelled},
+		{"CancelKey", display, `case "$1" in --entry) echo grok;; *) exit 1;; esac`, "", "", errCancelled},
+		{"EmptyURLIsCancel", display, `echo ""`, "", "", errCancelled},
+		{"PrefilledWithCurrent", display, `case "$1" in --entry) echo "$4" | sed 's/--entry-text=//';; *) echo k;; esac`,
+			"https://current.example", "k", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := testPlatform(t, tt.env)
+			if tt.script != "" {
+				fakeZenity(t, p, tt.script)
+			} else {
+				p.lookPath = func(string) (string, error) { return "", exec.ErrNotFound }
+			}
+			server, key, err := p.AskServer(context.Background(), "https://current.example")
+			if !errors.Is(err, tt.wantErr) || server != tt.wantServer || key != tt.wantKey {
+				t.Errorf("AskServer = %q, %q, %v; want %q, %q, %v", server, key, err, tt.wantServer, tt.wantKey, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestAskServerZenityFailureIsReported(t *testing.T) {
+	p := testPlatform(t, map[string]string{"DISPLAY": ":0"})
+	fakeZenity(t, p, "echo 'cannot open display' >&2; exit 5")
+	_, _, err := p.AskServer(context.Background(), "")
+	if err == nil || errors.Is(err, errCancelled) || !strings.Contains(err.Error(), "cannot open display") {
+		t.Errorf("err = %v, want zenity's failure with its message", err)
+	}
+}

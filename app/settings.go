@@ -1,0 +1,191 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// settings are the menu-bar app's preferences, kept as JSON in
+// <config>/settings.json. The Grok API key is never among them: it lives in
+// the Keychain / Secret Service (keyring.go).
+type settings struct {
+	// Interval is the collection step in seconds.
+	Interval int `json:"interval"`
+	// Heartbeat is the RRD heartbeat in seconds: the longest gap between
+	// samples that still counts as known.
+	Heartbeat int `json:"heartbeat"`
+	// Server is the Grok server URL; empty when none is chosen.
+	Server string `json:"server"`
+	// Port is the Grok server's Carbon plaintext port.
+	Port int `json:"port"`
+	// MetricPrefix is put before each metric name sent to Grok.
+	MetricPrefix string `json:"metric_prefix"`
+	// Forwarding reports whether "Forward to Grok" is on.
+	Forwarding bool `json:"forwarding"`
+	// CAFile is a PEM file of extra certificates to trust for the server.
+	CAFile string `json:"ca_file"`
+	// PinSHA256 is the SHA-256 fingerprint of the server's certificate,
+	// accepted whoever signed it.
+	PinSHA256 string `json:"pin_sha256"`
+}
+
+// Defaults of the settings, as numenta-rogue had them.
+const (
+	defaultInterval  = 60
+	defaultHeartbeat = 600
+	defaultPort      = 2003
+)
+
+// defaultSettings returns the settings used when there is no file.
+func defaultSettings() settings {
+	return settings{Interval: defaultInterval, Heartbeat: defaultHeartbeat, Port: defaultPort}
+}
+
+// settingsFile is the name of the settings file in the config folder.
+const settingsFile = "settings.json"
+
+// errBadSettings is matched (errors.Is) by the error loadSettings returns
+// for a settings file that exists but cannot be used: unreadable, not JSON,
+// or values out of range.
+var errBadSettings = errors.New("settings file unusable")
+
+// badSettingsError is the error of loadSettings for an unusable file.
+type badSettingsError struct {
+	Path  string // the settings file
+	Aside string // where it was moved; empty when it could not be moved
+	Err   error  // what is wrong with it
+	Move  error  // why it could not be moved aside
+}
+
+func (e *badSettingsError) Error() string {
+	if e.Aside == "" {
+		return fmt.Sprintf("%s: %v (and it could not be moved aside: %v); using defaults", e.Path, e.Err, e.Move)
+	}
+	return fmt.Sprintf("%s: %v; kept as %s, using defaults", e.Path, e.Err, filepath.Base(e.Aside))
+}
+
+func (e *badSettingsError) Is(target error) bool { return target == errBadSettings }
+func (e *badSettingsError) Unwrap() error        { return e.Err }
+
+// loadSettings reads the settings file at path. A missing file gives the
+// defaults. A file that cannot be used is renamed to
+// "settings.json.bad-<UTC time>" so that nothing the user wrote is lost, and
+// the defaults are returned with a *badSettingsError saying where the file
+// went. Fields missing from the file take their defaults.
+func loadSettings(path string, now time.Time) (settings, error) {
+	s := defaultSettings()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err == nil {
+		err = parseSettings(data, &s)
+	}
+	if err == nil {
+		return s, nil
+	}
+	bad := &badSettingsError{Path: path, Err: err}
+	aside := path + ".bad-" + now.UTC().Format("20060102T150405Z")
+	if bad.Move = os.Rename(path, aside); bad.Move == nil {
+		bad.Aside = aside
+	}
+	return defaultSettings(), bad
+}
+
+// parseSettings decodes data over s (which holds the defaults) and checks
+// the values.
+func parseSettings(data []byte, s *settings) error {
+	if err := json.Unmarshal(data, s); err != nil {
+		return fmt.Errorf("not valid JSON: %w", err)
+	}
+	return s.validate()
+}
+
+// validate reports the first value out of range.
+func (s settings) validate() error {
+	switch {
+	case s.Interval < 1:
+		return fmt.Errorf("interval %d s: must be at least 1", s.Interval)
+	case s.Heartbeat < 1:
+		return fmt.Errorf("heartbeat %d s: must be at least 1", s.Heartbeat)
+	case s.Port < 1 || s.Port > 65535:
+		return fmt.Errorf("port %d: must be 1 to 65535", s.Port)
+	case strings.ContainsAny(s.MetricPrefix, " \t\r\n"):
+		return fmt.Errorf("metric prefix %q: must not contain white space", s.MetricPrefix)
+	}
+	if s.Server != "" {
+		if _, err := normalizeServer(s.Server); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// save writes s to path atomically: a temporary file in the same folder is
+// written, synced and renamed over the old one, and the folder is synced, so
+// that a crash leaves either the old or the new file, never a torn one.
+func (s settings) save(path string) error {
+	if err := s.validate(); err != nil {
+		return fmt.Errorf("settings: not saving: %w", err)
+	}
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	if err := writeConfigFile(path, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	return nil
+}
+
+// writeConfigFile replaces path with data (see settings.save), creating its
+// folder when missing.
+func writeConfigFile(path string, data []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(perm); err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	ok = true
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}

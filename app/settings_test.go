@@ -1,0 +1,167 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var testNow = time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+
+func TestLoadSettingsMissingFileGivesDefaults(t *testing.T) {
+	s, err := loadSettings(filepath.Join(t.TempDir(), settingsFile), testNow)
+	if err != nil || s != defaultSettings() {
+		t.Fatalf("loadSettings = %+v, %v; want defaults, nil", s, err)
+	}
+}
+
+func TestSettingsRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", settingsFile)
+	want := settings{Interval: 5, Heartbeat: 120, Server: "https://grok.example.com", Port: 2013,
+		MetricPrefix: "laptop", Forwarding: true, CAFile: "/etc/ca.pem", PinSHA256: "AB:CD"}
+	if err := want.save(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := loadSettings(path, testNow)
+	if err != nil || got != want {
+		t.Fatalf("loadSettings = %+v, %v; want %+v", got, err, want)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("settings mode %v, want 0600", fi.Mode().Perm())
+	}
+	// No temporary files are left behind.
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("folder holds %d entries, want only %s", len(entries), settingsFile)
+	}
+}
+
+func TestLoadSettingsMissingFieldsTakeDefaults(t *testing.T) {
+	path := filepath.Join(t.TempDir(), settingsFile)
+	os.WriteFile(path, []byte(`{"forwarding": true, "unknown_future_field": 1}`), 0o600)
+	s, err := loadSettings(path, testNow)
+	want := defaultSettings()
+	want.Forwarding = true
+	if err != nil || s != want {
+		t.Fatalf("loadSettings = %+v, %v; want %+v", s, err, want)
+	}
+}
+
+func TestLoadSettingsUnusableFileKeptAside(t *testing.T) {
+	tests := []struct {
+		name, content string
+	}{
+		{"NotJSON", "{interval: 5"},
+		{"TruncatedByCrash", `{"interval": 5, "serv`},
+		{"Empty", ""},
+		{"WrongType", `{"interval": "often"}`},
+		{"ZeroInterval", `{"interval": 0}`},
+		{"NegativeHeartbeat", `{"heartbeat": -1}`},
+		{"PortOutOfRange", `{"port": 70000}`},
+		{"ServerWithCredentials", `{"server": "https://key@grok"}`},
+		{"PrefixWithSpace", `{"metric_prefix": "my laptop"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, settingsFile)
+			os.WriteFile(path, []byte(tt.content), 0o600)
+			s, err := loadSettings(path, testNow)
+			if !errors.Is(err, errBadSettings) {
+				t.Fatalf("err = %v, want errBadSettings", err)
+			}
+			if s != defaultSettings() {
+				t.Errorf("settings %+v, want defaults", s)
+			}
+			aside := path + ".bad-20261125T093000Z"
+			data, rerr := os.ReadFile(aside)
+			if rerr != nil || string(data) != tt.content {
+				t.Errorf("file not kept aside intact as %s: %q, %v", aside, data, rerr)
+			}
+			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("bad file still in place: %v", err)
+			}
+			if !strings.Contains(err.Error(), filepath.Base(aside)) {
+				t.Errorf("error %q does not say where the file went", err)
+			}
+		})
+	}
+}
+
+func TestLoadSettingsUnmovableFileSaysSo(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root can rename in a read-only folder")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, settingsFile)
+	os.WriteFile(path, []byte("garbage"), 0o600)
+	os.Chmod(dir, 0o500)
+	t.Cleanup(func() { os.Chmod(dir, 0o700) })
+	_, err := loadSettings(path, testNow)
+	var bad *badSettingsError
+	if !errors.As(err, &bad) || bad.Aside != "" || bad.Move == nil {
+		t.Fatalf("err = %#v, want a badSettingsError without Aside", err)
+	}
+}
+
+func TestSaveRefusesInvalidSettings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), settingsFile)
+	s := defaultSettings()
+	s.Interval = 0
+	if err := s.save(path); err == nil {
+		t.Fatal("save accepted interval 0")
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an invalid settings file was written")
+	}
+}
+
+// TestSaveReplacesAtomically checks that saving over an existing file never
+// leaves a torn file: the old one stays intact until the new one is
+// complete, and a failed save keeps the old one.
+func TestSaveReplacesAtomically(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, settingsFile)
+	old := defaultSettings()
+	old.Server = "https://old.example"
+	if err := old.save(path); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() != 0 {
+		os.Chmod(dir, 0o500) // no new files: the save must fail...
+		s := old
+		s.Server = "https://new.example"
+		if err := s.save(path); err == nil {
+			t.Error("save into a read-only folder succeeded")
+		}
+		os.Chmod(dir, 0o700)
+		if got, err := loadSettings(path, testNow); err != nil || got != old {
+			t.Errorf("after a failed save: %+v, %v; want the old settings", got, err) // ...and keep the old file
+		}
+	}
+	s := old
+	s.Server = "https://new.example"
+	if err := s.save(path); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := loadSettings(path, testNow); got != s {
+		t.Errorf("after save: %+v, want %+v", got, s)
+	}
+}
+
+func TestSettingsNeverHoldAKey(t *testing.T) {
+	// The struct has no field for a key, and a URL with credentials is
+	// refused, so no spelling of a key can reach the file.
+	s := defaultSettings()
+	s.Server = "https://apikey123@grok.example.com"
+	if err := s.save(filepath.Join(t.TempDir(), settingsFile)); err == nil {
+		t.Fatal("saved a server URL that carries credentials")
+	}
+}

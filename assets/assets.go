@@ -1,0 +1,24 @@
+package assets
+
+import _ "embed"
+
+// Icon is the 48×48 colour PNG shown in Linux system trays.
+//
+//go:embed icon.png
+var Icon []byte
+
+// TemplateIcon is the 18×18 macOS status-bar template PNG: black with alpha,
+// tinted by the system to suit the menu bar.
+//
+//go:embed template.png
+var TemplateIcon []byte
+
+// TemplateIcon2x is TemplateIcon at 36×36 for Retina displays.
+//
+//go:embed template@2x.png
+var TemplateIcon2x []byte
+
+// AppIcon is the 256×256 colour app icon as PNG (the .desktop icon on Linux).
+//
+//go:embed rogue.png
+var AppIcon []byte

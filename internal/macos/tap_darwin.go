@@ -1,0 +1,154 @@
+//go:build darwin
+
+package macos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ebitengine/purego"
+)
+
+// CoreGraphics constants, from CGEventTypes.h.
+const (
+	kCGSessionEventTap             = 1 // CGEventTapLocation
+	kCGHeadInsertEventTap          = 0 // CGEventTapPlacement
+	kCGEventTapOptionListenOnly    = 1 // CGEventTapOptions
+	kCGEventKeyDown                = 10
+	kCGEventKeyUp                  = 11
+	kCGEventTapDisabledByTimeout   = 0xFFFFFFFE
+	kCGEventTapDisabledByUserInput = 0xFFFFFFFF
+	kCGKeyboardEventAutorepeat     = 8 // CGEventField: non-zero for auto-repeated key downs
+)
+
+// tapRecheck is how often a running tap re-checks that it is still trusted
+// and enabled.
+const tapRecheck = 5 * time.Second
+
+// tapState is the running tap the C callback reports to. Only one tap runs
+// at a time: purego callbacks are never freed, so there is exactly one.
+type tapState struct {
+	emit func(down bool)
+	port atomic.Uintptr // the CFMachPortRef, for re-enabling
+}
+
+var (
+	running     atomic.Pointer[tapState]
+	tapCallback = sync.OnceValue(func() uintptr { return purego.NewCallback(onTapEvent) })
+)
+
+// onTapEvent is the CGEventTapCallBack:
+//
+//	CGEventRef (*)(CGEventTapProxy proxy, CGEventType type, CGEventRef event, void *userInfo)
+//
+// It passes on only whether a key went down or up. It never reads the key
+// code or any other field that identifies the key; the one field it reads is
+// the auto-repeat flag, so that holding a key counts as one press.
+func onTapEvent(proxy uintptr, typ uint32, event uintptr, userInfo uintptr) uintptr {
+	st := running.Load()
+	if st == nil {
+		return event
+	}
+	switch typ {
+	case kCGEventTapDisabledByTimeout, kCGEventTapDisabledByUserInput:
+		if port := st.port.Load(); port != 0 {
+			fw.CGEventTapEnable(port, true)
+		}
+	case kCGEventKeyDown:
+		if fw.CGEventGetIntegerValueField(event, kCGKeyboardEventAutorepeat) == 0 {
+			st.emit(true)
+		}
+	case kCGEventKeyUp:
+		st.emit(false)
+	}
+	return event // ignored for listen-only taps
+}
+
+// RunKeyTap observes key-down and key-up events system-wide with a
+// listen-only CGEventTap and calls emit for each (down true for a press)
+// until ctx ends. emit runs on the tap's thread and must not block.
+//
+// It returns ErrNoAccess at once when Rogue is not trusted for
+// Accessibility, and later if the trust is revoked; nil when ctx ends.
+func RunKeyTap(ctx context.Context, emit func(down bool)) error {
+	if err := load(); err != nil {
+		return err
+	}
+	if !fw.AXIsProcessTrusted() {
+		return ErrNoAccess
+	}
+	st := &tapState{emit: emit}
+	if !running.CompareAndSwap(nil, st) {
+		return errors.New("macos: a key tap is already running")
+	}
+	defer running.Store(nil)
+	errc := make(chan error, 1)
+	go func() {
+		// A run loop belongs to its thread. The thread is not unlocked, so
+		// it exits with this goroutine and takes the run loop with it.
+		runtime.LockOSThread()
+		errc <- runTap(ctx, st)
+	}()
+	return <-errc
+}
+
+func runTap(ctx context.Context, st *tapState) error {
+	mask := uint64(1)<<kCGEventKeyDown | uint64(1)<<kCGEventKeyUp
+	port := fw.CGEventTapCreate(kCGSessionEventTap, kCGHeadInsertEventTap, kCGEventTapOptionListenOnly, mask, tapCallback(), 0)
+	if port == 0 {
+		return fmt.Errorf("%w: CGEventTapCreate failed", ErrNoAccess)
+	}
+	defer fw.CFRelease(port)
+	defer fw.CFMachPortInvalidate(port)
+	st.port.Store(port)
+	defer st.port.Store(0)
+
+	src := fw.CFMachPortCreateRunLoopSource(0, port, 0)
+	if src == 0 {
+		return errors.New("macos: CFMachPortCreateRunLoopSource failed")
+	}
+	defer fw.CFRelease(src)
+	rl := fw.CFRunLoopGetCurrent()
+	mode := fw.kCFRunLoopDefaultMode
+	fw.CFRunLoopAddSource(rl, src, mode)
+	defer fw.CFRunLoopRemoveSource(rl, src, mode)
+	fw.CGEventTapEnable(port, true)
+	defer fw.CGEventTapEnable(port, false)
+
+	// Wake the run loop as soon as ctx ends; stop trying once this thread's
+	// run loop is gone.
+	var mu sync.Mutex
+	done := false
+	defer func() { mu.Lock(); done = true; mu.Unlock() }()
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !done {
+			fw.CFRunLoopStop(rl)
+		}
+	})
+	defer stop()
+
+	last := time.Now()
+	for ctx.Err() == nil {
+		// Run in slices of a second: a stop that arrives between two slices
+		// is seen by the ctx check.
+		fw.CFRunLoopRunInMode(mode, 1.0, false)
+		if time.Since(last) < tapRecheck {
+			continue
+		}
+		last = time.Now()
+		if !fw.AXIsProcessTrusted() {
+			return fmt.Errorf("%w: access was revoked", ErrNoAccess)
+		}
+		if !fw.CGEventTapIsEnabled(port) {
+			fw.CGEventTapEnable(port, true)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package rrd
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestOldToolFileContinued: files made by rrdtool create as numenta-rogue
+// made them are continued by Rogue exactly as rrdtool would continue them.
+func TestOldToolFileContinued(t *testing.T) {
+	needRRDTool(t)
+	cases := []struct {
+		name string
+		ds   string
+		vals func(i int) string
+	}{
+		{"CPUPercent", "DS:CPUPercent:GAUGE:600:0:U", func(i int) string { return strconv.FormatFloat(float64(i%97)*1.37, 'f', -1, 64) }},
+		{"DiskReadBytes", "DS:DiskReadBytes:DERIVE:600:0:U", func(i int) string { return strconv.Itoa(1000000 + i*i*4096) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			start := int64(1700000000)
+			orig := filepath.Join(dir, "orig.rrd")
+			rrdtool(t, "create", orig, "--step", "60", "--start", strconv.FormatInt(start, 10), c.ds, "RRA:AVERAGE:0.5:1:4032")
+			a, b := filepath.Join(dir, "a.rrd"), filepath.Join(dir, "b.rrd")
+			copyFile(t, orig, a)
+			copyFile(t, orig, b)
+			f, err := Open(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			var args []string
+			ts := start
+			for i := 0; i < 300; i++ {
+				ts += int64(45 + i%40)
+				if i == 150 {
+					ts += 700 // a gap longer than the heartbeat
+				}
+				v := c.vals(i)
+				args = append(args, fmt.Sprintf("%d:%s", ts, v))
+				if err := f.Update(Sample{Time: time.Unix(ts, 0), Raw: []string{v}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rrdtool(t, append([]string{"update", a}, args...)...)
+			ba, _ := os.ReadFile(a)
+			bb, _ := os.ReadFile(b)
+			if !bytes.Equal(ba, bb) {
+				da, db := rrdtool(t, "dump", a), rrdtool(t, "dump", b)
+				t.Fatalf("files differ after the same updates (%s)\nrrdtool:\n%s\nrogue:\n%s", byteDiff(ba, bb), firstDiff(da, db), firstDiff(db, da))
+			}
+			for _, w := range [][2]int64{{start, ts}, {start + 3600, ts - 3600}, {ts - 7200, ts + 600}, {start - 86400, start + 100}} {
+				compareFetch(t, b, f, Average, w[0], w[1], 0)
+			}
+			// rrdtool still reads and updates Rogue's result.
+			rrdtool(t, "update", b, fmt.Sprintf("%d:%s", ts+60, c.vals(1)))
+			if lu, err := f.LastUpdate(); err != nil || lu.Unix() != ts+60 {
+				t.Fatalf("LastUpdate after rrdtool update = %v, %v; want %d", lu, err, ts+60)
+			}
+		})
+	}
+}
+
+// firstDiff returns the lines around the first difference of a from b.
+func firstDiff(a, b string) string {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range la {
+		if i >= len(lb) || la[i] != lb[i] {
+			lo, hi := max(0, i-3), min(len(la), i+4)
+			return strings.Join(la[lo:hi], "\n")
+		}
+	}
+	return "(no difference)"
+}
+
+// byteDiff describes where two RRD images differ.
+func byteDiff(a, b []byte) string {
+	if len(a) != len(b) {
+		return fmt.Sprintf("sizes %d and %d", len(a), len(b))
+	}
+	l, err := parseLayout(a, int64(len(a)))
+	if err != nil {
+		return err.Error()
+	}
+	var out []string
+	for i := range a {
+		if a[i] == b[i] {
+			continue
+		}
+		o := int64(i) &^ 7
+		region := "static header"
+		switch {
+		case o >= l.headerLen:
+			region = "rows"
+		case o >= l.ptrOff:
+			region = fmt.Sprintf("rra_ptr[%d]", (o-l.ptrOff)/8)
+		case o >= l.cdpOff:
+			region = fmt.Sprintf("cdp_prep[%d] scratch %d", (o-l.cdpOff)/cdpPrepSize, (o-l.cdpOff)%cdpPrepSize/8)
+		case o >= l.pdpOff:
+			region = fmt.Sprintf("pdp_prep[%d] byte %d", (o-l.pdpOff)/pdpPrepSize, (o-l.pdpOff)%pdpPrepSize)
+		case o >= l.liveOff:
+			region = "live head"
+		}
+		out = append(out, fmt.Sprintf("%s @%d: %x vs %x", region, o, a[o:o+8], b[o:o+8]))
+		if len(out) > 8 {
+			break
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+var _ = math.NaN

@@ -1,0 +1,247 @@
+package rrd
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// validName reports whether s is a valid data source name for rrdtool
+// (1–19 characters of [a-zA-Z0-9_-]).
+func validName(s string) bool {
+	if len(s) == 0 || len(s) >= nameSize {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// wholeSeconds converts d to whole seconds, refusing fractions.
+func wholeSeconds(what string, d time.Duration) (uint64, error) {
+	if d <= 0 || d%time.Second != 0 {
+		return 0, fmt.Errorf("%s must be a positive whole number of seconds, got %v", what, d)
+	}
+	return uint64(d / time.Second), nil
+}
+
+// checkDefinition validates def as rrdtool create does and returns the
+// step in seconds and the start time.
+func checkDefinition(def Definition) (step uint64, start int64, err error) {
+	step = 300
+	if def.Step != 0 {
+		if step, err = wholeSeconds("step", def.Step); err != nil {
+			return 0, 0, err
+		}
+	}
+	if step > math.MaxInt32 {
+		return 0, 0, fmt.Errorf("step %d s is too large", step)
+	}
+	if len(def.DS) == 0 {
+		return 0, 0, errors.New("you must define at least one Data Source")
+	}
+	if len(def.RRA) == 0 {
+		return 0, 0, errors.New("you must define at least one Round Robin Archive")
+	}
+	seen := map[string]bool{}
+	for _, d := range def.DS {
+		if !validName(d.Name) {
+			return 0, 0, fmt.Errorf("invalid DS name %q: use 1 to 19 characters of a-z, A-Z, 0-9, _ and -", d.Name)
+		}
+		if seen[d.Name] {
+			return 0, 0, fmt.Errorf("Duplicate DS name: %s", d.Name)
+		}
+		seen[d.Name] = true
+		switch d.Type {
+		case Gauge, Counter, Derive, Absolute:
+		default:
+			return 0, 0, fmt.Errorf("invalid DS type specified (%s)", d.Type)
+		}
+		hb, err := wholeSeconds("heartbeat of DS "+d.Name, d.Heartbeat)
+		if err != nil {
+			return 0, 0, err
+		}
+		if hb > math.MaxInt32 {
+			return 0, 0, fmt.Errorf("heartbeat of DS %s is too large", d.Name)
+		}
+		if !math.IsNaN(d.Min) && !math.IsNaN(d.Max) && d.Min >= d.Max {
+			return 0, 0, fmt.Errorf("min must be less than max in DS definition of %s", d.Name)
+		}
+	}
+	for i, r := range def.RRA {
+		switch r.CF {
+		case Average, Min, Max, Last:
+		default:
+			return 0, 0, fmt.Errorf("unrecognized consolidation function %s", r.CF)
+		}
+		if !(r.XFF >= 0 && r.XFF < 1) {
+			return 0, 0, fmt.Errorf("RRA %d: Invalid xff: must be between 0 and 1", i)
+		}
+		if r.Steps <= 0 || r.Steps > math.MaxInt32 {
+			return 0, 0, fmt.Errorf("RRA %d: Invalid step %d: must be >= 1", i, r.Steps)
+		}
+		if r.Rows <= 0 || r.Rows > 1<<31 {
+			return 0, 0, fmt.Errorf("RRA %d: Invalid row count %d: must be >= 1", i, r.Rows)
+		}
+	}
+	if def.Start.IsZero() {
+		start = time.Now().Unix() - 10
+	} else {
+		start = def.Start.Unix()
+	}
+	if start <= 0 {
+		return 0, 0, fmt.Errorf("start time %v must be after 1970", def.Start)
+	}
+	return step, start, nil
+}
+
+// encodeHeader builds the header of a new file for def, as rrdtool create
+// initialises it.
+func encodeHeader(def Definition, step uint64, start int64) ([]byte, *layout, error) {
+	nds, nrra := uint64(len(def.DS)), uint64(len(def.RRA))
+	var rowsTotal uint64
+	for _, r := range def.RRA {
+		rowsTotal += uint64(r.Rows)
+	}
+	hl := int64(statHeadSize + nds*(dsDefSize+pdpPrepSize) + nrra*(rraDefSize+rraPtrSize) + liveHeadSize + nds*nrra*cdpPrepSize)
+	size := hl + int64(rowsTotal*nds*valueSize)
+	b := make([]byte, hl)
+	copy(b, rrdCookie)
+	copy(b[4:], "0003")
+	le.PutUint64(b[offFloatCookie:], math.Float64bits(floatCookie))
+	le.PutUint64(b[offDSCnt:], nds)
+	le.PutUint64(b[offRRACnt:], nrra)
+	le.PutUint64(b[offPDPStep:], step)
+	o := statHeadSize
+	for _, d := range def.DS {
+		copy(b[o:], d.Name)
+		copy(b[o+nameSize:], d.Type)
+		le.PutUint64(b[o+dsOffHeartbeat:], uint64(d.Heartbeat/time.Second))
+		le.PutUint64(b[o+dsOffMin:], math.Float64bits(nanToDNaN(d.Min)))
+		le.PutUint64(b[o+dsOffMax:], math.Float64bits(nanToDNaN(d.Max)))
+		o += dsDefSize
+	}
+	for _, r := range def.RRA {
+		copy(b[o:], r.CF)
+		le.PutUint64(b[o+rraOffRows:], uint64(r.Rows))
+		le.PutUint64(b[o+rraOffPDP:], uint64(r.Steps))
+		le.PutUint64(b[o+rraOffXFF:], math.Float64bits(r.XFF))
+		o += rraDefSize
+	}
+	l, err := parseLayout(b, size)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := state{l: l, b: b[l.liveOff:]}
+	s.setLastUp(start, 0)
+	unknSec := uint64(start) % step
+	for i := range def.DS {
+		s.setLastDS(i, "U")
+		s.setF64(s.pdp(i)+pdpOffVal, dnan)
+		s.setU64(s.pdp(i)+pdpOffUnknSec, unknSec)
+	}
+	for r, a := range l.rra {
+		for d := range def.DS {
+			o := s.cdp(r, d)
+			s.setF64(o+cdpOffVal, dnan)
+			s.setU64(o+cdpOffUnknPDP, ((uint64(start)-unknSec)%(step*a.pdpCnt))/step)
+		}
+		// rrdtool starts each archive at a random row to spread the I/O
+		// of many files over time.
+		s.setU64(s.ptr(r), rand.Uint64N(a.rows))
+	}
+	return b, l, nil
+}
+
+func nanToDNaN(v float64) float64 {
+	if math.IsNaN(v) {
+		return dnan
+	}
+	return v
+}
+
+// Create writes a new RRD file at path. It refuses an existing file (the
+// error wraps fs.ErrExist) and never leaves a partial file behind: the file
+// is written under a temporary name in the same folder, synced, and then
+// linked into place.
+func Create(path string, def Definition) error {
+	step, start, err := checkDefinition(def)
+	if err != nil {
+		return fmt.Errorf("rrd: create %s: %w", path, err)
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("rrd: create %s: %w", path, fs.ErrExist)
+	}
+	hdr, l, err := encodeHeader(def, step, start)
+	if err != nil {
+		return fmt.Errorf("rrd: create %s: %w", path, err)
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("rrd: create %s: %w", path, err)
+	}
+	tmpName := tmp.Name()
+	defer os.Remove(tmpName)
+	if err := writeNew(tmp, hdr, l.dataLen); err != nil {
+		tmp.Close()
+		return fmt.Errorf("rrd: create %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("rrd: create %s: %w", path, err)
+	}
+	// A hard link refuses an existing target atomically; fall back to
+	// rename on file systems without hard links.
+	if err := os.Link(tmpName, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("rrd: create %s: %w", path, fs.ErrExist)
+		}
+		var le *os.LinkError
+		if !errors.As(err, &le) || !(errors.Is(le.Err, syscall.EPERM) || errors.Is(le.Err, syscall.ENOTSUP) || errors.Is(le.Err, syscall.EXDEV)) {
+			return fmt.Errorf("rrd: create %s: %w", path, err)
+		}
+		if _, err := os.Lstat(path); err == nil {
+			return fmt.Errorf("rrd: create %s: %w", path, fs.ErrExist)
+		}
+		if err := os.Rename(tmpName, path); err != nil {
+			return fmt.Errorf("rrd: create %s: %w", path, err)
+		}
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// writeNew writes the header and dataLen bytes of NaN rows, then syncs.
+func writeNew(f *os.File, hdr []byte, dataLen int64) error {
+	if err := f.Chmod(0o644); err != nil {
+		return err
+	}
+	if _, err := f.Write(hdr); err != nil {
+		return err
+	}
+	chunk := make([]byte, min(dataLen, 64<<10))
+	for i := 0; i+8 <= len(chunk); i += 8 {
+		le.PutUint64(chunk[i:], math.Float64bits(dnan))
+	}
+	for left := dataLen; left > 0; {
+		n := min(left, int64(len(chunk)))
+		if _, err := f.Write(chunk[:n]); err != nil {
+			return err
+		}
+		left -= n
+	}
+	return f.Sync()
+}

@@ -1,0 +1,164 @@
+package rrd
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// needRRDTool returns the path of rrdtool, skipping the test when it is
+// missing (failing instead under CI=true).
+func needRRDTool(t testing.TB) string {
+	t.Helper()
+	p, err := exec.LookPath("rrdtool")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("rrdtool is required under CI: %v", err)
+		}
+		t.Skipf("rrdtool not installed: %v", err)
+	}
+	return p
+}
+
+// rrdtool runs rrdtool with args and returns its standard output.
+func rrdtool(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := rrdtoolErr(args...)
+	if err != nil {
+		t.Fatalf("rrdtool %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+func rrdtoolErr(args ...string) (string, error) {
+	cmd := exec.Command("rrdtool", args...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	if s := strings.TrimSpace(stderr.String()); s != "" {
+		return stdout.String(), fmt.Errorf("stderr: %s", s)
+	}
+	return stdout.String(), nil
+}
+
+// fetched is rrdtool fetch's output, parsed.
+type fetched struct {
+	ds    []string
+	times []int64
+	rows  [][]float64
+}
+
+func parseFloatC(s string) (float64, error) {
+	switch strings.ToLower(s) {
+	case "nan", "-nan":
+		return math.NaN(), nil
+	case "inf":
+		return math.Inf(1), nil
+	case "-inf":
+		return math.Inf(-1), nil
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+func parseFetch(out string) (*fetched, error) {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) < 1 {
+		return nil, fmt.Errorf("empty fetch output")
+	}
+	f := &fetched{ds: strings.Fields(lines[0])}
+	for _, ln := range lines[1:] {
+		if strings.TrimSpace(ln) == "" {
+			continue
+		}
+		ts, rest, ok := strings.Cut(ln, ":")
+		if !ok {
+			return nil, fmt.Errorf("bad fetch line %q", ln)
+		}
+		t, err := strconv.ParseInt(strings.TrimSpace(ts), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad fetch line %q: %v", ln, err)
+		}
+		var row []float64
+		for _, fs := range strings.Fields(rest) {
+			v, err := parseFloatC(fs)
+			if err != nil {
+				return nil, fmt.Errorf("bad fetch value %q: %v", fs, err)
+			}
+			row = append(row, v)
+		}
+		f.times = append(f.times, t)
+		f.rows = append(f.rows, row)
+	}
+	return f, nil
+}
+
+// sameFloat compares with a relative tolerance; NaN equals NaN.
+func sameFloat(a, b, rel float64) bool {
+	if math.IsNaN(a) || math.IsNaN(b) {
+		return math.IsNaN(a) && math.IsNaN(b)
+	}
+	if a == b {
+		return true
+	}
+	d := math.Abs(a - b)
+	return d <= rel*math.Max(math.Abs(a), math.Abs(b))
+}
+
+// compareFetch checks Rogue's Fetch against rrdtool fetch of the same file
+// and window.
+func compareFetch(t testing.TB, path string, f *File, cf CF, start, end int64, res int64) {
+	t.Helper()
+	args := []string{"fetch", path, string(cf), "-s", strconv.FormatInt(start, 10), "-e", strconv.FormatInt(end, 10)}
+	if res > 0 {
+		args = append(args, "-r", strconv.FormatInt(res, 10))
+	}
+	out, rerr := rrdtoolErr(args...)
+	got, gerr := f.Fetch(cf, time.Unix(start, 0), time.Unix(end, 0), time.Duration(res)*time.Second)
+	if rerr != nil || gerr != nil {
+		if (rerr == nil) != (gerr == nil) {
+			t.Fatalf("fetch %s %d..%d r%d: rrdtool err %v, rogue err %v", cf, start, end, res, rerr, gerr)
+		}
+		return
+	}
+	want, err := parseFetch(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(want.ds, " ") != strings.Join(got.DS, " ") {
+		t.Fatalf("fetch DS: rrdtool %v, rogue %v", want.ds, got.DS)
+	}
+	if len(want.rows) != len(got.Rows) {
+		t.Fatalf("fetch %s %d..%d r%d: rrdtool %d rows, rogue %d rows (start %v step %v)", cf, start, end, res, len(want.rows), len(got.Rows), got.Start.Unix(), got.Step)
+	}
+	for i := range want.rows {
+		if ts := got.Time(i).Unix(); ts != want.times[i] {
+			t.Fatalf("fetch %s %d..%d r%d row %d: rrdtool time %d, rogue %d", cf, start, end, res, i, want.times[i], ts)
+		}
+		for j := range want.rows[i] {
+			if !sameFloat(want.rows[i][j], got.Rows[i][j], 1e-9) {
+				t.Fatalf("fetch %s %d..%d r%d row %d (%d) ds %d: rrdtool %v, rogue %v", cf, start, end, res, i, want.times[i], j, want.rows[i][j], got.Rows[i][j])
+			}
+		}
+	}
+}
+
+// copyFile copies src to dst.
+func copyFile(t testing.TB, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,342 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"github.com/rogue-metrics/rogue/agent"
+)
+
+const testKey = "s3cr3t-API-key-7f9a"
+
+// fakeGrok follows the contract of Grok's /_metrics/custom and /_models
+// handlers (htmengine's AuthenticatedBaseHandler, ModelHandler,
+// CustomDefaultHandler): basic auth with the key as user name, 401
+// {"result": "Invalid API Key"}, POST /_models answering 201 with the model
+// list and returning the existing model for a monitored metric, 400 when
+// only one of min and max is given.
+type fakeGrok struct {
+	key    string
+	mu     gosync.Mutex
+	models map[string]Model
+	posts  []modelSpec
+}
+
+func newFakeGrok(key string) *fakeGrok { return &fakeGrok{key: key, models: map[string]Model{}} }
+
+func (g *fakeGrok) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	user, pass, ok := r.BasicAuth()
+	if !ok || user != g.key || pass != "" {
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"result": "Invalid API Key"}`)
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/_metrics/custom":
+		var out []CustomMetric
+		for _, m := range g.models {
+			out = append(out, CustomMetric{UID: m.UID, Name: m.Name, Status: m.Status})
+		}
+		json.NewEncoder(w).Encode(out)
+	case r.Method == http.MethodGet && r.URL.Path == "/_models":
+		out := []Model{}
+		for _, m := range g.models {
+			out = append(out, m)
+		}
+		json.NewEncoder(w).Encode(out)
+	case r.Method == http.MethodPost && r.URL.Path == "/_models":
+		var spec struct {
+			Datasource string `json:"datasource"`
+			MetricSpec struct {
+				Metric, Resource, Unit string
+			} `json:"metricSpec"`
+			ModelParams map[string]*float64 `json:"modelParams"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&spec); err != nil || spec.Datasource != "custom" || spec.MetricSpec.Metric == "" {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"result": "bad model spec: %v"}`, err)
+			return
+		}
+		if spec.ModelParams != nil && (spec.ModelParams["min"] == nil) != (spec.ModelParams["max"] == nil) {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"result": "ValueError('min and max params must both be None or non-None')"}`)
+			return
+		}
+		g.posts = append(g.posts, modelSpec{Datasource: spec.Datasource, MetricSpec: metricSpec{Metric: spec.MetricSpec.Metric, Resource: spec.MetricSpec.Resource, Unit: spec.MetricSpec.Unit}})
+		m, ok := g.models[spec.MetricSpec.Metric]
+		if !ok {
+			m = Model{UID: fmt.Sprintf("uid%02d", len(g.models)), Name: spec.MetricSpec.Metric, Datasource: "custom", Server: spec.MetricSpec.Resource, Status: ModelCreatePending}
+			g.models[m.Name] = m
+		}
+		w.WriteHeader(http.StatusCreated)
+		json.NewEncoder(w).Encode([]Model{m})
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func assertNoKey(t *testing.T, err error) {
+	t.Helper()
+	if err != nil && strings.Contains(err.Error(), testKey) {
+		t.Fatalf("error contains the API key: %v", err)
+	}
+}
+
+func TestClient_VerifyAndModels(t *testing.T) {
+	g := newFakeGrok(testKey)
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	c, err := NewClient(srv.URL, testKey, ClientOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // idempotent
+		if err := c.EnsureModels(ctx, "laptop", agent.Metrics); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := c.Models(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != len(agent.Metrics) {
+		t.Fatalf("%d models, want %d", len(ms), len(agent.Metrics))
+	}
+	for _, m := range ms {
+		if m.Server != "laptop" || m.StatusText() != "starting" {
+			t.Errorf("model %+v", m)
+		}
+	}
+	if len(g.posts) != 2*len(agent.Metrics) || g.posts[0].MetricSpec != (metricSpec{Metric: "CPUPercent", Resource: "laptop", Unit: "%"}) {
+		t.Fatalf("posts %+v", g.posts[:1])
+	}
+	cm, err := c.CustomMetrics(ctx)
+	if err != nil || len(cm) != len(agent.Metrics) {
+		t.Fatalf("CustomMetrics = %d, %v", len(cm), err)
+	}
+}
+
+func TestClient_WrongKey(t *testing.T) {
+	srv := httptest.NewServer(newFakeGrok("the-right-key"))
+	defer srv.Close()
+	c, _ := NewClient(srv.URL, testKey, ClientOptions{})
+	err := c.Verify(context.Background())
+	if !errors.Is(err, ErrUnauthorized) || !strings.Contains(err.Error(), "the API key was refused") {
+		t.Fatalf("err = %v", err)
+	}
+	assertNoKey(t, err)
+	err = c.EnsureModels(context.Background(), "laptop", agent.Metrics)
+	if !errors.Is(err, ErrUnauthorized) || strings.Count(err.Error(), "refused") != 1 {
+		t.Fatalf("EnsureModels err = %v (want one failure, not one per metric)", err)
+	}
+}
+
+func TestClient_ServerErrorEchoingTheKey(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, "Traceback: bad request with headers Authorization: %s user=%s", r.Header.Get("Authorization"), testKey)
+	}))
+	defer srv.Close()
+	c, _ := NewClient(srv.URL, testKey, ClientOptions{})
+	err := c.Verify(context.Background())
+	if !errors.Is(err, ErrServer) || !strings.Contains(err.Error(), "500") {
+		t.Fatalf("err = %v", err)
+	}
+	assertNoKey(t, err)
+	if strings.Contains(err.Error(), "Basic ") && !strings.Contains(err.Error(), "Basic …") {
+		t.Fatalf("error shows the credentials: %v", err)
+	}
+}
+
+func TestClient_HugeBody(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("["))
+		chunk := []byte(strings.Repeat(`{"name":"x"},`, 1000))
+		for range 1000 { // 13 MB
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	c, _ := NewClient(srv.URL, testKey, ClientOptions{})
+	_, err := c.Models(context.Background())
+	if !errors.Is(err, ErrResponseTooLarge) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestClient_NotJSON(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "<html>It works!</html>")
+	}))
+	defer srv.Close()
+	c, _ := NewClient(srv.URL, testKey, ClientOptions{})
+	if _, err := c.Models(context.Background()); err == nil || !strings.Contains(err.Error(), "is it a Grok server") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestClient_SlowServer(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c, _ := NewClient(srv.URL, testKey, ClientOptions{Timeout: 300 * time.Millisecond})
+	start := time.Now()
+	err := c.Verify(context.Background())
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no answer from") {
+		t.Fatalf("err = %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("took %v with a 300 ms timeout", d)
+	}
+}
+
+func TestClient_Refused(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	c, _ := NewClient("http://"+addr, testKey, ClientOptions{Timeout: 2 * time.Second})
+	err := c.Verify(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "refused the connection") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestClient_DNSFailure(t *testing.T) {
+	c, _ := NewClient("https://no-such-host.invalid", testKey, ClientOptions{Timeout: 5 * time.Second})
+	err := c.Verify(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "cannot find the server no-such-host.invalid") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestNewClient_BadURL(t *testing.T) {
+	for _, u := range []string{"", "ftp://grok", "https://", "http://[::1", "https://" + testKey + "@grok.example.com", "https://user:" + testKey + "@grok"} {
+		_, err := NewClient(u, testKey, ClientOptions{})
+		if err == nil {
+			t.Errorf("NewClient(%q) accepted", u)
+		}
+		assertNoKey(t, err)
+	}
+	if _, err := NewClient("grok.example.com", testKey, ClientOptions{}); err != nil {
+		t.Errorf("bare host: %v", err)
+	}
+	if _, err := NewClient("https://grok", testKey, ClientOptions{PinSHA256: "abc"}); err == nil {
+		t.Error("bad pin accepted")
+	}
+	if _, err := NewClient("https://grok", testKey, ClientOptions{CAFile: filepath.Join(t.TempDir(), "none.pem")}); err == nil {
+		t.Error("missing CA file accepted")
+	}
+}
+
+func TestClient_SelfSignedTLS(t *testing.T) {
+	srv := httptest.NewUnstartedServer(newFakeGrok(testKey))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	srv.StartTLS()
+	defer srv.Close()
+	cert := srv.Certificate()
+	fp := CertFingerprint(cert.Raw)
+	caFile := filepath.Join(t.TempDir(), "grok.pem")
+	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644)
+	ctx := context.Background()
+
+	t.Run("RefusedByDefault", func(t *testing.T) {
+		c, _ := NewClient(srv.URL, testKey, ClientOptions{})
+		err := c.Verify(ctx)
+		if !errors.Is(err, ErrTLS) {
+			t.Fatalf("err = %v, want ErrTLS", err)
+		}
+		for _, want := range []string{"--ca-file", "--pin", fp} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not mention %s", err, want)
+			}
+		}
+		assertNoKey(t, err)
+	})
+	t.Run("AcceptedWithCAFile", func(t *testing.T) {
+		c, err := NewClient(srv.URL, testKey, ClientOptions{CAFile: caFile})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Verify(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("AcceptedWithPin", func(t *testing.T) {
+		for _, pin := range []string{fp, strings.ToLower(strings.ReplaceAll(fp, ":", "")), "SHA256 Fingerprint=" + fp} {
+			c, err := NewClient(srv.URL, testKey, ClientOptions{PinSHA256: pin})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Verify(ctx); err != nil {
+				t.Fatalf("pin %s: %v", pin, err)
+			}
+		}
+	})
+	t.Run("WrongPin", func(t *testing.T) {
+		c, _ := NewClient(srv.URL, testKey, ClientOptions{PinSHA256: strings.Repeat("ab", 32)})
+		err := c.Verify(ctx)
+		if !errors.Is(err, ErrTLS) || !strings.Contains(err.Error(), "not the pinned one") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestEnsureModels_MinMaxOnlyWhenBothKnown(t *testing.T) {
+	var bodies []map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b map[string]any
+		json.NewDecoder(r.Body).Decode(&b)
+		bodies = append(bodies, b)
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, "[]")
+	}))
+	defer srv.Close()
+	c, _ := NewClient(srv.URL, testKey, ClientOptions{})
+	ms := []agent.Metric{
+		{Name: "CPUPercent", Unit: "%", Min: 0, Max: 100},
+		{Name: "DiskReadBytes", Unit: "bytes/s", Min: 0, Max: math.NaN()},
+	}
+	if err := c.EnsureModels(context.Background(), "laptop", ms); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := bodies[0]["modelParams"].(map[string]any); !ok || p["min"] != 0.0 || p["max"] != 100.0 {
+		t.Errorf("CPUPercent modelParams = %v", bodies[0]["modelParams"])
+	}
+	if _, ok := bodies[1]["modelParams"]; ok {
+		t.Errorf("DiskReadBytes sent modelParams %v with an unknown max", bodies[1]["modelParams"])
+	}
+	spec := bodies[1]["metricSpec"].(map[string]any)
+	if spec["metric"] != "DiskReadBytes" || spec["resource"] != "laptop" || spec["unit"] != "bytes/s" || bodies[1]["datasource"] != "custom" {
+		t.Errorf("body %v", bodies[1])
+	}
+}

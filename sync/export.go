@@ -1,0 +1,362 @@
+package sync
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// ExportAppend appends the rows after each metric's CSV cursor to
+// <prefix>/<Name>.csv, as numenta-rogue's rogue-export did: rows
+// "Name,value,timestamp" with Python's float repr and CRLF line ends, the
+// position kept in <prefix>/<Name>-csv.pos, so that running it often only
+// appends. Unknown values are skipped (the old tool wrote "nan" rows and
+// then skipped rows that became known later). Metrics default to every
+// agent.Metrics; those without an RRD file are skipped. The rows appended
+// are synced before the cursor moves; should a crash come in between, the
+// next run recognises the rows already in the file and does not repeat them.
+func ExportAppend(ctx context.Context, prefix string, metrics []string) (rows int, err error) {
+	return exportAppend(ctx, prefix, metrics, slog.Default())
+}
+
+func exportAppend(ctx context.Context, prefix string, metrics []string, log *slog.Logger) (rows int, err error) {
+	if prefix == "" {
+		return 0, errors.New("sync: no prefix (folder of the RRD files) given")
+	}
+	if len(metrics) == 0 {
+		metrics = allMetricNames()
+	}
+	var errs []error
+	for _, name := range metrics {
+		if err := ctx.Err(); err != nil {
+			return rows, err
+		}
+		if err := checkMetricName(name); err != nil {
+			return rows, err
+		}
+		n, err := appendMetric(prefix, name, log)
+		rows += n
+		if err != nil {
+			errs = append(errs, fmt.Errorf("export %s: %w", name, err))
+		}
+	}
+	return rows, errors.Join(errs...)
+}
+
+// appendMetric exports one metric in append mode.
+func appendMetric(prefix, name string, log *slog.Logger) (int, error) {
+	rrdPath := filepath.Join(prefix, name+".rrd")
+	if _, err := os.Stat(rrdPath); errors.Is(err, fs.ErrNotExist) {
+		log.Debug("no RRD file; skipped", "metric", name)
+		return 0, nil
+	}
+	cpath := CursorPath(prefix, name, CSV)
+	c, err := ReadCursor(cpath)
+	if err != nil {
+		log.Warn("corrupt cursor; starting from the oldest row the RRD holds", "metric", name, "err", err)
+	}
+	stored := c
+	f, err := os.OpenFile(filepath.Join(prefix, name+".csv"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	// Two exports at once would interleave rows.
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return 0, fmt.Errorf("lock %s: %w", f.Name(), err)
+	}
+	last, err := repairTail(f)
+	if err != nil {
+		return 0, err
+	}
+	if last > c.Unix() {
+		// Rows were appended but the cursor not stored (a crash in
+		// between): continue after them.
+		log.Info("CSV is ahead of its cursor; continuing after its last row", "metric", name, "cursor", c, "last_row", last)
+		c = Cursor{unix: last}
+	}
+	s, err := readSeries(rrdPath, name, window{after: c})
+	if err != nil {
+		return 0, err
+	}
+	if s.stale {
+		log.Warn("CSV cursor is later than the RRD's last update (file recreated?); starting from the oldest row", "metric", name, "cursor", c)
+	}
+	if len(s.points) > 0 {
+		if _, err := f.Seek(0, io.SeekEnd); err != nil {
+			return 0, err
+		}
+		w := bufio.NewWriterSize(f, 64<<10)
+		var line []byte
+		for _, p := range s.points {
+			line = append(line[:0], name...)
+			line = append(line, ',')
+			line = appendPyRepr(line, p.v)
+			line = append(line, ',')
+			line = strconv.AppendInt(line, p.t, 10)
+			line = append(line, '\r', '\n')
+			w.Write(line)
+		}
+		if err := w.Flush(); err != nil {
+			return 0, err
+		}
+		if err := f.Sync(); err != nil {
+			return 0, err
+		}
+	}
+	next := c
+	if s.end > next.Unix() || s.stale {
+		next = Cursor{unix: s.end}
+	}
+	if next != stored {
+		if err := WriteCursor(cpath, next); err != nil {
+			return len(s.points), err
+		}
+	}
+	return len(s.points), nil
+}
+
+// repairTail cuts a torn last line (a crash mid-write) off an append-mode
+// CSV and returns the timestamp of its last complete row (0 if none).
+func repairTail(f *os.File) (int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	size := fi.Size()
+	if size == 0 {
+		return 0, nil
+	}
+	const tail = 4096
+	off := max(0, size-tail)
+	buf := make([]byte, size-off)
+	if _, err := f.ReadAt(buf, off); err != nil && err != io.EOF {
+		return 0, err
+	}
+	if buf[len(buf)-1] != '\n' {
+		cut := bytes.LastIndexByte(buf, '\n') + 1
+		if cut == 0 && off > 0 {
+			return 0, fmt.Errorf("%s ends in a line longer than %d bytes; not touching it", f.Name(), tail)
+		}
+		if err := f.Truncate(off + int64(cut)); err != nil {
+			return 0, err
+		}
+		buf = buf[:cut]
+	}
+	lines := bytes.Split(bytes.TrimRight(buf, "\r\n"), []byte("\n"))
+	lastLine := bytes.TrimRight(lines[len(lines)-1], "\r")
+	fields := bytes.Split(lastLine, []byte(","))
+	if len(fields) != 3 {
+		return 0, nil
+	}
+	ts, err := strconv.ParseInt(string(fields[2]), 10, 64)
+	if err != nil || ts <= 0 || ts > maxCursor {
+		return 0, nil
+	}
+	return ts, nil
+}
+
+// Summary describes a folder export.
+type Summary struct {
+	Dir      string    // the folder written
+	Files    []string  // the per-metric CSV files, in metric order
+	Combined string    // the wide CSV with every metric
+	Points   int       // values written to the per-metric files
+	Rows     int       // data rows of the combined file
+	Missing  []string  // metrics without an RRD file
+	Since    time.Time // the range exported
+	Until    time.Time
+}
+
+// CombinedName is the name of the wide CSV in a folder export.
+const CombinedName = "all-metrics.csv"
+
+// ExportFolder writes the rows with since <= time <= until into outDir, for
+// people and spreadsheets: <Name>.csv per metric with the header
+// "timestamp,iso8601,<Name>", and all-metrics.csv with the header
+// "timestamp,iso8601,CPUPercent,MemoryPercent,..." (agent.Metrics order)
+// holding one row per time and an empty cell where a value is unknown. The
+// timestamp column is Unix seconds, iso8601 the same time in RFC 3339 with
+// the local offset; values are the shortest decimals that round-trip. Files
+// are written under temporary names and renamed into place when all are
+// complete, replacing earlier exports of the same names. progress, when not
+// nil, is called after each file with the files done and the total.
+func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.Time, progress func(done, total int)) (Summary, error) {
+	sum := Summary{Dir: outDir, Since: since, Until: until}
+	if prefix == "" || outDir == "" {
+		return sum, errors.New("sync: export needs the RRD folder and an output folder")
+	}
+	if !since.Before(until) {
+		return sum, fmt.Errorf("sync: export range is empty: %s is not before %s", since.Format(time.RFC3339), until.Format(time.RFC3339))
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return sum, fmt.Errorf("sync: export folder: %w", err)
+	}
+	if a, err := os.Stat(prefix); err == nil {
+		if b, err := os.Stat(outDir); err == nil && os.SameFile(a, b) {
+			return sum, errors.New("sync: the export folder is the RRD folder; choose another so the append-mode CSV files there stay untouched")
+		}
+	}
+	names := allMetricNames()
+	total := len(names) + 1
+	var temps []string // temporary files, renamed at the end
+	defer func() {
+		for _, t := range temps {
+			os.Remove(t)
+		}
+	}()
+	var cols []string
+	var data []*series
+	done := 0
+	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		s, err := readSeries(filepath.Join(prefix, name+".rrd"), name, window{since: since.Unix(), until: until.Unix()})
+		if errors.Is(err, fs.ErrNotExist) {
+			sum.Missing = append(sum.Missing, name)
+			total--
+			report(progress, done, total)
+			continue
+		}
+		if err != nil {
+			return sum, fmt.Errorf("sync: export %s: %w", name, err)
+		}
+		tmp, err := writeTemp(outDir, name+".csv", func(w *bufio.Writer) error {
+			w.WriteString("timestamp,iso8601," + name + "\r\n")
+			var line []byte
+			for _, p := range s.points {
+				line = appendPeopleRow(line[:0], p.t)
+				line = append(line, ',')
+				line = strconv.AppendFloat(line, p.v, 'f', -1, 64)
+				line = append(line, '\r', '\n')
+				w.Write(line)
+			}
+			return nil
+		})
+		if err != nil {
+			return sum, err
+		}
+		temps = append(temps, tmp)
+		sum.Files = append(sum.Files, filepath.Join(outDir, name+".csv"))
+		sum.Points += len(s.points)
+		cols = append(cols, name)
+		data = append(data, s)
+		done++
+		report(progress, done, total)
+	}
+	tmp, err := writeTemp(outDir, CombinedName, func(w *bufio.Writer) error {
+		w.WriteString("timestamp,iso8601")
+		for _, c := range cols {
+			w.WriteString("," + c)
+		}
+		w.WriteString("\r\n")
+		sum.Rows = writeWide(w, data)
+		return nil
+	})
+	if err != nil {
+		return sum, err
+	}
+	temps = append(temps, tmp)
+	sum.Combined = filepath.Join(outDir, CombinedName)
+	if err := ctx.Err(); err != nil {
+		return sum, err
+	}
+	finals := append(slices.Clone(sum.Files), sum.Combined)
+	for i, t := range temps {
+		if err := os.Rename(t, finals[i]); err != nil {
+			return sum, fmt.Errorf("sync: export: %w", err)
+		}
+	}
+	temps = nil
+	if err := syncDir(outDir); err != nil {
+		return sum, err
+	}
+	done++
+	report(progress, done, total)
+	return sum, nil
+}
+
+func report(progress func(done, total int), done, total int) {
+	if progress != nil {
+		progress(done, total)
+	}
+}
+
+// appendPeopleRow appends "unix,iso8601" for t.
+func appendPeopleRow(b []byte, t int64) []byte {
+	b = strconv.AppendInt(b, t, 10)
+	b = append(b, ',')
+	return time.Unix(t, 0).AppendFormat(b, time.RFC3339)
+}
+
+// writeWide writes one row per time any series has a value, the series'
+// values in columns (empty when unknown), and returns the row count.
+func writeWide(w *bufio.Writer, data []*series) int {
+	idx := make([]int, len(data))
+	rows := 0
+	var line []byte
+	for {
+		// The next time is the smallest among the series' next points.
+		next := int64(-1)
+		for i, s := range data {
+			if idx[i] < len(s.points) && (next < 0 || s.points[idx[i]].t < next) {
+				next = s.points[idx[i]].t
+			}
+		}
+		if next < 0 {
+			return rows
+		}
+		line = appendPeopleRow(line[:0], next)
+		for i, s := range data {
+			line = append(line, ',')
+			if idx[i] < len(s.points) && s.points[idx[i]].t == next {
+				line = strconv.AppendFloat(line, s.points[idx[i]].v, 'f', -1, 64)
+				idx[i]++
+			}
+		}
+		line = append(line, '\r', '\n')
+		w.Write(line)
+		rows++
+	}
+}
+
+// writeTemp writes a file under a temporary name in dir (synced) and returns
+// that name; the caller renames it to name.
+func writeTemp(dir, name string, fill func(*bufio.Writer) error) (string, error) {
+	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	if err != nil {
+		return "", fmt.Errorf("sync: export: %w", err)
+	}
+	tmp := f.Name()
+	w := bufio.NewWriterSize(f, 256<<10)
+	err = fill(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("sync: export %s: %w", name, err)
+	}
+	return tmp, nil
+}

@@ -1,0 +1,519 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/rogue-metrics/rogue/agent"
+)
+
+// Defaults of ForwardConfig.
+const (
+	DefaultCarbonPort = 2003
+	DefaultTimeout    = 30 * time.Second
+)
+
+// Backoff of Forwarder.Run after failures: the first retry comes after about
+// backoffBase, each further failure doubles it up to backoffCap.
+const (
+	backoffBase = 10 * time.Second
+	backoffCap  = 10 * time.Minute
+)
+
+// ErrNoServer is returned by ForwardOnce when no server is configured.
+var ErrNoServer = errors.New("no Grok server set")
+
+// ForwardConfig says what to forward where.
+type ForwardConfig struct {
+	// Prefix is the folder of the RRD files and cursors.
+	Prefix string
+	// Server is the Grok server: a URL ("https://grok.example.com", whose
+	// host is used and whose port is ignored) or a bare host with an
+	// optional Carbon port ("graphite.lan", "graphite.lan:2013").
+	Server string
+	// Port is the Carbon plaintext port (default 2003); a port in a bare
+	// Server wins.
+	Port int
+	// MetricPrefix is put before each metric name, followed by a dot unless
+	// it ends in one ("laptop" sends "laptop.CPUPercent"). Empty, as
+	// numenta-rogue did, sends the bare names that Grok expects.
+	MetricPrefix string
+	// Metrics are the names to forward; empty means every agent.Metrics.
+	Metrics []string
+	// Timeout bounds connecting, each stalled write and the wait for the
+	// server's close (default 30 s).
+	Timeout time.Duration
+	// Logger receives progress and warnings (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// withDefaults returns c with its defaults filled in.
+func (c ForwardConfig) withDefaults() ForwardConfig {
+	if c.Port == 0 {
+		c.Port = DefaultCarbonPort
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if len(c.Metrics) == 0 {
+		c.Metrics = allMetricNames()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// validate checks c (after withDefaults). An empty Server is valid: the
+// forwarder then waits for one.
+func (c ForwardConfig) validate() error {
+	if c.Prefix == "" {
+		return errors.New("sync: no prefix (folder of the RRD files) given")
+	}
+	if c.Port < 1 || c.Port > 65535 {
+		return fmt.Errorf("sync: port %d is not between 1 and 65535", c.Port)
+	}
+	if err := checkMetricPrefix(c.MetricPrefix); err != nil {
+		return err
+	}
+	for _, m := range c.Metrics {
+		if err := checkMetricName(m); err != nil {
+			return err
+		}
+	}
+	if c.Server != "" {
+		if _, err := CarbonAddr(c.Server, c.Port); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func allMetricNames() []string {
+	names := make([]string, len(agent.Metrics))
+	for i, m := range agent.Metrics {
+		names[i] = m.Name
+	}
+	return names
+}
+
+func checkMetricName(m string) error {
+	if m == "" || strings.ContainsAny(m, "/\\") || strings.ContainsFunc(m, isSpaceOrControl) {
+		return fmt.Errorf("sync: bad metric name %q", m)
+	}
+	return nil
+}
+
+func checkMetricPrefix(p string) error {
+	if strings.ContainsFunc(p, isSpaceOrControl) {
+		return fmt.Errorf("sync: metric prefix %q contains spaces or control characters", p)
+	}
+	return nil
+}
+
+func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
+
+// MetricName returns the name a metric is sent under with metric prefix p
+// (see ForwardConfig.MetricPrefix). Grok models must be started under this
+// name.
+func MetricName(p, name string) string {
+	if p == "" {
+		return name
+	}
+	if !strings.HasSuffix(p, ".") {
+		p += "."
+	}
+	return p + name
+}
+
+// CarbonAddr returns the host:port of the Carbon listener for server (see
+// ForwardConfig.Server) and the default port.
+func CarbonAddr(server string, port int) (string, error) {
+	s := strings.TrimSpace(server)
+	if s == "" {
+		return "", ErrNoServer
+	}
+	host, p := "", strconv.Itoa(port)
+	if strings.Contains(s, "://") {
+		u, err := url.Parse(s)
+		if err != nil {
+			return "", fmt.Errorf("server %q is not a valid URL", redactURL(s))
+		}
+		switch strings.ToLower(u.Scheme) {
+		case "http", "https":
+			// The URL's port is the web port; Carbon listens on its own.
+		case "tcp", "carbon":
+			if u.Port() != "" {
+				p = u.Port()
+			}
+		default:
+			return "", fmt.Errorf("server %q: scheme %q is neither https, http nor tcp", redactURL(s), u.Scheme)
+		}
+		host = u.Hostname()
+	} else if h, pp, err := net.SplitHostPort(s); err == nil {
+		host, p = h, pp
+	} else {
+		host = strings.Trim(s, "[]")
+	}
+	if host == "" || strings.ContainsAny(host, "/@ \t") {
+		return "", fmt.Errorf("server %q has no valid host name", redactURL(s))
+	}
+	if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+		return "", fmt.Errorf("server %q: port %q is not between 1 and 65535", redactURL(s), p)
+	}
+	return net.JoinHostPort(host, p), nil
+}
+
+// redactURL hides user information (a key pasted into a URL) from messages.
+func redactURL(s string) string {
+	at := strings.LastIndex(s, "@")
+	if at < 0 {
+		return s
+	}
+	start := 0
+	if j := strings.Index(s, "://"); j >= 0 {
+		if j > at {
+			return s
+		}
+		start = j + 3
+	}
+	if slash := strings.IndexAny(s[start:], "/?#"); slash >= 0 && start+slash < at {
+		return s // the @ is in the path, not in the authority
+	}
+	return s[:start] + "…" + s[at:]
+}
+
+// Status is what the menu shows about forwarding.
+type Status struct {
+	Enabled     bool
+	Server      string
+	LastSuccess time.Time // zero: no success in this process
+	Sent        int       // points sent in total by this process
+	Pending     int       // points waiting to be sent (as of the last attempt)
+	LastErr     error     // nil after a success
+	NextRetry   time.Time // zero unless a retry is scheduled
+}
+
+// String describes s in plain words for the menu, e.g. "Sent 2 min ago · 0
+// pending" or "Grok unreachable: connection refused by … — retrying in 40 s".
+func (s Status) String() string { return s.Format(time.Now()) }
+
+// Format is String as of now.
+func (s Status) Format(now time.Time) string {
+	switch {
+	case !s.Enabled:
+		return "Forwarding off"
+	case strings.TrimSpace(s.Server) == "":
+		return "No server set — choose Grok Server…"
+	case s.LastErr != nil:
+		msg := s.LastErr.Error()
+		if !s.NextRetry.IsZero() {
+			if d := s.NextRetry.Sub(now); d > 0 {
+				msg += " — retrying in " + humanDuration(d)
+			} else {
+				msg += " — retrying now"
+			}
+		}
+		return msg
+	case s.LastSuccess.IsZero():
+		if s.Pending > 0 {
+			return fmt.Sprintf("Not sent yet · %d pending", s.Pending)
+		}
+		return "Not sent yet"
+	}
+	return fmt.Sprintf("Sent %s · %d pending", humanAgo(now.Sub(s.LastSuccess)), s.Pending)
+}
+
+// humanDuration rounds d up to whole seconds, minutes or hours.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int((d+time.Second-1)/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int((d+time.Minute-1)/time.Minute))
+	}
+	return fmt.Sprintf("%d h", int((d+time.Hour-1)/time.Hour))
+}
+
+// humanAgo says how long ago something was, in the largest whole unit.
+func humanAgo(d time.Duration) string {
+	switch {
+	case d < 10*time.Second:
+		return "just now"
+	case d < time.Minute:
+		return fmt.Sprintf("%d s ago", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
+}
+
+// Forwarder forwards new rows of the RRD files to a Carbon listener. Its
+// methods are safe for concurrent use.
+type Forwarder struct {
+	once gosync.Mutex // serialises ForwardOnce
+
+	mu      gosync.Mutex
+	cfg     ForwardConfig
+	status  Status
+	changed chan struct{} // poked by SetEnabled and SetConfig
+}
+
+// NewForwarder returns an enabled forwarder for cfg.
+func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Forwarder{
+		cfg:     cfg,
+		status:  Status{Enabled: true, Server: cfg.Server},
+		changed: make(chan struct{}, 1),
+	}, nil
+}
+
+// SetEnabled turns forwarding in Run on or off.
+func (f *Forwarder) SetEnabled(on bool) {
+	f.mu.Lock()
+	f.status.Enabled = on
+	if !on {
+		f.status.NextRetry = time.Time{}
+	}
+	f.mu.Unlock()
+	f.poke()
+}
+
+// SetConfig replaces the configuration (the server changed in the menu). An
+// invalid configuration is kept out and reported in the status.
+func (f *Forwarder) SetConfig(cfg ForwardConfig) {
+	cfg = cfg.withDefaults()
+	err := cfg.validate()
+	f.mu.Lock()
+	if err != nil {
+		f.status.LastErr = err
+		f.status.NextRetry = time.Time{}
+		f.mu.Unlock()
+		cfg.Logger.Warn("forward: configuration refused", "err", err)
+		return
+	}
+	f.cfg = cfg
+	f.status.Server = cfg.Server
+	f.status.LastErr = nil
+	f.status.NextRetry = time.Time{}
+	f.mu.Unlock()
+	f.poke()
+}
+
+func (f *Forwarder) poke() {
+	select {
+	case f.changed <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns the current status.
+func (f *Forwarder) Status() Status {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.status
+}
+
+func (f *Forwarder) config() ForwardConfig {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cfg
+}
+
+// ForwardOnce sends every known value after each metric's cursor over one
+// connection and advances the cursors once the server has closed the
+// connection. It returns the number of points sent. On any failure no cursor
+// moves. A metric without an RRD file is skipped; an unreadable one is
+// reported in the error after the others were forwarded.
+func (f *Forwarder) ForwardOnce(ctx context.Context) (sent int, err error) {
+	f.once.Lock()
+	defer f.once.Unlock()
+	cfg := f.config()
+	sent, pending, err := forwardOnce(ctx, cfg)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.status.Sent += sent
+	f.status.Pending = pending
+	f.status.LastErr = err
+	if err == nil || sent > 0 {
+		f.status.LastSuccess = time.Now()
+	}
+	return sent, err
+}
+
+// pendingMetric is one metric's part of a forward.
+type pendingMetric struct {
+	name   string
+	cursor Cursor
+	next   Cursor // cursor after delivery
+	points []point
+}
+
+// collect reads every metric's rows after its cursor. Metrics without an RRD
+// are skipped; unreadable ones are returned in errs.
+func collect(prefix string, names []string, t Target, log *slog.Logger) (out []pendingMetric, errs []error) {
+	for _, name := range names {
+		cpath := CursorPath(prefix, name, t)
+		c, err := ReadCursor(cpath)
+		if err != nil {
+			// Reported, then treated as the start of retention: a duplicate
+			// is acceptable, a gap is not.
+			log.Warn("corrupt cursor; starting from the oldest row the RRD holds", "metric", name, "err", err)
+		}
+		s, err := readSeries(filepath.Join(prefix, name+".rrd"), name, window{after: c})
+		if errors.Is(err, fs.ErrNotExist) {
+			log.Debug("no RRD file; skipped", "metric", name)
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		if s.stale {
+			log.Warn("cursor is later than the RRD's last update (file recreated?); starting from the oldest row", "metric", name, "cursor", c)
+		}
+		next := c
+		if s.end > next.Unix() || s.stale {
+			// Every complete row up to end was seen: unknown ones never
+			// become known, so the cursor may pass them.
+			next = Cursor{unix: s.end}
+		}
+		out = append(out, pendingMetric{name: name, cursor: c, next: next, points: s.points})
+	}
+	return out, errs
+}
+
+func forwardOnce(ctx context.Context, cfg ForwardConfig) (sent, pending int, err error) {
+	log := cfg.Logger
+	addr, err := CarbonAddr(cfg.Server, cfg.Port)
+	if err != nil {
+		return 0, 0, err
+	}
+	todo, errs := collect(cfg.Prefix, cfg.Metrics, Grok, log)
+	batch := &carbonBatch{}
+	for _, m := range todo {
+		pending += len(m.points)
+		if len(m.points) > 0 {
+			batch.names = append(batch.names, MetricName(cfg.MetricPrefix, m.name))
+			batch.series = append(batch.series, m.points)
+		}
+	}
+	if pending > 0 {
+		start := time.Now()
+		n, err := sendCarbon(ctx, addr, cfg.Timeout, batch)
+		if err != nil {
+			log.Warn("forward failed; cursors unchanged", "server", addr, "written", n, "err", err)
+			return 0, pending, err
+		}
+		log.Info("forwarded", "server", addr, "points", n, "duration", time.Since(start).Round(time.Millisecond))
+		sent = n
+	}
+	for _, m := range todo {
+		if m.next == m.cursor {
+			continue
+		}
+		if err := WriteCursor(CursorPath(cfg.Prefix, m.name, Grok), m.next); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return sent, 0, &metricErrors{errs}
+	}
+	return sent, 0, nil
+}
+
+// metricErrors reports metrics that could not be read or whose cursor could
+// not be stored while the others were forwarded. Run does not back off for
+// them: the next tick tries again anyway.
+type metricErrors struct{ errs []error }
+
+func (e *metricErrors) Error() string   { return errors.Join(e.errs...).Error() }
+func (e *metricErrors) Unwrap() []error { return e.errs }
+
+// Run forwards on each trigger (the agent's tick) while enabled, until ctx
+// is done. After a failure it retries with exponential backoff and jitter
+// (triggers in between are ignored); enabling or changing the configuration
+// retries at once.
+func (f *Forwarder) Run(ctx context.Context, trigger <-chan struct{}) {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	failures := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-f.changed:
+			failures = 0
+			timer.Stop()
+		case <-timer.C:
+		case _, ok := <-trigger:
+			if !ok {
+				trigger = nil
+				continue
+			}
+			if failures > 0 {
+				// Waiting for the backoff timer.
+				continue
+			}
+		}
+		st := f.Status()
+		if !st.Enabled || strings.TrimSpace(st.Server) == "" {
+			continue
+		}
+		_, err := f.ForwardOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		log := f.config().Logger
+		var partial *metricErrors
+		if err != nil && !errors.As(err, &partial) {
+			failures++
+			d := backoff(failures)
+			f.mu.Lock()
+			f.status.NextRetry = time.Now().Add(d)
+			f.mu.Unlock()
+			timer.Reset(d)
+			log.Warn("forward: will retry", "in", d.Round(time.Second), "failures", failures, "err", err)
+			continue
+		}
+		if failures > 0 {
+			log.Info("forward: recovered", "after_failures", failures)
+		}
+		failures = 0
+		timer.Stop()
+		f.mu.Lock()
+		f.status.NextRetry = time.Time{}
+		f.mu.Unlock()
+	}
+}
+
+// backoff returns the wait after the n-th consecutive failure: doubling from
+// backoffBase up to backoffCap, with "equal jitter" (between half and all of
+// it) so that many clients do not retry in step.
+func backoff(n int) time.Duration {
+	d := backoffBase
+	for i := 1; i < n && d < backoffCap; i++ {
+		d *= 2
+	}
+	d = min(d, backoffCap)
+	half := d / 2
+	return half + rand.N(half+1)
+}

@@ -1,0 +1,91 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// recentEnd is a row end an hour ago: carbon (whisper) takes only points
+// within its retention and not in the future.
+func recentEnd() int64 { return time.Now().Unix()/60*60 - 3600 }
+
+// TestForward_RealGraphite forwards a backlog to Debian's carbon-cache and
+// reads it back with whisper-fetch: exactly the points the RRDs hold, equal
+// values, unknown rows absent.
+func TestForward_RealGraphite(t *testing.T) {
+	c := startCarbon(t, 60)
+	prefix := t.TempDir()
+	end := recentEnd()
+	rrds := backlog(t, prefix, testNames, 60, end, 1000)
+	f := testForwarder(t, prefix, c.addr(), testNames, 30*time.Second, nil)
+	sent, err := f.ForwardOnce(context.Background())
+	if err != nil {
+		t.Fatalf("ForwardOnce: %v\ncarbon log:\n%s", err, c.log.String())
+	}
+	want := 0
+	for _, name := range testNames {
+		r := rrds[name]
+		want += len(r.vals)
+		c.waitFor(t, name, r.stored(t), r.all[0]-60, r.last())
+	}
+	if sent != want {
+		t.Fatalf("sent %d, want %d", sent, want)
+	}
+	// More rows: only they are sent, and carbon then holds all.
+	r := rrds["CPUPercent"]
+	r.add(t, 10.5, 20.25, 30.125)
+	if sent, err := f.ForwardOnce(context.Background()); err != nil || sent != 3 {
+		t.Fatalf("ForwardOnce = %d, %v; want 3", sent, err)
+	}
+	c.waitFor(t, "CPUPercent", r.stored(t), r.all[0]-60, r.last())
+}
+
+// TestForward_CarbonOutage: with carbon stopped the forward fails and no
+// cursor moves; once carbon is back everything arrives.
+func TestForward_CarbonOutage(t *testing.T) {
+	c := startCarbon(t, 60)
+	prefix := t.TempDir()
+	end := recentEnd() - 200*60
+	rrds := backlog(t, prefix, testNames, 60, end, 300)
+	f := testForwarder(t, prefix, c.addr(), testNames, 10*time.Second, nil)
+	if _, err := f.ForwardOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]string{}
+	for _, n := range testNames {
+		before[n] = readPos(t, prefix, n, Grok)
+		if before[n] != strconv.FormatInt(rrds[n].last(), 10) {
+			t.Fatalf("%s.pos = %s after the first forward", n, before[n])
+		}
+	}
+
+	c.stop()
+	for i, n := range testNames {
+		rrds[n].add(t, wave(150, i+7)...)
+	}
+	_, err := f.ForwardOnce(context.Background())
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("forward during the outage: %v", err)
+	}
+	for _, n := range testNames {
+		if p := readPos(t, prefix, n, Grok); p != before[n] {
+			t.Fatalf("%s cursor moved during the outage: %s -> %s", n, before[n], p)
+		}
+	}
+	if st := f.Status(); st.Pending == 0 || st.LastErr == nil {
+		t.Fatalf("status during the outage %+v", st)
+	}
+
+	c.start()
+	if _, err := f.ForwardOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range testNames {
+		r := rrds[n]
+		c.waitFor(t, n, r.stored(t), r.all[0]-60, r.last())
+	}
+}

@@ -1,0 +1,159 @@
+package tray
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// blocks are the eight levels of a sparkline, lowest first.
+var blocks = []rune("▁▂▃▄▅▆▇█")
+
+// Gap is drawn for a sample that is unknown (NaN): the RRD had no data for
+// that step, for example while the computer slept.
+const Gap = ' '
+
+// SparkWidth is how many samples a metric row shows: the last SparkWidth
+// values of its history, at one character each.
+const SparkWidth = 30
+
+// Sparkline draws the last width values of history (oldest first) as block
+// characters, one per sample. Unknown values (NaN, ±Inf) are drawn as [Gap];
+// when history is shorter than width the line is padded on the left with
+// gaps, so that every row has the same number of characters and the newest
+// sample is always at the right edge.
+//
+// The scale runs from lo to hi. A NaN bound is taken from the known values
+// shown (their minimum or maximum), so a metric without a natural range uses
+// its full height. Values outside the scale are clamped. When the scale is
+// empty (all values equal), every known sample is drawn at the lowest level if
+// it is at or below lo, else at the highest.
+func Sparkline(history []float64, width int, lo, hi float64) string {
+	if width <= 0 {
+		return ""
+	}
+	if len(history) > width {
+		history = history[len(history)-width:]
+	}
+	if math.IsNaN(lo) || math.IsNaN(hi) {
+		min, max := math.Inf(1), math.Inf(-1)
+		for _, v := range history {
+			if known(v) {
+				min = math.Min(min, v)
+				max = math.Max(max, v)
+			}
+		}
+		if math.IsNaN(lo) {
+			lo = min
+		}
+		if math.IsNaN(hi) {
+			hi = max
+		}
+	}
+	var b strings.Builder
+	b.Grow(width * utf8.UTFMax)
+	for range width - len(history) {
+		b.WriteRune(Gap)
+	}
+	top := len(blocks) - 1
+	for _, v := range history {
+		if !known(v) {
+			b.WriteRune(Gap)
+			continue
+		}
+		var level int
+		switch {
+		case !(hi > lo):
+			if v > lo {
+				level = top
+			}
+		case v <= lo:
+			level = 0
+		case v >= hi:
+			level = top
+		default:
+			level = int(math.Round((v - lo) / (hi - lo) * float64(top)))
+		}
+		b.WriteRune(blocks[level])
+	}
+	return b.String()
+}
+
+func known(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// Unknown is shown in place of a value that is not known yet.
+const Unknown = "—"
+
+// FormatValue writes v, a value stored in unit (the agent's units: "%",
+// "bytes/s", "ms/s", "keys", "keys/s", "s"), in the units a person reads:
+// percentages, decimal byte rates (B/s, kB/s, MB/s, GB/s), milliseconds per
+// second, keys per minute and seconds. Unknown values are [Unknown]; an
+// unfamiliar unit is written after the number as it is.
+func FormatValue(v float64, unit string) string {
+	if !known(v) {
+		return Unknown
+	}
+	switch unit {
+	case "%":
+		return num(v) + "%"
+	case "bytes/s":
+		return byteRate(v)
+	case "ms/s":
+		return num(v) + " ms/s"
+	case "keys/s":
+		return whole(v*60) + " keys/min"
+	case "keys/min":
+		return whole(v) + " keys/min"
+	case "keys":
+		return whole(v) + " keys"
+	case "s":
+		switch a := math.Abs(v); {
+		case a == 0:
+			return "0 s"
+		case a < 1:
+			return strconv.FormatFloat(v, 'f', 2, 64) + " s"
+		default:
+			return num(v) + " s"
+		}
+	case "":
+		return num(v)
+	}
+	return num(v) + " " + unit
+}
+
+// num writes v with one decimal below 10 and none above, the precision a
+// glance at a menu needs.
+func num(v float64) string {
+	if v == 0 {
+		return "0"
+	}
+	if math.Abs(v) < 9.95 {
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return whole(v)
+}
+
+// whole writes v without decimals, switching to three significant digits
+// in exponent form for absurdly large values so a label stays short.
+func whole(v float64) string {
+	if math.Abs(v) >= 1e7 {
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64)
+}
+
+// byteRate writes a rate in bytes per second with decimal (SI) prefixes, as
+// Activity Monitor and most network tools do.
+func byteRate(v float64) string {
+	units := []string{"B/s", "kB/s", "MB/s", "GB/s", "TB/s"}
+	i := 0
+	for math.Abs(v) >= 999.5 && i < len(units)-1 {
+		v /= 1000
+		i++
+	}
+	if i == 0 {
+		return whole(v) + " " + units[0]
+	}
+	return num(v) + " " + units[i]
+}

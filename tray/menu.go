@@ -1,0 +1,182 @@
+package tray
+
+import "context"
+
+// App is what the menu needs from the application: a snapshot of the state
+// and one method per action. The menu calls every method on its own
+// goroutine, one at a time; they must return promptly (start long work such
+// as a dialog or an export in a goroutine and call [Menu.Refresh] as it
+// progresses), because clicks arriving meanwhile are dropped by the tray
+// library.
+type App interface {
+	// State returns the current state. It is called once per refresh.
+	State() State
+
+	ToggleForwarding()
+	ChooseServer()
+	ExportCSV()
+	KeyStats()
+	ToggleLoginItem()
+	OpenDataFolder()
+	About()
+	// Quit asks the application to stop. The menu keeps running until the
+	// context given to Run is done.
+	Quit()
+}
+
+// item is one menu entry as the event loop drives it. The systray
+// implementation is in systray.go; tests use a fake.
+type item interface {
+	SetTitle(string)
+	SetChecked(bool)
+	SetEnabled(bool)
+	SetVisible(bool)
+	Clicked() <-chan struct{}
+}
+
+// backend creates the items and the status item's decorations.
+type backend interface {
+	// Add appends an item; checkable items show a check mark when checked.
+	Add(e Entry, checkable bool) item
+	AddSeparator()
+	SetTooltip(string)
+}
+
+// slot is one menu entry, what was last applied to it and what a click does.
+type slot struct {
+	item    item
+	applied Entry
+	onClick func()
+	pick    func(*Labels) Entry
+}
+
+// loop is the menu's state on its goroutine.
+type loop struct {
+	app     App
+	b       backend
+	slots   []*slot
+	metrics []*slot
+	tooltip string
+	// updates counts item updates applied, for tests and benchmarks.
+	updates int
+}
+
+// build creates every item from the first labels.
+func build(app App, b backend) *loop {
+	l := &loop{app: app, b: b}
+	first := Render(app.State())
+	add := func(checkable bool, pick func(*Labels) Entry, onClick func()) *slot {
+		e := pick(&first)
+		s := &slot{item: b.Add(e, checkable), applied: e, onClick: onClick, pick: pick}
+		l.slots = append(l.slots, s)
+		return s
+	}
+	for i := range first.Metrics {
+		s := add(false, func(lb *Labels) Entry {
+			if i < len(lb.Metrics) {
+				return lb.Metrics[i]
+			}
+			return Entry{Hidden: true}
+		}, nil)
+		l.metrics = append(l.metrics, s)
+	}
+	b.AddSeparator()
+	add(true, func(lb *Labels) Entry { return lb.Forward }, app.ToggleForwarding)
+	add(false, func(lb *Labels) Entry { return lb.ForwardStatus }, nil)
+	add(false, func(lb *Labels) Entry { return lb.Server }, app.ChooseServer)
+	b.AddSeparator()
+	add(false, func(lb *Labels) Entry { return lb.Export }, app.ExportCSV)
+	add(false, func(lb *Labels) Entry { return lb.ExportStatus }, nil)
+	add(false, func(lb *Labels) Entry { return lb.Keys }, app.KeyStats)
+	add(false, func(lb *Labels) Entry { return lb.KeysHint }, nil)
+	b.AddSeparator()
+	add(true, func(lb *Labels) Entry { return lb.Login }, app.ToggleLoginItem)
+	add(false, func(lb *Labels) Entry { return lb.DataFolder }, app.OpenDataFolder)
+	b.AddSeparator()
+	add(false, func(lb *Labels) Entry { return lb.Notice }, nil)
+	add(false, func(lb *Labels) Entry { return lb.Warning }, nil)
+	add(false, func(lb *Labels) Entry { return lb.About }, app.About)
+	add(false, func(lb *Labels) Entry { return lb.Quit }, app.Quit)
+	l.tooltip = first.Tooltip
+	b.SetTooltip(first.Tooltip)
+	return l
+}
+
+// refresh renders the current state and applies what changed.
+func (l *loop) refresh() {
+	lb := Render(l.app.State())
+	for _, s := range l.slots {
+		e := s.pick(&lb)
+		if e == s.applied {
+			continue
+		}
+		// Hide first and show last so that a changing item never flashes
+		// its new title while hidden, and fields are set in one place.
+		if e.Hidden != s.applied.Hidden && e.Hidden {
+			s.item.SetVisible(false)
+		}
+		if e.Title != s.applied.Title {
+			s.item.SetTitle(e.Title)
+		}
+		if e.Checked != s.applied.Checked {
+			s.item.SetChecked(e.Checked)
+		}
+		if e.Disabled != s.applied.Disabled {
+			s.item.SetEnabled(!e.Disabled)
+		}
+		if e.Hidden != s.applied.Hidden && !e.Hidden {
+			s.item.SetVisible(true)
+		}
+		s.applied = e
+		l.updates++
+	}
+	if lb.Tooltip != l.tooltip {
+		l.tooltip = lb.Tooltip
+		l.b.SetTooltip(lb.Tooltip)
+	}
+}
+
+// run is the event loop: it waits for a rebuild request or a click until ctx
+// is done.
+//
+// The tray library drops a click when nobody is receiving on the item's
+// channel at that moment, so every clickable item has a small goroutine that
+// is always receiving and hands the click to the loop through a buffered
+// channel; the loop itself selects over ctx, rebuild and that channel.
+func (l *loop) run(ctx context.Context, rebuild <-chan struct{}) {
+	clicks := make(chan *slot, 8)
+	for _, s := range l.slots {
+		if s.onClick == nil {
+			continue
+		}
+		go func() {
+			ch := s.item.Clicked()
+			for {
+				select {
+				case _, ok := <-ch:
+					if !ok {
+						return
+					}
+					select {
+					case clicks <- s:
+					case <-ctx.Done():
+						return
+					}
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-rebuild:
+			l.refresh()
+		case s := <-clicks:
+			s.onClick()
+			l.refresh()
+		}
+	}
+}
