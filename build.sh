@@ -81,7 +81,7 @@ fi
 version=${version#v}
 # CFBundleShortVersionString must be up to three numbers; CFBundleVersion
 # must grow with every build.
-short=$(printf '%s' "$version" | grep -Eo '^[0-9]+(\.[0-9]+){0,2}' || true)
+short=$(printf '%s' "$version" | grep -Eo '^[0-9]+\.[0-9]+(\.[0-9]+)?' || true)
 short=${short:-0.0.0}
 build="$short.$(date -u +%Y%m%d%H%M)"
 

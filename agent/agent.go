@@ -28,10 +28,13 @@ const (
 // tool's RRA:AVERAGE:0.5:1:4032 at 300 s), plus hourly averages and maxima
 // for a year for long history in the menu and exports.
 const (
-	fullRetention   = 14 * 24 * time.Hour
 	hourlyRetention = 365 * 24 * time.Hour
 	historyLen      = 120 // ticks of live history kept for the menu
 )
+
+// fullRetention is how long the full-resolution archive reaches back; a
+// variable so that tests at 1 s steps need not create 10 MB files.
+var fullRetention = 14 * 24 * time.Hour
 
 // ErrConfig is returned (wrapped) by New for a configuration that cannot
 // work: bad interval or heartbeat, a missing or unwritable prefix.

@@ -363,7 +363,7 @@ func TestSlowCollectorDoesNotDelayOthers(t *testing.T) {
 func TestExistingFileIsContinued(t *testing.T) {
 	rrdtool := needTool(t, "rrdtool")
 	prefix := t.TempDir()
-	start := time.Now().Truncate(time.Second).Add(-100 * time.Second)
+	start := time.Now().Truncate(10 * time.Second).Add(-100 * time.Second)
 	run := func(args ...string) {
 		t.Helper()
 		if out, err := execCommand(rrdtool, args...); err != nil {
@@ -374,15 +374,15 @@ func TestExistingFileIsContinued(t *testing.T) {
 	recv := filepath.Join(prefix, "NetworkBytesReceived.rrd")
 	run("create", recv, "--step", "10", "--start", fmt.Sprint(start.Unix()),
 		"DS:NetworkBytesReceive:DERIVE:600:0:1000000", "RRA:AVERAGE:0.5:1:4032")
-	cpuFile := filepath.Join(prefix, "CPUPercent.rrd")
-	run("create", cpuFile, "--step", "10", "--start", fmt.Sprint(start.Unix()),
-		"DS:CPUPercent:GAUGE:600:0.0:100.0", "RRA:AVERAGE:0.5:1:4032")
+	memFile := filepath.Join(prefix, "MemoryPercent.rrd")
+	run("create", memFile, "--step", "10", "--start", fmt.Sprint(start.Unix()),
+		"DS:MemoryPercent:GAUGE:600:0.0:100.0", "RRA:AVERAGE:0.5:1:4032")
 	old := start.Add(10 * time.Second)
-	run("update", cpuFile, fmt.Sprintf("%d:%d", old.Unix(), 37))
+	run("update", memFile, fmt.Sprintf("%d:%d", old.Unix(), 37))
 
 	a, logs := newTestAgent(t, Config{Prefix: prefix, Interval: 10 * time.Second})
-	if n := logs.count("created", "CPUPercent.rrd"); n != 0 {
-		t.Errorf("CPUPercent.rrd was created anew:\n%s", logs)
+	if n := logs.count("created", "MemoryPercent.rrd"); n != 0 {
+		t.Errorf("MemoryPercent.rrd was created anew:\n%s", logs)
 	}
 	if n := logs.count("level=WARN", "NetworkBytesReceived.rrd", "maximum", "NetworkBytesReceive:U"); n != 1 {
 		t.Errorf("no warning about the old DERIVE maximum:\n%s", logs)
@@ -397,14 +397,14 @@ func TestExistingFileIsContinued(t *testing.T) {
 	a.tick()
 	a.Close()
 
-	info, err := rrdInfo(cpuFile)
+	info, err := rrdInfo(memFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(info.RRA) != 1 || info.RRA[0].Rows != 4032 || !info.LastUpdate.Equal(t1.Add(10*time.Second)) {
-		t.Errorf("CPUPercent.rrd: %d archives, last update %v", len(info.RRA), info.LastUpdate)
+		t.Errorf("MemoryPercent.rrd: %d archives, last update %v", len(info.RRA), info.LastUpdate)
 	}
-	res := fetchRows(t, prefix, "CPUPercent", old.Add(-10*time.Second), t1.Add(10*time.Second))
+	res := fetchRows(t, prefix, "MemoryPercent", old.Add(-10*time.Second), t1.Add(10*time.Second))
 	if v := valueAt(res, old); v != 37 {
 		t.Errorf("old value = %v, want 37 kept", v)
 	}

@@ -116,8 +116,8 @@ func runExport(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Err, "rogue export: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(io.Out, "Exported %s to %s … %s into %s: %d metric files (%d values) and %s (%d rows).\n",
-		*prefix, from.Format(time.RFC3339), to.Format(time.RFC3339), sum.Dir, len(sum.Files), sum.Points, sync.CombinedName, sum.Rows)
+	fmt.Fprintf(io.Out, "Exported %s … %s to %s: %d metric files (%d values) and %s (%d rows).\n",
+		from.Format(time.RFC3339), to.Format(time.RFC3339), sum.Dir, len(sum.Files), sum.Points, sync.CombinedName, sum.Rows)
 	if len(sum.Missing) > 0 {
 		fmt.Fprintf(io.Out, "No RRD file for: %v\n", sum.Missing)
 	}

@@ -51,6 +51,10 @@ func runForward(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Err, "rogue forward: --server is required, e.g. --server https://grok.example.com\n")
 		return 2
 	}
+	if *port < 1 || *port > 65535 {
+		fmt.Fprintf(io.Err, "rogue forward: --port %d is not between 1 and 65535\n", *port)
+		return 2
+	}
 	if *timeout <= 0 {
 		fmt.Fprintf(io.Err, "rogue forward: --timeout must be positive\n")
 		return 2
@@ -98,7 +102,7 @@ func runForward(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Out, "Nothing new to send to %s.\n", addr)
 		return 0
 	}
-	fmt.Fprintf(io.Out, "Sent %d points to %s in %.1f s.\n", sent, addr, time.Since(start).Seconds())
+	fmt.Fprintf(io.Out, "Sent %d points to %s in %.3f s.\n", sent, addr, time.Since(start).Seconds())
 	return 0
 }
 

@@ -54,7 +54,8 @@ func runLogin(ctx context.Context, args []string, io stdio) int {
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(io.Err, "rogue login: unexpected argument %q (the key is read from the terminal, never from the command line)\n", fs.Arg(0))
+		// The argument is not repeated: it may well be the key itself.
+		fmt.Fprintf(io.Err, "rogue login: unexpected argument (the key is read from the terminal or standard input, never from the command line)\n")
 		return 2
 	}
 

@@ -41,6 +41,9 @@ var rrdSubcommands = map[string]rrdSubcommand{
 	"info":   {"returns the configuration and status of the RRD", usageInfo, rrdInfo},
 	"last":   {"show last update time for RRD", usageLast, rrdLast},
 	"dump":   {"dump an RRD to XML", usageDump, rrdDump},
+	"first":  {"show first update time for RRA within an RRD", usageFirst, rrdFirst},
+	"lastupdate": {"returns the most recent datum stored for each DS in an RRD",
+		usageLastupdate, rrdLastupdate},
 }
 
 // rrdEnv is what a subcommand runs with: its name, I/O, the clock and the
@@ -133,7 +136,7 @@ func rrdUsage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-7s %s\n", n, rrdSubcommands[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, rrdSubcommands[n].summary)
 	}
 	fmt.Fprintf(w, "\nRun 'rogue rrd <function> --help' for its options.\n")
 	fmt.Fprintf(w, "Times are rrdtool's AT-style specifications (see 'rogue rrd fetch --help').\n")
@@ -194,6 +197,12 @@ const usageInfo = `	rogue rrd info filename.rrd
 `
 
 const usageLast = `	rogue rrd last filename.rrd
+`
+
+const usageFirst = `	rogue rrd first filename.rrd [--rraindex number]
+`
+
+const usageLastupdate = `	rogue rrd lastupdate filename.rrd
 `
 
 const usageDump = `	rogue rrd dump [--header|-h {none,xsd,dtd}]
@@ -299,10 +308,18 @@ func openRRD(path string) (*rrd.File, error) {
 
 func openError(path string, err error) error {
 	var pe *fs.PathError
-	if errors.As(err, &pe) {
+	switch {
+	case errors.As(err, &pe):
 		return fmt.Errorf("opening '%s': %s", path, errnoText(pe.Err))
+	case errors.Is(err, rrd.ErrInvalid):
+		msg := engineMessage(err, path)
+		msg = strings.TrimPrefix(strings.TrimPrefix(msg, "not a valid RRD file"), ": ")
+		if msg == "" {
+			return fmt.Errorf("'%s' is not an RRD file", path)
+		}
+		return fmt.Errorf("'%s' is not an RRD file: %s", path, msg)
 	}
-	return errors.New(engineMessage(err))
+	return errors.New(engineMessage(err, path))
 }
 
 // errnoText is strerror's text for an errno (Go's texts are lower-case
@@ -315,10 +332,14 @@ func errnoText(err error) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// engineMessage strips the package prefix from an engine error: the
-// message is shown after "ERROR: " like rrdtool's own.
-func engineMessage(err error) string {
-	return strings.TrimPrefix(err.Error(), "rrd: ")
+// engineMessage strips the engine's context ("rrd: fetch FILE: ") from an
+// error about path: the message is shown after "ERROR: " like rrdtool's.
+func engineMessage(err error, path string) string {
+	msg := strings.TrimPrefix(err.Error(), "rrd: ")
+	if i := strings.Index(msg, path+": "); i >= 0 && !strings.Contains(msg[:i], ": ") {
+		msg = msg[i+len(path)+2:]
+	}
+	return strings.TrimPrefix(msg, "rrd: ")
 }
 
 // formatC formats v as C's printf("%0.10e"): "nan" and "-nan" by the sign
@@ -365,7 +386,8 @@ func writeFileAtomic(path string, fill func(w io.Writer) error) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	syncDir(dir)
+	return nil
 }
 
 func splitPath(path string) (dir, base string) {
@@ -379,14 +401,11 @@ func splitPath(path string) (dir, base string) {
 	return path[:i], path[i+1:]
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
+// syncDir makes a rename in dir durable where the system supports syncing
+// a directory; it is best effort, as the rename itself has succeeded.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
 	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
 }

@@ -102,7 +102,7 @@ func createRRD(path string, def rrd.Definition, noOverwrite bool) error {
 			return fmt.Errorf("creating '%s': File exists", path)
 		}
 		if err != nil {
-			return errors.New(engineMessage(err))
+			return errors.New(engineMessage(err, path))
 		}
 		return nil
 	}
@@ -114,13 +114,14 @@ func createRRD(path string, def rrd.Definition, noOverwrite bool) error {
 			continue
 		}
 		if err != nil {
-			return errors.New(engineMessage(err))
+			return errors.New(engineMessage(err, tmp))
 		}
 		if err := os.Rename(tmp, path); err != nil {
 			os.Remove(tmp)
 			return fmt.Errorf("Cannot rename temporary file to final file! (%v)", err)
 		}
-		return syncDir(dir)
+		syncDir(dir)
+		return nil
 	}
 	return fmt.Errorf("Cannot create temporary file next to %s", path)
 }

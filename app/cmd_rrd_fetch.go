@@ -78,10 +78,13 @@ func rrdFetch(env *rrdEnv, args []string) int {
 		return env.fail("%v", err)
 	}
 	defer f.Close()
+	if hwCFs[cf] { // rrdtool knows the name, but our files never have such archives
+		return env.fail("the RRD does not contain an RRA matching the chosen CF")
+	}
 	res, err := f.Fetch(rrd.CF(cf), time.Unix(start, 0), time.Unix(end, 0),
 		time.Duration(resolution)*time.Second)
 	if err != nil {
-		return env.fail("%s", engineMessage(err))
+		return env.fail("%s", engineMessage(err, path))
 	}
 	w := bufio.NewWriter(env.io.Out)
 	writeFetch(w, res)

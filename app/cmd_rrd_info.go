@@ -36,7 +36,7 @@ func rrdInfo(env *rrdEnv, args []string) int {
 	defer f.Close()
 	info, err := f.Info()
 	if err != nil {
-		return env.fail("%s", engineMessage(err))
+		return env.fail("%s", engineMessage(err, path))
 	}
 	info.Filename = path // as given on the command line, like rrdtool
 	w := bufio.NewWriter(env.io.Out)
@@ -113,7 +113,7 @@ func rrdLast(env *rrdEnv, args []string) int {
 	defer f.Close()
 	t, err := f.LastUpdate()
 	if err != nil {
-		return failed(env.fail("%s", engineMessage(err)))
+		return failed(env.fail("%s", engineMessage(err, rest[0])))
 	}
 	fmt.Fprintln(env.io.Out, t.Unix())
 	return 0
@@ -151,9 +151,7 @@ func rrdDump(env *rrdEnv, args []string) int {
 			switch o.arg {
 			case "dtd", "xsd", "none":
 				header = o.arg
-			default:
-				return env.usageError(usageDumpError)
-			}
+			} // rrdtool ignores other values
 		}
 	}
 	if len(rest) < 1 || len(rest) > 2 {
@@ -166,7 +164,7 @@ func rrdDump(env *rrdEnv, args []string) int {
 	defer f.Close()
 	var buf bytes.Buffer
 	if err := f.Dump(&buf); err != nil {
-		return env.fail("%s", engineMessage(err))
+		return env.fail("%s", engineMessage(err, rest[0]))
 	}
 	out, err := rewriteDumpHeader(buf.Bytes(), header)
 	if err != nil {
@@ -211,4 +209,140 @@ func rewriteDumpHeader(xml []byte, header string) ([]byte, error) {
 	}
 	out.Write(xml[j+len(dumpRootPlain):])
 	return out.Bytes(), nil
+}
+
+func rrdLastupdate(env *rrdEnv, args []string) int {
+	opts, rest, err := rrdGetopt(args, []rrdOption{daemonOption})
+	if err != nil {
+		return env.usageError("%v", err)
+	}
+	for _, o := range opts {
+		if o.short == 'd' {
+			return env.fail(errNoDaemon)
+		}
+	}
+	if len(rest) != 1 {
+		return env.usageError("Usage: rrdtool lastupdate [--daemon|-d <addr>] <file>")
+	}
+	path := rest[0]
+	f, err := openRRD(path)
+	if err != nil {
+		return env.fail("%v", err)
+	}
+	defer f.Close()
+	info, err := f.Info()
+	if err != nil {
+		return env.fail("%s", engineMessage(err, path))
+	}
+	w := bufio.NewWriter(env.io.Out)
+	for _, ds := range info.DS {
+		fmt.Fprintf(w, " %s", ds.Name)
+	}
+	fmt.Fprintf(w, "\n\n%10d:", info.LastUpdate.Unix())
+	for _, ds := range info.DS {
+		fmt.Fprintf(w, " %s", ds.LastDS)
+	}
+	w.WriteString("\n")
+	if err := w.Flush(); err != nil {
+		return env.fail("writing output: %v", err)
+	}
+	return 0
+}
+
+func rrdFirst(env *rrdEnv, args []string) int {
+	failed := func(code int) int { // like last, rrdtool prints -1 on failure
+		fmt.Fprintln(env.io.Out, -1)
+		return code
+	}
+	const rraIndexOpt = 0 // --rraindex has no short form
+	opts, rest, err := rrdGetopt(args, []rrdOption{daemonOption, {"rraindex", rraIndexOpt, true}})
+	if err != nil {
+		return failed(env.usageError("%v", err))
+	}
+	index := 0
+	for _, o := range opts {
+		switch o.short {
+		case 'd':
+			return failed(env.fail(errNoDaemon))
+		case rraIndexOpt:
+			if index = int(int32(strtolBase0(o.arg))); index < 0 {
+				return failed(env.fail("invalid rraindex number"))
+			}
+		}
+	}
+	if len(rest) < 1 {
+		return failed(env.usageError("usage rrdtool first [--rraindex number] [--daemon|-d <addr>] file.rrd"))
+	}
+	path := rest[0]
+	f, err := openRRD(path)
+	if err != nil {
+		return failed(env.fail("%v", err))
+	}
+	defer f.Close()
+	def := f.Definition()
+	last, err := f.LastUpdate()
+	if err != nil {
+		return failed(env.fail("%s", engineMessage(err, path)))
+	}
+	if index >= len(def.RRA) {
+		return failed(env.fail("invalid rraindex number"))
+	}
+	rra := def.RRA[index]
+	span := int64(rra.Steps) * int64(def.Step/time.Second)
+	if span <= 0 {
+		return failed(env.fail("'%s' has an archive without a time span", path))
+	}
+	t := last.Unix()
+	fmt.Fprintln(env.io.Out, t-t%span-int64(rra.Rows-1)*span)
+	return 0
+}
+
+// strtolBase0 is C's strtol(s, NULL, 0): optional blanks and sign, then a
+// hexadecimal (0x), octal (0) or decimal number, up to the first character
+// that does not fit; saturating.
+func strtolBase0(s string) int64 {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] >= '\t' && s[i] <= '\r') {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	base := int64(10)
+	switch {
+	case i+2 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') && hexDigit(s[i+2]) >= 0:
+		base, i = 16, i+2
+	case i < len(s) && s[i] == '0':
+		base = 8
+	}
+	var v int64
+	for ; i < len(s); i++ {
+		d := int64(hexDigit(s[i]))
+		if d < 0 || d >= base {
+			break
+		}
+		if v > (math.MaxInt64-d)/base {
+			v = math.MaxInt64
+			continue
+		}
+		v = v*base + d
+	}
+	if neg {
+		return -v
+	}
+	return v
+}
+
+func hexDigit(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
 }

@@ -45,7 +45,7 @@ func rrdUpdate(env *rrdEnv, args []string) int {
 	def := f.Definition()
 	last, err := f.LastUpdate()
 	if err != nil {
-		return env.fail("%s", engineMessage(err))
+		return env.fail("%s", engineMessage(err, path))
 	}
 	order := make([]int, len(def.DS)) // order[i]: DS index of the i-th value
 	for i := range order {
@@ -76,7 +76,7 @@ func rrdUpdate(env *rrdEnv, args []string) int {
 	}
 	if len(samples) > 0 {
 		if err := f.Update(samples...); err != nil {
-			return env.fail("%s: %s", path, engineMessage(err))
+			return env.fail("%s: %s", path, engineMessage(err, path))
 		}
 	}
 	if argErr != nil {

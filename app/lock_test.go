@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -72,12 +73,15 @@ func TestLockHeldByOtherProcess(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), lockFile)
 	os.WriteFile(path, []byte("4242\n"), 0o600)
-	// flock holds the lock while sleep runs, then exits.
+	// flock holds the lock while sleep (which inherits the descriptor) runs;
+	// both are killed as a group.
 	cmd := exec.Command(flockBin, "-x", path, "sleep", "30")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	kill := func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() }
+	t.Cleanup(kill)
 	waitFor(t, 5*time.Second, "flock holds the lock", func() (bool, error) {
 		f, err := os.Open(path)
 		if err != nil {
@@ -92,8 +96,7 @@ func TestLockHeldByOtherProcess(t *testing.T) {
 	if !errors.As(err, &running) || running.PID != 4242 {
 		t.Fatalf("err = %v, want already running with pid 4242", err)
 	}
-	cmd.Process.Kill()
-	cmd.Wait()
+	kill()
 	l, err := acquireLock(path)
 	if err != nil {
 		t.Fatalf("lock of a killed holder not taken over: %v", err)

@@ -243,6 +243,8 @@ func (p *timeParser) restore(s scanState) { p.pos, p.tok, p.id = s.pos, s.tok, s
 func isDigit(c byte) bool                 { return c >= '0' && c <= '9' }
 func isAlpha(c byte) bool                 { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func (p *timeParser) rest() string        { return p.src[p.pos:] }
+
+// fail returns a parse error with rrdtool's message.
 func (p *timeParser) fail(f string, a ...any) error {
 	return fmt.Errorf(f, a...)
 }
@@ -774,8 +776,8 @@ func rrdStrtod(s string) (float64, int) {
 	return number, p
 }
 
-// errFloatSyntax is returned by parseRRDFloat; its message is completed by
-// the caller with rrdtool's context.
+// floatError is returned by parseRRDFloat for text that is not wholly a
+// number; its message is rrdtool's, which callers prefix with context.
 type floatError struct {
 	Input string
 	Value float64 // the part converted, when Rest != ""

@@ -282,12 +282,15 @@ func rrdtoolBinary(t testing.TB) string {
 	return path
 }
 
-// runRrdtool runs rrdtool with args in TZ tz and returns stdout, stderr
-// and the exit code.
+// runRrdtool runs rrdtool with args in time zone tz (empty: the local one)
+// and returns stdout, stderr and the exit code.
 func runRrdtool(t testing.TB, tz string, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(rrdtoolBinary(t), args...)
-	cmd.Env = append(os.Environ(), "TZ="+tz, "LC_ALL=C")
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	if tz != "" {
+		cmd.Env = append(cmd.Env, "TZ="+tz)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -430,4 +433,46 @@ func fetchWindow(t testing.TB, out string) (int64, int64) {
 		t.Fatalf("bad rows in fetch output: %v %v", err1, err2)
 	}
 	return first - 1, last - 1
+}
+
+// FuzzParseTimeSpec checks that no specification makes the parser panic.
+func FuzzParseTimeSpec(f *testing.F) {
+	for _, s := range []string{"now", "-1h", "end-1d", "s+2h", "noon yesterday", "12:30 20231114",
+		"11/14/2023", "14.11.2023", "Nov 14 2023", "-1d2h3m", "1700000000", "midnight+5m", "@", "9am"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ts, err := parseTimeSpec(s, refNow, time.UTC)
+		if err != nil {
+			return
+		}
+		_, _ = ts.Seconds(time.UTC)
+		other, _ := parseTimeSpec("now", refNow, time.UTC)
+		_, _, _ = resolveStartEnd(ts, other, time.UTC)
+		_, _, _ = resolveStartEnd(other, ts, time.UTC)
+	})
+}
+
+// FuzzCreateSpecs checks that no DS/RRA definition or number makes the
+// create parsers panic, and that what they accept is within rrdtool's
+// limits.
+func FuzzCreateSpecs(f *testing.F) {
+	for _, s := range []string{"DS:a:GAUGE:600:U:U", "DS:x:COUNTER:10m:0:1e9", "RRA:AVERAGE:0.5:1h:1y",
+		"RRA:MAX:0:1:10", "DS:a=b[1]:DERIVE:1:U:U", "RRA::::", "1e308", "-nan", "18446744073709551615"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if ds, err := parseDSSpec(s); err == nil {
+			if ds.Name == "" || len(ds.Name) > 19 || ds.Heartbeat <= 0 || ds.Min >= ds.Max {
+				t.Errorf("parseDSSpec(%q) accepted %+v", s, ds)
+			}
+		}
+		if rra, err := parseRRASpec("RRA:"+s, 300); err == nil {
+			if rra.Steps < 1 || rra.Rows < 1 || !(rra.XFF >= 0 && rra.XFF < 1) {
+				t.Errorf("parseRRASpec(%q) accepted %+v", s, rra)
+			}
+		}
+		_, _ = scaledDuration(s, 7)
+		_, _ = parseRRDFloat(s)
+	})
 }

@@ -13,7 +13,9 @@ var Icon []byte
 //go:embed template.png
 var TemplateIcon []byte
 
-// TemplateIcon2x is TemplateIcon at 36×36 for Retina displays.
+// TemplateIcon2x is TemplateIcon at 36×36 for Retina displays. It is the
+// one to give fyne.io/systray, which always draws the status-bar image at
+// 16×16 points (32 pixels on a Retina display): downscaled, it stays sharp.
 //
 //go:embed template@2x.png
 var TemplateIcon2x []byte

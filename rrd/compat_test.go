@@ -119,3 +119,61 @@ func byteDiff(a, b []byte) string {
 }
 
 var _ = math.NaN
+
+// TestVersion1FileContinued: files in the pre-1.2 layout (version 0001,
+// no microseconds in the live head) are read and updated as rrdtool does.
+func TestVersion1FileContinued(t *testing.T) {
+	needRRDTool(t)
+	dir := t.TempDir()
+	v3 := filepath.Join(dir, "v3.rrd")
+	rrdtool(t, "create", v3, "--step", "10", "--start", "1700000000", "DS:a:GAUGE:30:U:U", "DS:b:COUNTER:30:U:U", "RRA:AVERAGE:0.5:1:10", "RRA:MAX:0.5:3:5")
+	b3, err := os.ReadFile(v3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := parseLayout(b3, int64(len(b3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Drop last_up_usec and mark the file as version 0001.
+	b1 := append(append([]byte(nil), b3[:l.liveOff+8]...), b3[l.liveOff+16:]...)
+	copy(b1[4:], "0001")
+	a, b := filepath.Join(dir, "a.rrd"), filepath.Join(dir, "b.rrd")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, b1, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := Open(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var args []string
+	for i := 1; i <= 40; i++ {
+		ts := 1700000000 + int64(i*7)
+		raw := []string{strconv.Itoa(i * 3), strconv.Itoa(i * i * 100)}
+		args = append(args, fmt.Sprintf("%d.5:%s:%s", ts, raw[0], raw[1]))
+		// rrdtool ignores sub-seconds for these files.
+		if err := f.Update(Sample{Time: time.Unix(ts, 500e6), Raw: raw}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rrdtool(t, append([]string{"update", a}, args...)...)
+	ba, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	if !bytes.Equal(ba, bb) {
+		t.Fatalf("version 0001 files differ after the same updates: %s", byteDiff(ba, bb))
+	}
+	in, err := f.Info()
+	if err != nil || in.Version != "0001" || in.LastUpdate.Unix() != 1700000280 || in.LastUpdate.Nanosecond() != 0 {
+		t.Fatalf("Info = %+v, %v", in, err)
+	}
+	var d bytes.Buffer
+	if err := f.Dump(&d); err != nil {
+		t.Fatal(err)
+	}
+	if want := rrdtool(t, "dump", b); d.String() != want {
+		t.Fatalf("Dump differs from rrdtool dump:\n%s\n---\n%s", firstDiff(d.String(), want), firstDiff(want, d.String()))
+	}
+}

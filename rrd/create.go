@@ -146,7 +146,7 @@ func encodeHeader(def Definition, step uint64, start int64) ([]byte, *layout, er
 	s.setLastUp(start, 0)
 	unknSec := uint64(start) % step
 	for i := range def.DS {
-		s.setLastDS(i, "U")
+		s.setLastDS(i, unknownText)
 		s.setF64(s.pdp(i)+pdpOffVal, dnan)
 		s.setU64(s.pdp(i)+pdpOffUnknSec, unknSec)
 	}

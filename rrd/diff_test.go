@@ -312,10 +312,13 @@ func runDiffCase(t *testing.T, rng *rand.Rand, c diffCase) {
 	if ours.String() != db {
 		t.Fatalf("Dump differs from rrdtool dump:\n%s\n---\n%s", firstDiff(ours.String(), db), firstDiff(db, ours.String()))
 	}
+	if c.idx%5 == 0 {
+		compareInfo(t, b, f)
+	}
 	// Fetch windows.
 	last := st.samples[len(st.samples)-1].Time.Unix()
 	step := int64(c.def.Step / time.Second)
-	for k := 0; k < 6; k++ {
+	for k := 0; k < 4; k++ {
 		cf := []CF{Average, Min, Max, Last}[rng.IntN(4)]
 		span := last - c.start + 10*step
 		s := c.start - 5*step + rng.Int64N(span+1)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"time"
 )
 
@@ -20,19 +19,6 @@ func (f *File) Dump(w io.Writer) error {
 		return fmt.Errorf("rrd: dump %s: %w", f.path, err)
 	}
 	return nil
-}
-
-// appendE formats v as C's printf("%0.10e").
-func appendE(b []byte, v float64) []byte {
-	switch {
-	case math.IsNaN(v):
-		return append(b, "NaN"...) // callers print NaN themselves; kept for safety
-	case math.IsInf(v, 1):
-		return append(b, "inf"...)
-	case math.IsInf(v, -1):
-		return append(b, "-inf"...)
-	}
-	return strconv.AppendFloat(b, v, 'e', 10, 64)
 }
 
 // appendVal formats a value as rrdtool dump does: NaN, or %0.10e.

@@ -50,7 +50,7 @@ func chooseRRA(l *layout, lastUp int64, cf CF, start, end int64, step int64) (in
 
 // MaxFetchValues bounds the values one Fetch may return (rows × data
 // sources), so that a far-off window cannot exhaust memory.
-const MaxFetchValues = 1 << 26
+const MaxFetchValues = 1 << 24
 
 // Fetch returns consolidated rows as rrdtool fetch does: it picks the archive
 // for cf and resolution and aligns start and end the same way (start down
@@ -97,7 +97,7 @@ func (f *File) fetch(cf CF, start, end, step int64) (*Result, error) {
 	end += step - end%step
 	nrows := (end - start) / step
 	nds := int64(len(l.ds))
-	if nrows*nds > MaxFetchValues {
+	if end < start || nrows < 0 || nrows > MaxFetchValues || nrows*nds > MaxFetchValues {
 		return nil, fmt.Errorf("window of %d rows is too large", nrows)
 	}
 	out := &Result{
@@ -124,6 +124,9 @@ func (f *File) fetch(cf CF, start, end, step int64) (*Result, error) {
 	lo, hi := max(startOff, 0), min(rows-endOff, rows)
 	for i := range vals {
 		vals[i] = math.NaN()
+	}
+	if lo < hi && (lo-startOff < 0 || lo-startOff+(hi-lo) > nrows) {
+		return nil, fmt.Errorf("inconsistent window (time overflow)")
 	}
 	if lo < hi {
 		first := (int64(f.st.curRow(ri)) + 1 + lo) % rows

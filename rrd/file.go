@@ -127,6 +127,12 @@ func (f *File) load() error {
 	if err != nil {
 		return err
 	}
+	if dsCnt == 0 {
+		return invalidf("no data sources")
+	}
+	if rraCnt == 0 {
+		return invalidf("no archives")
+	}
 	hl, ok := headerLenFor(v, dsCnt, rraCnt, f.size)
 	if !ok {
 		return invalidf("header for %d data sources and %d archives does not fit in %d bytes", dsCnt, rraCnt, f.size)

@@ -320,7 +320,7 @@ func (s *state) lastDS(i int) []byte {
 }
 
 // setLastDS stores v as strncpy(last_ds, v, 29) followed by a NUL does.
-func (s *state) setLastDS(i int, v string) {
+func (s *state) setLastDS(i int, v []byte) {
 	o := s.pdp(i)
 	b := s.b[o : o+lastDSLen]
 	n := copy(b[:lastDSLen-1], v)

@@ -162,3 +162,60 @@ func copyFile(t testing.TB, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// compareInfo checks Info against rrdtool info of the same file.
+func compareInfo(t testing.TB, path string, f *File) {
+	t.Helper()
+	in, err := f.Info()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{
+		"rrd_version": `"` + in.Version + `"`,
+		"step":        strconv.FormatInt(int64(in.Step/time.Second), 10),
+		"last_update": strconv.FormatInt(in.LastUpdate.Unix(), 10),
+		"header_size": strconv.FormatInt(in.HeaderSize, 10),
+	}
+	num := func(v float64) string { return string(appendVal(nil, v)) }
+	for i, d := range in.DS {
+		k := "ds[" + d.Name + "]."
+		got[k+"index"] = strconv.Itoa(i)
+		got[k+"type"] = `"` + string(d.Type) + `"`
+		got[k+"minimal_heartbeat"] = strconv.FormatInt(int64(d.Heartbeat/time.Second), 10)
+		got[k+"min"] = num(d.Min)
+		got[k+"max"] = num(d.Max)
+		got[k+"last_ds"] = `"` + d.LastDS + `"`
+		got[k+"value"] = num(d.Value)
+		got[k+"unknown_sec"] = strconv.Itoa(d.UnknownSec)
+	}
+	for i, r := range in.RRA {
+		k := fmt.Sprintf("rra[%d].", i)
+		got[k+"cf"] = `"` + string(r.CF) + `"`
+		got[k+"rows"] = strconv.Itoa(r.Rows)
+		got[k+"cur_row"] = strconv.Itoa(r.CurRow)
+		got[k+"pdp_per_row"] = strconv.Itoa(r.Steps)
+		got[k+"xff"] = num(r.XFF)
+		for j, c := range r.CDP {
+			kk := fmt.Sprintf("%scdp_prep[%d].", k, j)
+			got[kk+"value"] = num(c.Value)
+			got[kk+"unknown_datapoints"] = strconv.Itoa(c.UnknownDatapoints)
+		}
+	}
+	out := rrdtool(t, "info", path)
+	seen := 0
+	for _, ln := range strings.Split(strings.TrimSpace(out), "\n") {
+		k, v, ok := strings.Cut(ln, " = ")
+		if !ok || k == "filename" {
+			continue
+		}
+		seen++
+		if g, ok := got[k]; !ok {
+			t.Errorf("Info lacks rrdtool info's %s = %s", k, v)
+		} else if g != v {
+			t.Errorf("Info %s = %s, rrdtool info says %s", k, g, v)
+		}
+	}
+	if seen != len(got) {
+		t.Errorf("rrdtool info printed %d fields, Info has %d", seen, len(got))
+	}
+}

@@ -10,7 +10,7 @@ import (
 // rounded one: digits are accumulated in a double and scaled by powers of
 // ten built by repeated squaring. ok is false when rrdtool would refuse the
 // text.
-func rrdStrtod(s string) (v float64, ok bool) {
+func rrdStrtod[T string | []byte](s T) (v float64, ok bool) {
 	n, end, converted := strtodPrefix(s)
 	if !converted {
 		switch {
@@ -28,8 +28,8 @@ func rrdStrtod(s string) (v float64, ok bool) {
 	return n, end == len(s)
 }
 
-func hasPrefixFold(s, p string) bool {
-	return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)
+func hasPrefixFold[T string | []byte](s T, p string) bool {
+	return len(s) >= len(p) && strings.EqualFold(string(s[:len(p)]), p)
 }
 
 func isSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
@@ -37,7 +37,7 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // strtodPrefix is rrd_strtod: it returns the number, the index where
 // parsing stopped, and whether a conversion happened at all.
-func strtodPrefix(s string) (float64, int, bool) {
+func strtodPrefix[T string | []byte](s T) (float64, int, bool) {
 	p := 0
 	for p < len(s) && isSpace(s[p]) {
 		p++

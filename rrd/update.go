@@ -10,6 +10,8 @@ import (
 // as the negative "default" NaN.
 var dnan = math.Float64frombits(0xfff8000000000000)
 
+var unknownText = []byte("U")
+
 // rowWrite is a pending write of consecutive values at off.
 type rowWrite struct {
 	off        int64
@@ -184,7 +186,7 @@ func (u *updater) updatePDPPrep(s *state, interval float64, values []float64) er
 	for i, d := range s.l.ds {
 		hb := float64(d.heartbeat)
 		if hb < interval {
-			s.setLastDS(i, "U")
+			s.setLastDS(i, unknownText)
 		}
 		in := u.inputs[i]
 		if (len(in) == 0 || in[0] != 'U') && hb >= interval {
@@ -224,7 +226,7 @@ func (u *updater) updatePDPPrep(s *state, interval float64, values []float64) er
 					nv = values[i]
 				} else {
 					var ok bool
-					if nv, ok = rrdStrtod(string(in)); !ok {
+					if nv, ok = rrdStrtod(in); !ok {
 						return fmt.Errorf("data source %q: cannot convert '%s' to float", d.name, in)
 					}
 				}
@@ -243,7 +245,7 @@ func (u *updater) updatePDPPrep(s *state, interval float64, values []float64) er
 		} else {
 			u.pdpNew[i] = dnan
 		}
-		s.setLastDS(i, string(in))
+		s.setLastDS(i, in)
 	}
 	return nil
 }

@@ -94,6 +94,9 @@ func NewClient(baseURL, apiKey string, opt ClientOptions) (*Client, error) {
 		if req.URL.Host != u.Host {
 			return fmt.Errorf("redirected to another host (%s)", req.URL.Host)
 		}
+		if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+			return errors.New("redirected from https to an unencrypted address")
+		}
 		return nil
 	}
 	if c.Timeout == 0 {

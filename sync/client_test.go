@@ -340,3 +340,14 @@ func TestEnsureModels_MinMaxOnlyWhenBothKnown(t *testing.T) {
 		t.Errorf("body %v", bodies[1])
 	}
 }
+
+func TestClient_RefusesRedirectElsewhere(t *testing.T) {
+	other := httptest.NewServer(newFakeGrok(testKey))
+	defer other.Close()
+	srv := httptest.NewServer(http.RedirectHandler(other.URL+"/_metrics/custom", http.StatusFound))
+	defer srv.Close()
+	c, _ := NewClient(srv.URL, testKey, ClientOptions{})
+	if err := c.Verify(context.Background()); err == nil || !strings.Contains(err.Error(), "another host") {
+		t.Fatalf("err = %v", err)
+	}
+}

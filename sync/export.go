@@ -38,6 +38,7 @@ func exportAppend(ctx context.Context, prefix string, metrics []string, log *slo
 		metrics = allMetricNames()
 	}
 	var errs []error
+	found := false
 	for _, name := range metrics {
 		if err := ctx.Err(); err != nil {
 			return rows, err
@@ -45,11 +46,19 @@ func exportAppend(ctx context.Context, prefix string, metrics []string, log *slo
 		if err := checkMetricName(name); err != nil {
 			return rows, err
 		}
+		if _, err := os.Stat(filepath.Join(prefix, name+".rrd")); errors.Is(err, fs.ErrNotExist) {
+			log.Debug("no RRD file; skipped", "metric", name)
+			continue
+		}
+		found = true
 		n, err := appendMetric(prefix, name, log)
 		rows += n
 		if err != nil {
 			errs = append(errs, fmt.Errorf("export %s: %w", name, err))
 		}
+	}
+	if !found {
+		errs = append(errs, fmt.Errorf("sync: %w in %s (is the prefix right?)", ErrNoRRDs, prefix))
 	}
 	return rows, errors.Join(errs...)
 }
@@ -57,10 +66,6 @@ func exportAppend(ctx context.Context, prefix string, metrics []string, log *slo
 // appendMetric exports one metric in append mode.
 func appendMetric(prefix, name string, log *slog.Logger) (int, error) {
 	rrdPath := filepath.Join(prefix, name+".rrd")
-	if _, err := os.Stat(rrdPath); errors.Is(err, fs.ErrNotExist) {
-		log.Debug("no RRD file; skipped", "metric", name)
-		return 0, nil
-	}
 	cpath := CursorPath(prefix, name, CSV)
 	c, err := ReadCursor(cpath)
 	if err != nil {

@@ -34,6 +34,10 @@ const (
 // ErrNoServer is returned by ForwardOnce when no server is configured.
 var ErrNoServer = errors.New("no Grok server set")
 
+// ErrNoRRDs is returned by ForwardOnce and ExportAppend when the prefix holds
+// none of the metrics' RRD files.
+var ErrNoRRDs = errors.New("no RRD files")
+
 // ForwardConfig says what to forward where.
 type ForwardConfig struct {
 	// Prefix is the folder of the RRD files and cursors.
@@ -369,6 +373,7 @@ type pendingMetric struct {
 // collect reads every metric's rows after its cursor. Metrics without an RRD
 // are skipped; unreadable ones are returned in errs.
 func collect(prefix string, names []string, t Target, log *slog.Logger) (out []pendingMetric, errs []error) {
+	found := false
 	for _, name := range names {
 		cpath := CursorPath(prefix, name, t)
 		c, err := ReadCursor(cpath)
@@ -382,6 +387,7 @@ func collect(prefix string, names []string, t Target, log *slog.Logger) (out []p
 			log.Debug("no RRD file; skipped", "metric", name)
 			continue
 		}
+		found = true
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 			continue
@@ -396,6 +402,9 @@ func collect(prefix string, names []string, t Target, log *slog.Logger) (out []p
 			next = Cursor{unix: s.end}
 		}
 		out = append(out, pendingMetric{name: name, cursor: c, next: next, points: s.points})
+	}
+	if !found {
+		errs = append(errs, fmt.Errorf("%w in %s (is the prefix right?)", ErrNoRRDs, prefix))
 	}
 	return out, errs
 }

@@ -37,11 +37,15 @@ func TestForward_RealGraphite(t *testing.T) {
 	}
 	// More rows: only they are sent, and carbon then holds all.
 	r := rrds["CPUPercent"]
-	r.add(t, 10.5, 20.25, 30.125)
+	all := r.stored(t)
+	r.add(t, 10.5, 20.25, 30.125) // the three oldest rows fall out of the RRD
 	if sent, err := f.ForwardOnce(context.Background()); err != nil || sent != 3 {
 		t.Fatalf("ForwardOnce = %d, %v; want 3", sent, err)
 	}
-	c.waitFor(t, "CPUPercent", r.stored(t), r.all[0]-60, r.last())
+	for ts, v := range r.stored(t) {
+		all[ts] = v
+	}
+	c.waitFor(t, "CPUPercent", all, r.all[0]-60, r.last())
 }
 
 // TestForward_CarbonOutage: with carbon stopped the forward fails and no
@@ -54,6 +58,13 @@ func TestForward_CarbonOutage(t *testing.T) {
 	f := testForwarder(t, prefix, c.addr(), testNames, 10*time.Second, nil)
 	if _, err := f.ForwardOnce(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	// Let carbon write its cache out: its own durability is not on trial.
+	sent := map[string]map[int64]float64{}
+	for _, n := range testNames {
+		r := rrds[n]
+		sent[n] = r.stored(t)
+		c.waitFor(t, n, sent[n], r.all[0]-60, r.last())
 	}
 	before := map[string]string{}
 	for _, n := range testNames {
@@ -86,6 +97,9 @@ func TestForward_CarbonOutage(t *testing.T) {
 	}
 	for _, n := range testNames {
 		r := rrds[n]
-		c.waitFor(t, n, r.stored(t), r.all[0]-60, r.last())
+		for ts, v := range r.stored(t) {
+			sent[n][ts] = v
+		}
+		c.waitFor(t, n, sent[n], r.all[0]-60, r.last())
 	}
 }

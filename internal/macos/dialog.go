@@ -43,7 +43,7 @@ const Osascript = "/usr/bin/osascript"
 const serverScript = `on run argv
 	activate
 	set theURL to text returned of (display dialog "Grok server URL:" default answer (item 1 of argv) buttons {"Cancel", "Next"} default button "Next" cancel button "Cancel" with title "Rogue")
-	set theKey to text returned of (display dialog "API key for " & theURL & ":" default answer "" buttons {"Cancel", "Save"} default button "Save" cancel button "Cancel" with title "Rogue" with hidden answer)
+	set theKey to text returned of (display dialog ("API key for " & theURL & ":") default answer "" hidden answer true buttons {"Cancel", "Save"} default button "Save" cancel button "Cancel" with title "Rogue")
 	return theURL & linefeed & theKey
 end run`
 

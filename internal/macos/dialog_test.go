@@ -47,7 +47,7 @@ func TestAskServerLeaksOrMisparses(t *testing.T) {
 		}
 	}
 	script := strings.Join(f.args, "\n")
-	for _, want := range []string{"with hidden answer", "default answer (item 1 of argv)", "on run argv"} {
+	for _, want := range []string{"hidden answer true", "default answer (item 1 of argv)", "on run argv"} {
 		if !strings.Contains(script, want) {
 			t.Errorf("script lacks %q", want)
 		}

@@ -14,16 +14,12 @@ import (
 	"github.com/ebitengine/purego"
 )
 
-// CoreGraphics constants, from CGEventTypes.h.
+// More CoreGraphics constants, from CGEventTypes.h.
 const (
-	kCGSessionEventTap             = 1 // CGEventTapLocation
-	kCGHeadInsertEventTap          = 0 // CGEventTapPlacement
-	kCGEventTapOptionListenOnly    = 1 // CGEventTapOptions
-	kCGEventKeyDown                = 10
-	kCGEventKeyUp                  = 11
-	kCGEventTapDisabledByTimeout   = 0xFFFFFFFE
-	kCGEventTapDisabledByUserInput = 0xFFFFFFFF
-	kCGKeyboardEventAutorepeat     = 8 // CGEventField: non-zero for auto-repeated key downs
+	kCGSessionEventTap          = 1 // CGEventTapLocation
+	kCGHeadInsertEventTap       = 0 // CGEventTapPlacement
+	kCGEventTapOptionListenOnly = 1 // CGEventTapOptions
+	kCGKeyboardEventAutorepeat  = 8 // CGEventField: non-zero for auto-repeated key downs
 )
 
 // tapRecheck is how often a running tap re-checks that it is still trusted
@@ -54,16 +50,17 @@ func onTapEvent(proxy uintptr, typ uint32, event uintptr, userInfo uintptr) uint
 	if st == nil {
 		return event
 	}
-	switch typ {
-	case kCGEventTapDisabledByTimeout, kCGEventTapDisabledByUserInput:
+	autorepeat := func() bool {
+		return fw.CGEventGetIntegerValueField(event, kCGKeyboardEventAutorepeat) != 0
+	}
+	switch classify(typ, autorepeat) {
+	case tapReenable:
 		if port := st.port.Load(); port != 0 {
 			fw.CGEventTapEnable(port, true)
 		}
-	case kCGEventKeyDown:
-		if fw.CGEventGetIntegerValueField(event, kCGKeyboardEventAutorepeat) == 0 {
-			st.emit(true)
-		}
-	case kCGEventKeyUp:
+	case tapDown:
+		st.emit(true)
+	case tapUp:
 		st.emit(false)
 	}
 	return event // ignored for listen-only taps

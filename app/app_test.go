@@ -1,0 +1,449 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"github.com/rogue-metrics/rogue/agent"
+	"github.com/rogue-metrics/rogue/rrd"
+	"github.com/rogue-metrics/rogue/sync"
+	"github.com/rogue-metrics/rogue/tray"
+)
+
+// syncBuffer is a bytes.Buffer safe for a child's output and the test.
+type syncBuffer struct {
+	mu gosync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// writeSettings writes a settings file for env before the app starts.
+func writeSettings(t testing.TB, env *testEnv, s settings) string {
+	t.Helper()
+	path := filepath.Join(env.Config, "rogue", settingsFile)
+	if err := s.save(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// rogueProcess is a running rogue binary.
+type rogueProcess struct {
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done <-chan error
+}
+
+// startRogue runs the rogue binary in env with extra environment and args.
+func startRogue(t testing.TB, env *testEnv, extraEnv []string, args ...string) *rogueProcess {
+	t.Helper()
+	cmd := exec.Command(rogueBinary(t), args...)
+	cmd.Env = append(env.Environ(), extraEnv...)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	done := startProcess(t, cmd)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("rogue output:\n%s", out.String())
+		}
+	})
+	return &rogueProcess{cmd: cmd, out: out, done: done}
+}
+
+// wait waits for the process to exit and returns its exit code.
+func (p *rogueProcess) wait(t testing.TB, timeout time.Duration) int {
+	t.Helper()
+	select {
+	case err := <-p.done:
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode()
+		}
+		if err != nil {
+			t.Fatalf("rogue: %v", err)
+		}
+		return 0
+	case <-time.After(timeout):
+		t.Fatalf("rogue did not exit within %v", timeout)
+	}
+	return -1
+}
+
+// metricRows maps each metric's display name to its row's sparkline and
+// value, reading rows as tray.MetricTitle writes them.
+func metricRows(entries []menuEntry) map[string][2]string {
+	rows := map[string][2]string{}
+	for _, e := range entries {
+		spark, rest, ok := strings.Cut(e.Label, "  ")
+		if !ok {
+			continue
+		}
+		// The longest display name that fits wins ("Disk read time" over
+		// "Disk read").
+		best := ""
+		for _, m := range agent.Metrics {
+			if strings.HasPrefix(rest, m.Display+" ") && len(m.Display) > len(best) {
+				best = m.Display
+			}
+		}
+		if best != "" {
+			rows[best] = [2]string{spark, strings.TrimPrefix(rest, best+" ")}
+		}
+	}
+	return rows
+}
+
+// typeKeys types into the X display until ctx is done, so that the key
+// metrics have values.
+func typeKeys(ctx context.Context, display string) {
+	bin, err := exec.LookPath("xdotool")
+	if err != nil {
+		return
+	}
+	for ctx.Err() == nil {
+		cmd := exec.CommandContext(ctx, bin, "type", "--delay", "40", "the quick brown fox ")
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		cmd.Run()
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// TestAppMenuOverDBus runs the rogue binary against its own D-Bus session
+// bus, X server and Carbon cache, and drives its menu over
+// com.canonical.dbusmenu as a tray host would: the metric rows fill in, "Forward to
+// Grok" delivers points to Carbon, "Export CSV…" writes a folder, "Start at
+// Login" creates and removes the autostart entry, "Grok Server…" without a
+// dialog program says what to do, a second rogue defers to the first, and
+// "Quit" stops cleanly with every file readable.
+func TestAppMenuOverDBus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts dbus-daemon, Xvfb, carbon-cache and rogue (about 20 s)")
+	}
+	bus := startSessionBus(t)
+	env := newTestEnv(t, bus)
+	display := startXvfb(t, "320x240x24")
+	cb := startCarbon(t)
+	if err := os.MkdirAll(filepath.Join(env.Home, "Documents"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s := defaultSettings()
+	s.Interval = 1
+	s.Server = "http://127.0.0.1"
+	s.Port = cb.Port
+	settingsPath := writeSettings(t, env, s)
+	noDialogs := t.TempDir() // a PATH without zenity or xdg-open
+
+	p := startRogue(t, env, []string{"DISPLAY=" + display, "PATH=" + noDialogs}, "--interval", "1")
+	conn := bus.Conn(t)
+	item := findTrayItem(t, conn, p.cmd.Process.Pid, 30*time.Second)
+
+	if v, err := item.property("Title"); err != nil || v.Value() != "Rogue" {
+		t.Errorf("item Title = %v, %v; want Rogue", v, err)
+	}
+	if v, err := item.property("IconPixmap"); err != nil || !strings.Contains(fmt.Sprint(v.Value()), "48 48") {
+		t.Errorf("item IconPixmap = %.60v…, %v; want a 48×48 icon", v, err)
+	}
+
+	ctx, stopTyping := context.WithCancel(context.Background())
+	typed := make(chan struct{})
+	go func() { typeKeys(ctx, display); close(typed) }()
+	t.Cleanup(func() { stopTyping(); <-typed })
+
+	// Every metric row with a sparkline and a value.
+	var rows map[string][2]string
+	waitFor(t, 30*time.Second, "every metric row with a value and a sparkline", func() (bool, error) {
+		entries, err := item.layout()
+		if err != nil {
+			return false, err
+		}
+		rows = metricRows(entries)
+		for _, m := range agent.Metrics {
+			r, ok := rows[m.Display]
+			if !ok || r[1] == tray.Unknown || !strings.ContainsAny(r[0], "▁▂▃▄▅▆▇█") {
+				return false, fmt.Errorf("row %q = %q in%s", m.Display, r, labels(entries))
+			}
+		}
+		return true, nil
+	})
+	stopTyping()
+	for _, m := range agent.Metrics {
+		r := rows[m.Display]
+		if n := len([]rune(r[0])); n < 30 {
+			t.Errorf("%s sparkline %q has %d samples, want at least 30", m.Display, r[0], n)
+		}
+	}
+	if !strings.HasSuffix(rows["CPU"][1], "%") || !strings.HasSuffix(rows["Network in"][1], "B/s") ||
+		!strings.HasSuffix(rows["Typing speed"][1], "keys/min") || !strings.HasSuffix(rows["Key hold"][1], " s") {
+		t.Errorf("values not in human units: %q", rows)
+	}
+
+	// Forward to Grok: off at first, with the status line hidden; on, points
+	// reach Carbon and the status line says so.
+	fwd, err := item.entry("Forward to Grok")
+	if err != nil || fwd.Toggle != "checkmark" || fwd.Checked {
+		t.Fatalf("Forward to Grok = %+v, %v; want an unchecked checkbox", fwd, err)
+	}
+	if e, err := item.entry("Sent "); err == nil {
+		t.Fatalf("status line %q before forwarding was turned on", e.Label)
+	}
+	item.click(t, "Forward to Grok")
+	item.waitEntry(t, "Forward to Grok", 5*time.Second, "Forward to Grok checked", func(e menuEntry) bool { return e.Checked })
+	status := item.waitEntry(t, "Sent ", 30*time.Second, "status line saying points were sent", func(menuEntry) bool { return true })
+	if !strings.Contains(status.Label, "pending") || status.Enabled {
+		t.Errorf("status line %+v, want a disabled \"Sent … · N pending\"", status)
+	}
+	waitFor(t, 30*time.Second, "CPUPercent.wsp in Carbon's storage", func() (bool, error) {
+		fi, err := os.Stat(filepath.Join(cb.DataDir, "CPUPercent.wsp"))
+		return err == nil && fi.Size() > 0, err
+	})
+	if fetch, err := exec.LookPath("whisper-fetch"); err == nil {
+		out, err := exec.Command(fetch, "--from="+strconv.FormatInt(time.Now().Add(-5*time.Minute).Unix(), 10),
+			filepath.Join(cb.DataDir, "CPUPercent.wsp")).Output()
+		if err != nil || !strings.ContainsFunc(strings.ReplaceAll(string(out), "None", ""), func(r rune) bool { return r == '.' }) {
+			t.Errorf("whisper-fetch: %v; no CPU values in Carbon:\n%s", err, out)
+		}
+	}
+
+	// Export CSV… into a new dated folder under ~/Documents.
+	item.click(t, "Export CSV…")
+	done := item.waitEntry(t, "Exported to ", 60*time.Second, "export finished", func(menuEntry) bool { return true })
+	dir := strings.TrimPrefix(done.Label, "Exported to ")
+	if filepath.Dir(dir) != filepath.Join(env.Home, "Documents") || !strings.HasPrefix(filepath.Base(dir), "Rogue export ") {
+		t.Errorf("export folder %q, want a new \"Rogue export …\" folder in ~/Documents", dir)
+	}
+	for _, name := range []string{sync.CombinedName, "CPUPercent.csv", "KeyHold.csv"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || bytes.Count(data, []byte("\n")) < 2 {
+			t.Errorf("export %s: %v, %d lines; want a header and rows", name, err, bytes.Count(data, []byte("\n")))
+		}
+	}
+
+	// Start at Login creates and removes the autostart entry.
+	desktop := filepath.Join(env.Config, "autostart", "rogue.desktop")
+	item.click(t, "Start at Login")
+	item.waitEntry(t, "Start at Login", 5*time.Second, "Start at Login checked", func(e menuEntry) bool { return e.Checked })
+	data, err := os.ReadFile(desktop)
+	if err != nil || !strings.Contains(string(data), "Exec=\""+rogueBinary(t)+"\"") {
+		t.Errorf("autostart entry: %v\n%s", err, data)
+	}
+	item.click(t, "Start at Login")
+	item.waitEntry(t, "Start at Login", 5*time.Second, "Start at Login unchecked", func(e menuEntry) bool { return !e.Checked })
+	if _, err := os.Stat(desktop); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("autostart entry still there after unchecking: %v", err)
+	}
+
+	// Grok Server… without zenity tells the user what to run instead.
+	item.click(t, "Grok Server")
+	item.waitEntry(t, "Run 'rogue login --server URL' in a terminal", 5*time.Second, "the rogue login hint", func(menuEntry) bool { return true })
+
+	// A second rogue says so and exits 0.
+	second := exec.Command(rogueBinary(t), "--interval", "1")
+	second.Env = env.Environ()
+	out, err := second.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != fmt.Sprintf("Rogue is already running (pid %d)", p.cmd.Process.Pid) {
+		t.Errorf("second rogue: %v, %q", err, out)
+	}
+
+	// Quit stops cleanly.
+	item.click(t, "Quit Rogue")
+	if code := p.wait(t, 20*time.Second); code != 0 {
+		t.Fatalf("exit code %d after Quit, want 0", code)
+	}
+	if o := p.out.String(); strings.Contains(o, "panic") || strings.Contains(o, "level=ERROR") {
+		t.Errorf("output has errors:\n%s", o)
+	}
+	saved, err := loadSettings(settingsPath, time.Now())
+	if err != nil || !saved.Forwarding || saved.Port != cb.Port {
+		t.Errorf("settings after quit: %+v, %v; want forwarding remembered", saved, err)
+	}
+	prefix := filepath.Join(env.Data, "rogue", "db")
+	for _, m := range agent.Metrics {
+		f, err := rrd.Open(filepath.Join(prefix, m.Name+".rrd"))
+		if err != nil {
+			t.Errorf("%s.rrd unreadable after quit: %v", m.Name, err)
+			continue
+		}
+		if last, err := f.LastUpdate(); err != nil || time.Since(last) > time.Minute {
+			t.Errorf("%s.rrd last update %v, %v", m.Name, last, err)
+		}
+		f.Close()
+	}
+	c, err := sync.ReadCursor(sync.CursorPath(prefix, "CPUPercent", sync.Grok))
+	if err != nil || c.IsZero() {
+		t.Errorf("CPUPercent cursor after forwarding: %v, %v", c, err)
+	}
+}
+
+// TestAppHeadlessWithoutSessionBus checks the README's run command on a
+// server: no D-Bus session bus, so one line says so and collection goes on;
+// SIGTERM then stops it with exit 0.
+func TestAppHeadlessWithoutSessionBus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the rogue binary for a few seconds")
+	}
+	env := newTestEnv(t, nil)
+	p := startRogue(t, env, nil, "--interval", "1")
+	prefix := filepath.Join(env.Data, "rogue", "db")
+	waitFor(t, 30*time.Second, "a sample in CPUPercent.rrd", func() (bool, error) {
+		f, err := rrd.Open(filepath.Join(prefix, "CPUPercent.rrd"))
+		if err != nil {
+			return false, err
+		}
+		defer f.Close()
+		last, err := f.LastUpdate()
+		return err == nil && time.Since(last) < 10*time.Second, err
+	})
+	var line string
+	for l := range strings.Lines(p.out.String()) {
+		if strings.HasPrefix(l, "rogue: ") {
+			if line != "" {
+				t.Errorf("more than one line about the menu:\n%s%s", line, l)
+			}
+			line = l
+		}
+	}
+	if !strings.Contains(line, "no D-Bus session bus") || !strings.Contains(line, "running without a menu") {
+		t.Errorf("headless line = %q", line)
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	if code := p.wait(t, 20*time.Second); code != 0 {
+		t.Fatalf("exit code %d after SIGINT, want 0\n%s", code, p.out.String())
+	}
+}
+
+// TestAppCorruptSettingsWarnsInMenu starts rogue over a torn settings file:
+// the file is kept aside, defaults are used, and the menu shows a warning.
+func TestAppCorruptSettingsWarnsInMenu(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts dbus-daemon and rogue")
+	}
+	bus := startSessionBus(t)
+	env := newTestEnv(t, bus)
+	path := filepath.Join(env.Config, "rogue", settingsFile)
+	os.MkdirAll(filepath.Dir(path), 0o700)
+	os.WriteFile(path, []byte(`{"interval": 1, "server": "https://gr`), 0o600)
+	p := startRogue(t, env, nil, "--interval", "1")
+	item := findTrayItem(t, bus.Conn(t), p.cmd.Process.Pid, 30*time.Second)
+	w := item.waitEntry(t, "⚠ Settings could not be read", 10*time.Second, "settings warning", func(menuEntry) bool { return true })
+	if !strings.Contains(w.Label, "settings.json.bad-") {
+		t.Errorf("warning %q does not say where the file went", w.Label)
+	}
+	matches, _ := filepath.Glob(path + ".bad-*")
+	if len(matches) != 1 {
+		t.Fatalf("kept-aside files: %v", matches)
+	}
+	if data, _ := os.ReadFile(matches[0]); string(data) != `{"interval": 1, "server": "https://gr` {
+		t.Errorf("kept-aside file changed: %q", data)
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	if code := p.wait(t, 20*time.Second); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+}
+
+// TestKeyState checks what the menu says about key events.
+func TestKeyState(t *testing.T) {
+	tests := []struct {
+		name     string
+		k        agent.KeyStatus
+		ok       bool
+		hint     string
+		want     tray.KeyState
+		wantHint string
+	}{
+		{"Flowing", agent.KeyStatus{Flowing: true}, true, "", tray.KeyState{Flowing: true}, ""},
+		{"NoAccessUsesPlatformHint", agent.KeyStatus{Err: agent.ErrKeyAccess}, false, "Allow Rogue in Accessibility",
+			tray.KeyState{Problem: "no access", Hint: "Allow Rogue in Accessibility"}, ""},
+		{"NoDisplay", agent.KeyStatus{Err: fmt.Errorf("x: %w", agent.ErrNoDisplay)}, true, "",
+			tray.KeyState{Problem: "no display"}, "no display"},
+		{"Refused", agent.KeyStatus{Err: fmt.Errorf("x: %w", agent.ErrKeyAccess)}, true, "",
+			tray.KeyState{Problem: "not allowed"}, "permission"},
+		{"OtherError", agent.KeyStatus{Err: errors.New("RECORD extension missing")}, true, "",
+			tray.KeyState{Problem: "not running"}, "RECORD extension missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := keyState(tt.k, tt.ok, tt.hint)
+			if got.Flowing != tt.want.Flowing || got.Problem != tt.want.Problem {
+				t.Errorf("keyState = %+v, want %+v", got, tt.want)
+			}
+			if tt.want.Hint != "" && got.Hint != tt.want.Hint {
+				t.Errorf("hint %q, want %q", got.Hint, tt.want.Hint)
+			}
+			if !strings.Contains(got.Hint, tt.wantHint) {
+				t.Errorf("hint %q, want it to mention %q", got.Hint, tt.wantHint)
+			}
+		})
+	}
+}
+
+func TestExportDir(t *testing.T) {
+	now := time.Date(2026, 11, 25, 9, 45, 3, 0, time.Local)
+	home := t.TempDir()
+	if got, want := exportDir(home, now), filepath.Join(home, "Rogue export 2026-11-25 09.45.03"); got != want {
+		t.Errorf("no Documents or Downloads: %q, want %q", got, want)
+	}
+	os.Mkdir(filepath.Join(home, "Downloads"), 0o700)
+	if got := exportDir(home, now); filepath.Dir(got) != filepath.Join(home, "Downloads") {
+		t.Errorf("Downloads only: %q", got)
+	}
+	os.Mkdir(filepath.Join(home, "Documents"), 0o700)
+	first := exportDir(home, now)
+	if filepath.Dir(first) != filepath.Join(home, "Documents") {
+		t.Errorf("with Documents: %q", first)
+	}
+	os.Mkdir(first, 0o700)
+	if got := exportDir(home, now); got != first+" (2)" {
+		t.Errorf("existing folder not kept: got %q", got)
+	}
+}
+
+func TestParseAppFlags(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		ok   bool
+		code int
+		want func(appOptions) bool
+	}{
+		{[]string{"--interval", "5", "--hearbeat", "100"}, true, 0, func(o appOptions) bool {
+			return o.interval == 5 && o.heartbeat == 100 && o.set["interval"] && o.set["heartbeat"]
+		}},
+		{[]string{"--headless", "--prefix", "/tmp/x", "--reset"}, true, 0, func(o appOptions) bool {
+			return o.headless && o.prefix == "/tmp/x" && o.reset && !o.set["interval"]
+		}},
+		{[]string{"--interval", "0"}, false, 2, nil},
+		{[]string{"-h"}, false, 0, nil},
+		{[]string{"--bogus"}, false, 2, nil},
+		{[]string{"stray"}, false, 2, nil},
+	} {
+		var stderr bytes.Buffer
+		o, code, ok := parseAppFlags(tt.args, &stderr)
+		if ok != tt.ok || code != tt.code || (tt.want != nil && !tt.want(o)) {
+			t.Errorf("parseAppFlags(%q) = %+v, %d, %v; want ok=%v code=%d", tt.args, o, code, ok, tt.ok, tt.code)
+		}
+	}
+}

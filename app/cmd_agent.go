@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/rogue-metrics/rogue/agent"
+)
+
+func init() {
+	register(command{Name: "agent", Summary: "collect metrics and key statistics into RRD files (old rogue-agent + rogue-keycounter)", Run: runAgent})
+}
+
+// runAgent is `rogue agent`: the old rogue-agent and rogue-keycounter in
+// one process, with their flags.
+func runAgent(ctx context.Context, args []string, io stdio) int {
+	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	prefix := fs.String("prefix", "", "`folder` of the RRD files (default: Rogue's data folder)")
+	interval := fs.Int("interval", int(agent.DefaultInterval/time.Second), "sampling interval and RRD step in `seconds`")
+	heartbeat := int(agent.DefaultHeartbeat / time.Second)
+	fs.IntVar(&heartbeat, "heartbeat", heartbeat, "longest gap in `seconds` before the RRD records unknown (at least 2 × interval)")
+	fs.IntVar(&heartbeat, "hearbeat", heartbeat, "the same in `seconds`, spelled as numenta-rogue did")
+	reset := fs.Bool("reset", false, "remove the metrics' RRD files first and start over (says which it removed)")
+	verbose := fs.Bool("v", false, "debug logging")
+	fs.Usage = func() {
+		fmt.Fprintf(io.Err, "Usage: rogue agent [--prefix PATH] [--interval SECONDS] [--heartbeat SECONDS] [--reset]\n\n"+
+			"Samples CPU, memory, disk and network counters and typing rhythm (key\n"+
+			"count, down-down, up-down and hold times, typing speed; never which keys)\n"+
+			"once per interval into one RRD file per metric, <prefix>/<Name>.rrd, until\n"+
+			"interrupted. Files that exist, also ones numenta-rogue or rrdtool made, are\n"+
+			"continued; only --reset starts over. Without an X display (Linux) or\n"+
+			"Accessibility permission (macOS) the key metrics are unknown and the rest\n"+
+			"keeps running. Logs go to standard error.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(io.Err, "rogue agent: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *interval < 1 {
+		fmt.Fprintf(io.Err, "rogue agent: --interval must be at least 1 second, got %d\n", *interval)
+		return 2
+	}
+	if heartbeat < 1 {
+		fmt.Fprintf(io.Err, "rogue agent: --heartbeat must be at least 1 second, got %d\n", heartbeat)
+		return 2
+	}
+	if *prefix == "" {
+		p, err := defaultPrefix()
+		if err != nil {
+			fmt.Fprintf(io.Err, "rogue agent: no default prefix: %v; give --prefix\n", err)
+			return 2
+		}
+		*prefix = p
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: level}))
+	a, err := agent.New(agent.Config{
+		Prefix:    *prefix,
+		Interval:  time.Duration(*interval) * time.Second,
+		Heartbeat: time.Duration(heartbeat) * time.Second,
+		Reset:     *reset,
+		Logger:    logger,
+	})
+	if err != nil {
+		fmt.Fprintf(io.Err, "rogue agent: %v\n", err)
+		if errors.Is(err, agent.ErrConfig) {
+			return 2
+		}
+		return 1
+	}
+	if err := a.Run(ctx); err != nil {
+		logger.Error("agent failed", "err", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,215 @@
+package macos
+
+import (
+	"bytes"
+	"debug/macho"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"howett.net/plist"
+)
+
+// root is the repository's top folder, seen from this package.
+const root = "../.."
+
+// infoPlist is the part of Info.plist the tests look at.
+type infoPlist struct {
+	CFBundleIdentifier         string
+	CFBundleName               string
+	CFBundleExecutable         string
+	CFBundleIconFile           string
+	CFBundlePackageType        string
+	CFBundleShortVersionString string
+	CFBundleVersion            string
+	LSUIElement                bool
+	LSMinimumSystemVersion     string
+	NSHighResolutionCapable    bool
+	LSApplicationCategoryType  string
+}
+
+func readInfo(t testing.TB, path string) (infoPlist, map[string]any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info infoPlist
+	if _, err := plist.Unmarshal(b, &info); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var all map[string]any
+	if _, err := plist.Unmarshal(b, &all); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return info, all
+}
+
+// checkInfo checks the keys both the template and the built bundle's
+// Info.plist must have.
+func checkInfo(t testing.TB, info infoPlist, all map[string]any) {
+	t.Helper()
+	for _, k := range []string{
+		"CFBundleIdentifier", "CFBundleName", "CFBundleExecutable", "CFBundleIconFile",
+		"CFBundlePackageType", "CFBundleShortVersionString", "CFBundleVersion",
+		"CFBundleInfoDictionaryVersion", "LSUIElement", "LSMinimumSystemVersion",
+		"NSHighResolutionCapable", "LSApplicationCategoryType",
+	} {
+		if _, ok := all[k]; !ok {
+			t.Errorf("Info.plist lacks %s", k)
+		}
+	}
+	if info.CFBundleIdentifier != BundleID {
+		t.Errorf("CFBundleIdentifier %q, want %q (the LaunchAgent label)", info.CFBundleIdentifier, BundleID)
+	}
+	if info.CFBundleExecutable != "Rogue" || info.CFBundlePackageType != "APPL" {
+		t.Errorf("executable %q, package type %q", info.CFBundleExecutable, info.CFBundlePackageType)
+	}
+	if !info.LSUIElement {
+		t.Error("LSUIElement is not true: Rogue would show in the Dock")
+	}
+	if info.LSMinimumSystemVersion != "11.0" || !info.NSHighResolutionCapable {
+		t.Errorf("LSMinimumSystemVersion %q, NSHighResolutionCapable %v", info.LSMinimumSystemVersion, info.NSHighResolutionCapable)
+	}
+	if info.LSApplicationCategoryType != "public.app-category.utilities" {
+		t.Errorf("category %q", info.LSApplicationCategoryType)
+	}
+}
+
+func TestInfoPlistIncomplete(t *testing.T) {
+	info, all := readInfo(t, filepath.Join(root, "Info.plist"))
+	checkInfo(t, info, all)
+	if info.CFBundleShortVersionString != "@VERSION@" || info.CFBundleVersion != "@BUILD@" {
+		t.Errorf("version placeholders changed: %q %q (build.sh fills @VERSION@ and @BUILD@)", info.CFBundleShortVersionString, info.CFBundleVersion)
+	}
+	if _, err := os.Stat(filepath.Join(root, "assets", info.CFBundleIconFile)); err != nil {
+		t.Errorf("icon file: %v", err)
+	}
+	script, err := os.ReadFile(filepath.Join(root, "build.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"$app/Contents/MacOS/` + info.CFBundleExecutable + `"`,
+		`assets/` + info.CFBundleIconFile + ` "$app/Contents/Resources/` + info.CFBundleIconFile + `"`,
+		"@VERSION@", "@BUILD@",
+	} {
+		if !bytes.Contains(script, []byte(want)) {
+			t.Errorf("build.sh does not contain %q: bundle and Info.plist disagree", want)
+		}
+	}
+}
+
+func TestEntitlementsPlistInvalid(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, "entitlements.plist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ent map[string]any
+	if _, err := plist.Unmarshal(b, &ent); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := ent["com.apple.security.app-sandbox"]; ok && v != false {
+		t.Error("the app sandbox is on: Rogue could not read system counters or run /usr/bin/security")
+	}
+}
+
+// TestCrossBuiltBundleBroken runs build.sh's Linux cross-build when
+// DARWIN_SDK names a macOS SDK and checks the app bundle it makes: a
+// universal Mach-O with arm64 and x86_64 slices for macOS 11, linked to
+// AppKit, Foundation and CoreFoundation, with Info.plist and icon.
+func TestCrossBuiltBundleBroken(t *testing.T) {
+	sdk := os.Getenv("DARWIN_SDK")
+	if sdk == "" {
+		t.Skip("DARWIN_SDK is not set (no macOS SDK here): the cross-build is not checked")
+	}
+	if testing.Short() {
+		t.Skip("the cross-build takes minutes; skipped with -short")
+	}
+	out := t.TempDir()
+	cmd := exec.Command("./build.sh", "--out", out, "--version", "1.2.3")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "DARWIN_SDK="+sdk)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build.sh: %v\n%s", err, b)
+	}
+	app := filepath.Join(out, "Rogue.app")
+	info, all := readInfo(t, filepath.Join(app, "Contents", "Info.plist"))
+	checkInfo(t, info, all)
+	if info.CFBundleShortVersionString != "1.2.3" || !strings.HasPrefix(info.CFBundleVersion, "1.2.3.") {
+		t.Errorf("versions not filled in: %q %q", info.CFBundleShortVersionString, info.CFBundleVersion)
+	}
+	icon, err := os.ReadFile(filepath.Join(app, "Contents", "Resources", info.CFBundleIconFile))
+	if err != nil || !bytes.HasPrefix(icon, []byte("icns")) {
+		t.Errorf("icon: %v (%d bytes)", err, len(icon))
+	}
+	if _, err := os.Stat(filepath.Join(out, "Rogue-1.2.3.zip")); err != nil {
+		t.Errorf("zip: %v", err)
+	}
+	checkUniversal(t, filepath.Join(app, "Contents", "MacOS", info.CFBundleExecutable))
+}
+
+func checkUniversal(t testing.TB, path string) {
+	t.Helper()
+	fat, err := macho.OpenFat(path)
+	if err != nil {
+		t.Fatalf("%s is not a universal Mach-O: %v", path, err)
+	}
+	defer fat.Close()
+	var cpus []macho.Cpu
+	for _, a := range fat.Arches {
+		cpus = append(cpus, a.Cpu)
+		name := a.Cpu.String()
+		if a.Type != macho.TypeExec {
+			t.Errorf("%s: file type %v, want executable", name, a.Type)
+		}
+		minos, err := minOS(a.File)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		} else if minos != "11.0" {
+			t.Errorf("%s: minimum macOS %s, want 11.0", name, minos)
+		}
+		libs, err := a.ImportedLibraries()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, fw := range []string{"AppKit", "Foundation", "CoreFoundation"} {
+			if !slices.ContainsFunc(libs, func(l string) bool {
+				return strings.HasPrefix(l, "/System/Library/Frameworks/"+fw+".framework/")
+			}) {
+				t.Errorf("%s: not linked to %s: %q", name, fw, libs)
+			}
+		}
+	}
+	slices.Sort(cpus)
+	if want := []macho.Cpu{macho.CpuAmd64, macho.CpuArm64}; !slices.Equal(cpus, want) {
+		t.Errorf("slices %v, want %v", cpus, want)
+	}
+}
+
+// lcBuildVersion is LC_BUILD_VERSION: cmd, cmdsize, platform, minos, sdk,
+// ntools, each a uint32; versions are xxxx.yy.zz in nibbles.
+const lcBuildVersion = 0x32
+
+func minOS(f *macho.File) (string, error) {
+	for _, l := range f.Loads {
+		raw := l.Raw()
+		if len(raw) < 24 || f.ByteOrder.Uint32(raw) != lcBuildVersion {
+			continue
+		}
+		if p := f.ByteOrder.Uint32(raw[8:]); p != 1 { // PLATFORM_MACOS
+			return "", fmt.Errorf("platform %d, want macOS (1)", p)
+		}
+		v := f.ByteOrder.Uint32(raw[12:])
+		s := fmt.Sprintf("%d.%d", v>>16, v>>8&0xff)
+		if patch := v & 0xff; patch != 0 {
+			s += fmt.Sprintf(".%d", patch)
+		}
+		return s, nil
+	}
+	return "", fmt.Errorf("no LC_BUILD_VERSION")
+}

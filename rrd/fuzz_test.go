@@ -1,0 +1,68 @@
+package rrd
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// FuzzOpen opens mutated files (seeded with small files made by rrdtool,
+// testdata/fuzz/FuzzOpen) and uses every reader and Update on those Open
+// accepts: nothing may panic, and Open may not allocate much more than
+// the file's own size whatever its header claims.
+func FuzzOpen(f *testing.F) {
+	f.Add(mustRead(f, newTestFile(f)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "f.rrd")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		before := ms.TotalAlloc
+		r, err := Open(p)
+		runtime.ReadMemStats(&ms)
+		if grew, limit := ms.TotalAlloc-before, uint64(8*len(data)+64<<10); grew > limit {
+			t.Fatalf("Open of a %d-byte file allocated %d bytes", len(data), grew)
+		}
+		if err != nil {
+			return
+		}
+		defer r.Close()
+		def := r.Definition()
+		if _, err := r.Info(); err != nil {
+			t.Logf("Info: %v", err)
+		}
+		if _, err := r.LastUpdate(); err != nil {
+			t.Logf("LastUpdate: %v", err)
+		}
+		last := def.Start
+		step := int64(def.Step / time.Second)
+		for _, cf := range []CF{Average, Min, Max, Last} {
+			for _, w := range [][2]int64{{-10, 0}, {-3, 5}, {0, 1}} {
+				r.Fetch(cf, time.Unix(last.Unix()+w[0]*step, 0), time.Unix(last.Unix()+w[1]*step, 0), def.Step)
+			}
+		}
+		if err := r.Dump(io.Discard); err != nil {
+			t.Logf("Dump: %v", err)
+		}
+		vals := make([]float64, len(def.DS))
+		raw := make([]string, len(def.DS))
+		for i := range raw {
+			raw[i] = "12345678901234567890"
+		}
+		r.Update(Sample{Time: time.Unix(last.Unix()+step, 0), Values: vals}, Sample{Time: time.Unix(last.Unix()+5*step, 0), Raw: raw})
+	})
+}
+
+func mustRead(t testing.TB, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
