@@ -50,9 +50,8 @@ func writeSettings(t testing.TB, env *testEnv, s settings) string {
 
 // rogueProcess is a running rogue binary.
 type rogueProcess struct {
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done <-chan error
+	*process
+	out *syncBuffer
 }
 
 // startRogue runs the rogue binary in env with extra environment and args.
@@ -62,32 +61,30 @@ func startRogue(t testing.TB, env *testEnv, extraEnv []string, args ...string) *
 	cmd.Env = append(env.Environ(), extraEnv...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
-	done := startProcess(t, cmd)
+	proc := startProcess(t, cmd)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("rogue output:\n%s", out.String())
 		}
 	})
-	return &rogueProcess{cmd: cmd, out: out, done: done}
+	return &rogueProcess{process: proc, out: out}
 }
 
 // wait waits for the process to exit and returns its exit code.
 func (p *rogueProcess) wait(t testing.TB, timeout time.Duration) int {
 	t.Helper()
-	select {
-	case err := <-p.done:
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			return exit.ExitCode()
-		}
-		if err != nil {
-			t.Fatalf("rogue: %v", err)
-		}
-		return 0
-	case <-time.After(timeout):
+	err, ok := p.exited(timeout)
+	if !ok {
 		t.Fatalf("rogue did not exit within %v", timeout)
 	}
-	return -1
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode()
+	}
+	if err != nil {
+		t.Fatalf("rogue: %v", err)
+	}
+	return 0
 }
 
 // metricRows maps each metric's display name to its row's sparkline and
@@ -306,6 +303,7 @@ func TestAppHeadlessWithoutSessionBus(t *testing.T) {
 		t.Skip("runs the rogue binary for a few seconds")
 	}
 	env := newTestEnv(t, nil)
+	start := time.Now()
 	p := startRogue(t, env, nil, "--interval", "1")
 	prefix := filepath.Join(env.Data, "rogue", "db")
 	waitFor(t, 30*time.Second, "a sample in CPUPercent.rrd", func() (bool, error) {
@@ -315,7 +313,10 @@ func TestAppHeadlessWithoutSessionBus(t *testing.T) {
 		}
 		defer f.Close()
 		last, err := f.LastUpdate()
-		return err == nil && time.Since(last) < 10*time.Second, err
+		return err == nil && last.After(start.Add(time.Second)), err
+	})
+	waitFor(t, 10*time.Second, "the agent running", func() (bool, error) {
+		return strings.Contains(p.out.String(), "agent started"), nil
 	})
 	var line string
 	for l := range strings.Lines(p.out.String()) {

@@ -35,21 +35,20 @@ type rrdSubcommand struct {
 }
 
 var rrdSubcommands = map[string]rrdSubcommand{
-	"create": {"create a new RRD", usageCreate, rrdCreate},
-	"update": {"update an RRD", usageUpdate, rrdUpdate},
-	"fetch":  {"fetch data out of an RRD", usageFetch, rrdFetch},
-	"info":   {"returns the configuration and status of the RRD", usageInfo, rrdInfo},
-	"last":   {"show last update time for RRD", usageLast, rrdLast},
-	"dump":   {"dump an RRD to XML", usageDump, rrdDump},
-	"first":  {"show first update time for RRA within an RRD", usageFirst, rrdFirst},
+	"create": {"create a new RRD", rrdUsageCreate, rrdCreate},
+	"update": {"update an RRD", rrdUsageUpdate, rrdUpdate},
+	"fetch":  {"fetch data out of an RRD", rrdUsageFetch, rrdFetch},
+	"info":   {"returns the configuration and status of the RRD", rrdUsageInfo, rrdInfo},
+	"last":   {"show last update time for RRD", rrdUsageLast, rrdLast},
+	"dump":   {"dump an RRD to XML", rrdUsageDump, rrdDump},
+	"first":  {"show first update time for RRA within an RRD", rrdUsageFirst, rrdFirst},
 	"lastupdate": {"returns the most recent datum stored for each DS in an RRD",
-		usageLastupdate, rrdLastupdate},
+		rrdUsageLastupdate, rrdLastupdate},
 }
 
-// rrdEnv is what a subcommand runs with: its name, I/O, the clock and the
-// time zone (both replaceable in tests).
+// rrdEnv is what a subcommand runs with: its name, I/O, the time "now"
+// means and the time zone.
 type rrdEnv struct {
-	ctx  context.Context
 	name string
 	io   stdio
 	now  time.Time
@@ -77,7 +76,8 @@ func (e *rrdEnv) usageError(format string, a ...any) int {
 	return 2
 }
 
-func runRRD(ctx context.Context, args []string, io stdio) int {
+// runRRD dispatches "rogue rrd FUNCTION ARGS...".
+func runRRD(_ context.Context, args []string, io stdio) int {
 	if len(args) == 0 {
 		rrdUsage(io.Err)
 		return 2
@@ -100,18 +100,18 @@ func runRRD(ctx context.Context, args []string, io stdio) int {
 		rrdUsage(io.Err)
 		return 2
 	}
-	if wantsHelp(name, args[1:]) {
+	if rrdWantsHelp(name, args[1:]) {
 		rrdSubUsage(io.Out, name, sc)
 		return 0
 	}
-	env := &rrdEnv{ctx: ctx, name: name, io: io, now: rrdClock(), loc: rrdZone()}
+	env := &rrdEnv{name: name, io: io, now: rrdClock(), loc: rrdZone()}
 	return sc.run(env, args[1:])
 }
 
-// wantsHelp reports whether a subcommand's arguments ask for help: --help
+// rrdWantsHelp reports whether a subcommand's arguments ask for help: --help
 // anywhere before "--", or a lone -h (for dump, -h takes an argument and
 // only means help when nothing follows).
-func wantsHelp(name string, args []string) bool {
+func rrdWantsHelp(name string, args []string) bool {
 	for i, a := range args {
 		switch a {
 		case "--":
@@ -146,7 +146,7 @@ func rrdSubUsage(w io.Writer, name string, sc rrdSubcommand) {
 	fmt.Fprintf(w, "* %s - %s\n\n%s", name, sc.summary, sc.usage)
 }
 
-const usageCreate = `	rogue rrd create filename [--start|-b start time]
+const rrdUsageCreate = `	rogue rrd create filename [--start|-b start time]
 		[--step|-s step]
 		[--no-overwrite|-O]
 		[DS:ds-name:DST:heartbeat:min:max]
@@ -164,7 +164,7 @@ is given; the new file is written under a temporary name and renamed
 over the old one, so the old file stays intact if creation fails.
 `
 
-const usageUpdate = `	rogue rrd update filename
+const rrdUsageUpdate = `	rogue rrd update filename
 		[--template|-t ds-name:ds-name:...]
 		[--skip-past-updates|-s]
 		time|N:value[:value...]
@@ -179,7 +179,7 @@ unknown value. Samples are applied in order; on the first bad one the
 ones before it stay applied and the rest are not, as with rrdtool.
 `
 
-const usageFetch = `	rogue rrd fetch filename.rrd CF
+const rrdUsageFetch = `	rogue rrd fetch filename.rrd CF
 		[-r|--resolution resolution]
 		[-s|--start start] [-e|--end end]
 		[-a|--align-start]
@@ -193,19 +193,19 @@ h/hours, d/days, w/weeks, mon/months, y/years (m is months after
 d/w/mon/y or below 6, otherwise minutes).
 `
 
-const usageInfo = `	rogue rrd info filename.rrd
+const rrdUsageInfo = `	rogue rrd info filename.rrd
 `
 
-const usageLast = `	rogue rrd last filename.rrd
+const rrdUsageLast = `	rogue rrd last filename.rrd
 `
 
-const usageFirst = `	rogue rrd first filename.rrd [--rraindex number]
+const rrdUsageFirst = `	rogue rrd first filename.rrd [--rraindex number]
 `
 
-const usageLastupdate = `	rogue rrd lastupdate filename.rrd
+const rrdUsageLastupdate = `	rogue rrd lastupdate filename.rrd
 `
 
-const usageDump = `	rogue rrd dump [--header|-h {none,xsd,dtd}]
+const rrdUsageDump = `	rogue rrd dump [--header|-h {none,xsd,dtd}]
 		[--no-header|-n]
 		file.rrd [file.xml]
 `
@@ -290,41 +290,42 @@ func rrdGetopt(args []string, opts []rrdOption) ([]rrdOptValue, []string, error)
 	return found, rest, nil
 }
 
-// daemonOption is rrdtool's --daemon/-d (rrdcached), which rogue does not
+// rrdDaemonOption is rrdtool's --daemon/-d (rrdcached), which rogue does not
 // speak.
-var daemonOption = rrdOption{"daemon", 'd', true}
+var rrdDaemonOption = rrdOption{"daemon", 'd', true}
 
-const errNoDaemon = "--daemon (rrdcached) is not supported by rogue rrd"
+const rrdErrNoDaemon = "--daemon (rrdcached) is not supported by rogue rrd"
 
 // openRRD opens path for a subcommand, with rrdtool's message for a missing
 // file.
 func openRRD(path string) (*rrd.File, error) {
 	f, err := rrd.Open(path)
 	if err != nil {
-		return nil, openError(path, err)
+		return nil, rrdOpenError(path, err)
 	}
 	return f, nil
 }
 
-func openError(path string, err error) error {
+// rrdOpenError words an engine open error as rrdtool does.
+func rrdOpenError(path string, err error) error {
 	var pe *fs.PathError
 	switch {
 	case errors.As(err, &pe):
-		return fmt.Errorf("opening '%s': %s", path, errnoText(pe.Err))
+		return fmt.Errorf("opening '%s': %s", path, rrdErrnoText(pe.Err))
 	case errors.Is(err, rrd.ErrInvalid):
-		msg := engineMessage(err, path)
+		msg := rrdEngineMessage(err, path)
 		msg = strings.TrimPrefix(strings.TrimPrefix(msg, "not a valid RRD file"), ": ")
 		if msg == "" {
 			return fmt.Errorf("'%s' is not an RRD file", path)
 		}
 		return fmt.Errorf("'%s' is not an RRD file: %s", path, msg)
 	}
-	return errors.New(engineMessage(err, path))
+	return errors.New(rrdEngineMessage(err, path))
 }
 
-// errnoText is strerror's text for an errno (Go's texts are lower-case
+// rrdErrnoText is strerror's text for an errno (Go's texts are lower-case
 // versions of the same).
-func errnoText(err error) string {
+func rrdErrnoText(err error) string {
 	s := err.Error()
 	if s == "" {
 		return s
@@ -332,9 +333,9 @@ func errnoText(err error) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// engineMessage strips the engine's context ("rrd: fetch FILE: ") from an
+// rrdEngineMessage strips the engine's context ("rrd: fetch FILE: ") from an
 // error about path: the message is shown after "ERROR: " like rrdtool's.
-func engineMessage(err error, path string) string {
+func rrdEngineMessage(err error, path string) string {
 	msg := strings.TrimPrefix(err.Error(), "rrd: ")
 	if i := strings.Index(msg, path+": "); i >= 0 && !strings.Contains(msg[:i], ": ") {
 		msg = msg[i+len(path)+2:]
@@ -342,12 +343,18 @@ func engineMessage(err error, path string) string {
 	return strings.TrimPrefix(msg, "rrd: ")
 }
 
-// formatC formats v as C's printf("%0.10e"): "nan" and "-nan" by the sign
-// bit as glibc prints them, "inf" and "-inf".
-func formatC(v float64) string {
+// rrdGoNaN is the bit pattern of Go's math.NaN(). A NaN with these bits was
+// made up by Go code (say, for rows a fetch window has beyond an archive)
+// rather than read from a file, and stands for rrdtool's own unknown value.
+var rrdGoNaN = math.Float64bits(math.NaN())
+
+// rrdFormatC formats v as C's printf("%0.10e") with glibc: "-nan" or "nan" by
+// the NaN's sign bit, "inf" and "-inf". A NaN from Go is printed as
+// rrdtool's unknown value, which on x86-64 has the sign bit set.
+func rrdFormatC(v float64) string {
 	switch {
 	case math.IsNaN(v):
-		if math.Signbit(v) {
+		if math.Signbit(v) || math.Float64bits(v) == rrdGoNaN {
 			return "-nan"
 		}
 		return "nan"
@@ -359,10 +366,10 @@ func formatC(v float64) string {
 	return fmt.Sprintf("%0.10e", v)
 }
 
-// writeFileAtomic writes data produced by fill to path through a temporary
+// rrdWriteFileAtomic writes data produced by fill to path through a temporary
 // file in the same folder, synced and renamed into place.
-func writeFileAtomic(path string, fill func(w io.Writer) error) error {
-	dir, base := splitPath(path)
+func rrdWriteFileAtomic(path string, fill func(w io.Writer) error) error {
+	dir, base := rrdSplitPath(path)
 	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
 	if err != nil {
 		return err
@@ -386,11 +393,11 @@ func writeFileAtomic(path string, fill func(w io.Writer) error) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	syncDir(dir)
+	rrdSyncDir(dir)
 	return nil
 }
 
-func splitPath(path string) (dir, base string) {
+func rrdSplitPath(path string) (dir, base string) {
 	i := strings.LastIndexByte(path, '/')
 	if i < 0 {
 		return ".", path
@@ -401,9 +408,9 @@ func splitPath(path string) (dir, base string) {
 	return path[:i], path[i+1:]
 }
 
-// syncDir makes a rename in dir durable where the system supports syncing
+// rrdSyncDir makes a rename in dir durable where the system supports syncing
 // a directory; it is best effort, as the rename itself has succeeded.
-func syncDir(dir string) {
+func rrdSyncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()
 		d.Close()

@@ -18,9 +18,10 @@ import (
 // fields on every platform; no real archive comes near it.
 const rrdMaxCount = math.MaxInt32
 
+// rrdCreate is "rrdtool create".
 func rrdCreate(env *rrdEnv, args []string) int {
 	opts, rest, err := rrdGetopt(args, []rrdOption{
-		{"start", 'b', true}, {"step", 's', true}, daemonOption,
+		{"start", 'b', true}, {"step", 's', true}, rrdDaemonOption,
 		{"source", 'r', true}, {"template", 't', true}, {"no-overwrite", 'O', false},
 	})
 	if err != nil {
@@ -34,11 +35,11 @@ func rrdCreate(env *rrdEnv, args []string) int {
 	for _, o := range opts {
 		switch o.short {
 		case 'b':
-			ts, err := parseTimeSpec(o.arg, env.now, env.loc)
+			ts, err := parseRRDTime(o.arg, env.now, env.loc)
 			if err != nil {
 				return env.fail("start time: %v", err)
 			}
-			if ts.Ref == refStart || ts.Ref == refEnd {
+			if ts.Ref == tsStart || ts.Ref == tsEnd {
 				return env.fail("specifying time relative to the 'start' or 'end' makes no sense here")
 			}
 			sec, err := ts.Seconds(env.loc)
@@ -50,13 +51,13 @@ func rrdCreate(env *rrdEnv, args []string) int {
 			}
 			start = time.Unix(sec, 0)
 		case 's':
-			if step, err = scaledDuration(o.arg, 1); err != nil {
+			if step, err = rrdScaledDuration(o.arg, 1); err != nil {
 				return env.fail("step size: %v", err)
 			}
 		case 'O':
 			noOverwrite = true
 		case 'd':
-			return env.fail(errNoDaemon)
+			return env.fail(rrdErrNoDaemon)
 		case 'r':
 			return env.fail("--source (prefilling from other RRDs) is not supported by rogue rrd")
 		case 't':
@@ -102,11 +103,11 @@ func createRRD(path string, def rrd.Definition, noOverwrite bool) error {
 			return fmt.Errorf("creating '%s': File exists", path)
 		}
 		if err != nil {
-			return errors.New(engineMessage(err, path))
+			return errors.New(rrdEngineMessage(err, path))
 		}
 		return nil
 	}
-	dir, base := splitPath(path)
+	dir, base := rrdSplitPath(path)
 	for range 100 {
 		tmp := fmt.Sprintf("%s/.%s.%08x.tmp", dir, base, rand.Uint32())
 		err := rrd.Create(tmp, def)
@@ -114,13 +115,13 @@ func createRRD(path string, def rrd.Definition, noOverwrite bool) error {
 			continue
 		}
 		if err != nil {
-			return errors.New(engineMessage(err, tmp))
+			return errors.New(rrdEngineMessage(err, tmp))
 		}
 		if err := os.Rename(tmp, path); err != nil {
 			os.Remove(tmp)
 			return fmt.Errorf("Cannot rename temporary file to final file! (%v)", err)
 		}
-		syncDir(dir)
+		rrdSyncDir(dir)
 		return nil
 	}
 	return fmt.Errorf("Cannot create temporary file next to %s", path)
@@ -162,15 +163,15 @@ func parseCreateSpecs(specs []string, step uint64) (rrd.Definition, error) {
 	return def, nil
 }
 
-// dsSpecRE is the shape of a DS definition after "DS:": name (with an
+// rrdDSSpecRE is the shape of a DS definition after "DS:": name (with an
 // optional "=source[index]" mapping, used only when prefilling), type in
 // capitals, type-specific arguments.
-var dsSpecRE = regexp.MustCompile(`^([-a-zA-Z0-9_]{1,19})(?:=([-a-zA-Z0-9_]{1,19})(?:\[([0-9]+)\])?)?:([A-Z]{1,19}):(.+)$`)
+var rrdDSSpecRE = regexp.MustCompile(`^([-a-zA-Z0-9_]{1,19})(?:=([-a-zA-Z0-9_]{1,19})(?:\[([0-9]+)\])?)?:([A-Z]{1,19}):(.+)$`)
 
 // parseDSSpec parses "name:DST:heartbeat:min:max". On error the returned
 // DS still carries the name when it could be read.
 func parseDSSpec(spec string) (rrd.DS, error) {
-	m := dsSpecRE.FindStringSubmatch(spec)
+	m := rrdDSSpecRE.FindStringSubmatch(spec)
 	if m == nil {
 		return rrd.DS{}, errors.New("invalid DS format")
 	}
@@ -193,7 +194,7 @@ func parseDSSpec(spec string) (rrd.DS, error) {
 	if len(hb) >= 32 {
 		return fail("heartbeat too long")
 	}
-	beat, err := scaledDuration(hb, 1)
+	beat, err := rrdScaledDuration(hb, 1)
 	if err != nil {
 		return fail(err.Error())
 	}
@@ -202,14 +203,14 @@ func parseDSSpec(spec string) (rrd.DS, error) {
 	}
 	ds.Heartbeat = time.Duration(beat) * time.Second
 	// min and max: up to 18 characters each, as sscanf("%18[^:]:%18[^:]").
-	minText, maxText, ok := scanMinMax(rangeText)
+	minText, maxText, ok := rrdScanMinMax(rangeText)
 	if !ok {
 		return fail("failed to extract min:max")
 	}
-	if ds.Min, err = parseBound(minText, "parsing min val"); err != nil {
+	if ds.Min, err = rrdParseBound(minText, "parsing min val"); err != nil {
 		return ds, err
 	}
-	if ds.Max, err = parseBound(maxText, "parsing max val"); err != nil {
+	if ds.Max, err = rrdParseBound(maxText, "parsing max val"); err != nil {
 		return ds, err
 	}
 	if ds.Min >= ds.Max {
@@ -218,7 +219,7 @@ func parseDSSpec(spec string) (rrd.DS, error) {
 	return ds, nil
 }
 
-func scanMinMax(s string) (lo, hi string, ok bool) {
+func rrdScanMinMax(s string) (lo, hi string, ok bool) {
 	field := func(s string) string {
 		n := 0
 		for n < len(s) && n < 18 && s[n] != ':' {
@@ -234,7 +235,7 @@ func scanMinMax(s string) (lo, hi string, ok bool) {
 	return lo, hi, hi != ""
 }
 
-func parseBound(s, what string) (float64, error) {
+func rrdParseBound(s, what string) (float64, error) {
 	if s == "U" {
 		return math.NaN(), nil
 	}
@@ -245,9 +246,9 @@ func parseBound(s, what string) (float64, error) {
 	return v, nil
 }
 
-// hwCFs are rrdtool's Holt-Winters consolidation functions, which the
+// rrdHWCFs are rrdtool's Holt-Winters consolidation functions, which the
 // engine does not implement.
-var hwCFs = map[string]bool{
+var rrdHWCFs = map[string]bool{
 	"HWPREDICT": true, "MHWPREDICT": true, "SEASONAL": true,
 	"DEVSEASONAL": true, "DEVPREDICT": true, "FAILURES": true,
 }
@@ -270,7 +271,7 @@ func parseRRASpec(spec string, step uint64) (rrd.RRA, error) {
 			case rrd.Average, rrd.Min, rrd.Max, rrd.Last:
 				rra.CF = rrd.CF(cf)
 			default:
-				if hwCFs[cf] {
+				if rrdHWCFs[cf] {
 					return rra, fmt.Errorf("consolidation function %s is not supported by rogue rrd", cf)
 				}
 				return rra, fmt.Errorf("Unrecognized consolidation function %s", cf)
@@ -282,7 +283,7 @@ func parseRRASpec(spec string, step uint64) (rrd.RRA, error) {
 			}
 			rra.XFF = xff
 		case 2:
-			v, err := scaledDuration(tok, step)
+			v, err := rrdScaledDuration(tok, step)
 			if err == nil && v > rrdMaxCount {
 				err = errors.New("value too large")
 			}
@@ -291,7 +292,7 @@ func parseRRASpec(spec string, step uint64) (rrd.RRA, error) {
 			}
 			steps = v
 		case 3:
-			v, err := scaledDuration(tok, step*steps)
+			v, err := rrdScaledDuration(tok, step*steps)
 			if err == nil && v > rrdMaxCount {
 				err = errors.New("value too large")
 			}

@@ -8,50 +8,51 @@ import (
 	"github.com/rogue-metrics/rogue/rrd"
 )
 
-// validFetchCFs are the consolidation functions rrdtool fetch accepts by
+// rrdFetchCFs are the consolidation functions rrdtool fetch accepts by
 // name (the Holt-Winters ones exist in rrdtool but never in our files).
-var validFetchCFs = map[string]bool{
+var rrdFetchCFs = map[string]bool{
 	"AVERAGE": true, "MIN": true, "MAX": true, "LAST": true,
 	"HWPREDICT": true, "MHWPREDICT": true, "SEASONAL": true,
 	"DEVSEASONAL": true, "DEVPREDICT": true, "FAILURES": true,
 }
 
+// rrdFetch is "rrdtool fetch".
 func rrdFetch(env *rrdEnv, args []string) int {
 	opts, rest, err := rrdGetopt(args, []rrdOption{
 		{"resolution", 'r', true}, {"start", 's', true}, {"end", 'e', true},
-		{"align-start", 'a', false}, daemonOption,
+		{"align-start", 'a', false}, rrdDaemonOption,
 	})
 	if err != nil {
 		return env.usageError("%v", err)
 	}
-	startSpec, _ := parseTimeSpec("end-24h", env.now, env.loc)
-	endSpec, _ := parseTimeSpec("now", env.now, env.loc)
+	startSpec, _ := parseRRDTime("end-24h", env.now, env.loc)
+	endSpec, _ := parseRRDTime("now", env.now, env.loc)
 	var resolution uint64 = 1
 	align := false
 	for _, o := range opts {
 		switch o.short {
 		case 's':
-			if startSpec, err = parseTimeSpec(o.arg, env.now, env.loc); err != nil {
+			if startSpec, err = parseRRDTime(o.arg, env.now, env.loc); err != nil {
 				return env.fail("start time: %v", err)
 			}
 		case 'e':
-			if endSpec, err = parseTimeSpec(o.arg, env.now, env.loc); err != nil {
+			if endSpec, err = parseRRDTime(o.arg, env.now, env.loc); err != nil {
 				return env.fail("end time: %v", err)
 			}
 		case 'a':
 			align = true
 		case 'r':
-			if resolution, err = scaledDuration(o.arg, 1); err != nil {
+			if resolution, err = rrdScaledDuration(o.arg, 1); err != nil {
 				return env.fail("resolution: %v", err)
 			}
 			if resolution > rrdMaxCount {
 				return env.fail("resolution: value too large")
 			}
 		case 'd':
-			return env.fail(errNoDaemon)
+			return env.fail(rrdErrNoDaemon)
 		}
 	}
-	start, end, err := resolveStartEnd(startSpec, endSpec, env.loc)
+	start, end, err := rrdStartEnd(startSpec, endSpec, env.loc)
 	if err != nil {
 		return env.fail("%v", err)
 	}
@@ -70,7 +71,7 @@ func rrdFetch(env *rrdEnv, args []string) int {
 		return env.usageError("Usage: rrdtool fetch <file> <CF> [options]")
 	}
 	path, cf := rest[0], rest[1]
-	if !validFetchCFs[cf] {
+	if !rrdFetchCFs[cf] {
 		return env.fail("unknown consolidation function '%s'", cf)
 	}
 	f, err := openRRD(path)
@@ -78,24 +79,24 @@ func rrdFetch(env *rrdEnv, args []string) int {
 		return env.fail("%v", err)
 	}
 	defer f.Close()
-	if hwCFs[cf] { // rrdtool knows the name, but our files never have such archives
+	if rrdHWCFs[cf] { // rrdtool knows the name, but our files never have such archives
 		return env.fail("the RRD does not contain an RRA matching the chosen CF")
 	}
 	res, err := f.Fetch(rrd.CF(cf), time.Unix(start, 0), time.Unix(end, 0),
 		time.Duration(resolution)*time.Second)
 	if err != nil {
-		return env.fail("%s", engineMessage(err, path))
+		return env.fail("%s", rrdEngineMessage(err, path))
 	}
 	w := bufio.NewWriter(env.io.Out)
-	writeFetch(w, res)
+	rrdWriteFetch(w, res)
 	if err := w.Flush(); err != nil {
 		return env.fail("writing output: %v", err)
 	}
 	return 0
 }
 
-// writeFetch prints a fetch result exactly as rrdtool fetch does.
-func writeFetch(w *bufio.Writer, res *rrd.Result) {
+// rrdWriteFetch prints a fetch result exactly as rrdtool fetch does.
+func rrdWriteFetch(w *bufio.Writer, res *rrd.Result) {
 	w.WriteString("           ")
 	for _, name := range res.DS {
 		fmt.Fprintf(w, "%20s", name)
@@ -109,12 +110,12 @@ func writeFetch(w *bufio.Writer, res *rrd.Result) {
 	for ti := res.Start.Unix() + step; ti <= res.End.Unix(); ti += step {
 		fmt.Fprintf(w, "%10d:", ti)
 		for j := range res.DS {
-			v := nan() // rrdtool prints whatever its buffer holds; ours is unknown
+			v := rrdDNaN() // rrdtool prints whatever its buffer holds; ours is unknown
 			if i < len(res.Rows) && j < len(res.Rows[i]) {
 				v = res.Rows[i][j]
 			}
 			w.WriteString(" ")
-			w.WriteString(formatC(v))
+			w.WriteString(rrdFormatC(v))
 		}
 		w.WriteString("\n")
 		i++

@@ -11,18 +11,19 @@ import (
 	"github.com/rogue-metrics/rogue/rrd"
 )
 
-// nan is rrdtool's unknown value on x86-64 Linux: the default NaN of
+// rrdDNaN is rrdtool's unknown value on x86-64 Linux: the default NaN of
 // 0.0/0.0 there has its sign bit set, which glibc prints as "-nan".
-func nan() float64 { return math.Float64frombits(0xfff8000000000000) }
+func rrdDNaN() float64 { return math.Float64frombits(0xfff8000000000000) }
 
+// rrdInfo is "rrdtool info".
 func rrdInfo(env *rrdEnv, args []string) int {
-	opts, rest, err := rrdGetopt(args, []rrdOption{daemonOption, {"noflush", 'F', false}})
+	opts, rest, err := rrdGetopt(args, []rrdOption{rrdDaemonOption, {"noflush", 'F', false}})
 	if err != nil {
 		return env.usageError("%v", err)
 	}
 	for _, o := range opts {
 		if o.short == 'd' {
-			return env.fail(errNoDaemon)
+			return env.fail(rrdErrNoDaemon)
 		}
 	}
 	if len(rest) != 1 {
@@ -36,19 +37,19 @@ func rrdInfo(env *rrdEnv, args []string) int {
 	defer f.Close()
 	info, err := f.Info()
 	if err != nil {
-		return env.fail("%s", engineMessage(err, path))
+		return env.fail("%s", rrdEngineMessage(err, path))
 	}
 	info.Filename = path // as given on the command line, like rrdtool
 	w := bufio.NewWriter(env.io.Out)
-	writeInfo(w, info)
+	rrdWriteInfo(w, info)
 	if err := w.Flush(); err != nil {
 		return env.fail("writing output: %v", err)
 	}
 	return 0
 }
 
-// writeInfo prints a file's state exactly as rrdtool info does.
-func writeInfo(w io.Writer, in *rrd.Info) {
+// rrdWriteInfo prints a file's state exactly as rrdtool info does.
+func rrdWriteInfo(w io.Writer, in *rrd.Info) {
 	str := func(k, v string) { fmt.Fprintf(w, "%s = \"%s\"\n", k, v) }
 	cnt := func(k string, v int64) { fmt.Fprintf(w, "%s = %d\n", k, v) }
 	val := func(k string, v float64) {
@@ -56,7 +57,7 @@ func writeInfo(w io.Writer, in *rrd.Info) {
 			fmt.Fprintf(w, "%s = NaN\n", k)
 			return
 		}
-		fmt.Fprintf(w, "%s = %s\n", k, formatC(v))
+		fmt.Fprintf(w, "%s = %s\n", k, rrdFormatC(v))
 	}
 	str("filename", in.Filename)
 	str("rrd_version", in.Version)
@@ -88,19 +89,20 @@ func writeInfo(w io.Writer, in *rrd.Info) {
 	}
 }
 
+// rrdLast is "rrdtool last".
 func rrdLast(env *rrdEnv, args []string) int {
 	// rrdtool prints -1 when it cannot tell; scripts may rely on it.
 	failed := func(code int) int {
 		fmt.Fprintln(env.io.Out, -1)
 		return code
 	}
-	opts, rest, err := rrdGetopt(args, []rrdOption{daemonOption})
+	opts, rest, err := rrdGetopt(args, []rrdOption{rrdDaemonOption})
 	if err != nil {
 		return failed(env.usageError("%v", err))
 	}
 	for _, o := range opts {
 		if o.short == 'd' {
-			return failed(env.fail(errNoDaemon))
+			return failed(env.fail(rrdErrNoDaemon))
 		}
 	}
 	if len(rest) != 1 {
@@ -113,29 +115,30 @@ func rrdLast(env *rrdEnv, args []string) int {
 	defer f.Close()
 	t, err := f.LastUpdate()
 	if err != nil {
-		return failed(env.fail("%s", engineMessage(err, rest[0])))
+		return failed(env.fail("%s", rrdEngineMessage(err, rest[0])))
 	}
 	fmt.Fprintln(env.io.Out, t.Unix())
 	return 0
 }
 
-const usageDumpError = "usage rrdtool dump [--header|-h {none,xsd,dtd}]\n[--no-header|-n]\n[--daemon|-d address]\nfile.rrd [file.xml]"
+const rrdUsageDumpError = "usage rrdtool dump [--header|-h {none,xsd,dtd}]\n[--no-header|-n]\n[--daemon|-d address]\nfile.rrd [file.xml]"
 
 // XML headers of rrdtool dump.
 const (
-	dumpXMLDecl   = `<?xml version="1.0" encoding="utf-8"?>` + "\n"
-	dumpDoctype   = `<!DOCTYPE rrd SYSTEM "https://oss.oetiker.ch/rrdtool/rrdtool.dtd">` + "\n"
-	dumpComment   = "<!-- Round Robin Database Dump -->"
-	dumpRootPlain = "<rrd>"
-	dumpRootXSD   = `<rrd xmlns="https://oss.oetiker.ch/rrdtool/rrdtool-dump.xml" ` +
+	rrdDumpXMLDecl   = `<?xml version="1.0" encoding="utf-8"?>` + "\n"
+	rrdDumpDoctype   = `<!DOCTYPE rrd SYSTEM "https://oss.oetiker.ch/rrdtool/rrdtool.dtd">` + "\n"
+	rrdDumpComment   = "<!-- Round Robin Database Dump -->"
+	rrdDumpRootPlain = "<rrd>"
+	rrdDumpRootXSD   = `<rrd xmlns="https://oss.oetiker.ch/rrdtool/rrdtool-dump.xml" ` +
 		`xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"` + "\n\t" +
 		`xsi:schemaLocation="https://oss.oetiker.ch/rrdtool/rrdtool-dump.xml ` +
 		`https://oss.oetiker.ch/rrdtool/rrdtool-dump.xsd">`
 )
 
+// rrdDump is "rrdtool dump".
 func rrdDump(env *rrdEnv, args []string) int {
 	opts, rest, err := rrdGetopt(args, []rrdOption{
-		daemonOption, {"header", 'h', true}, {"no-header", 'n', false},
+		rrdDaemonOption, {"header", 'h', true}, {"no-header", 'n', false},
 	})
 	if err != nil {
 		return env.usageError("%v", err)
@@ -144,7 +147,7 @@ func rrdDump(env *rrdEnv, args []string) int {
 	for _, o := range opts {
 		switch o.short {
 		case 'd':
-			return env.fail(errNoDaemon)
+			return env.fail(rrdErrNoDaemon)
 		case 'n':
 			header = "none"
 		case 'h':
@@ -155,7 +158,7 @@ func rrdDump(env *rrdEnv, args []string) int {
 		}
 	}
 	if len(rest) < 1 || len(rest) > 2 {
-		return env.usageError(usageDumpError)
+		return env.usageError(rrdUsageDumpError)
 	}
 	f, err := openRRD(rest[0])
 	if err != nil {
@@ -164,14 +167,14 @@ func rrdDump(env *rrdEnv, args []string) int {
 	defer f.Close()
 	var buf bytes.Buffer
 	if err := f.Dump(&buf); err != nil {
-		return env.fail("%s", engineMessage(err, rest[0]))
+		return env.fail("%s", rrdEngineMessage(err, rest[0]))
 	}
 	out, err := rewriteDumpHeader(buf.Bytes(), header)
 	if err != nil {
 		return env.fail("%v", err)
 	}
 	if len(rest) == 2 {
-		err := writeFileAtomic(rest[1], func(w io.Writer) error {
+		err := rrdWriteFileAtomic(rest[1], func(w io.Writer) error {
 			_, err := w.Write(out)
 			return err
 		})
@@ -192,33 +195,34 @@ func rewriteDumpHeader(xml []byte, header string) ([]byte, error) {
 	if header == "dtd" {
 		return xml, nil
 	}
-	i := bytes.Index(xml, []byte(dumpComment))
-	j := bytes.Index(xml, []byte(dumpRootPlain))
+	i := bytes.Index(xml, []byte(rrdDumpComment))
+	j := bytes.Index(xml, []byte(rrdDumpRootPlain))
 	if i < 0 || j < i {
 		return nil, fmt.Errorf("unexpected dump header from the engine")
 	}
 	var out bytes.Buffer
 	if header == "xsd" {
-		out.WriteString(dumpXMLDecl)
+		out.WriteString(rrdDumpXMLDecl)
 	}
 	out.Write(xml[i:j])
 	if header == "xsd" {
-		out.WriteString(dumpRootXSD)
+		out.WriteString(rrdDumpRootXSD)
 	} else {
-		out.WriteString(dumpRootPlain)
+		out.WriteString(rrdDumpRootPlain)
 	}
-	out.Write(xml[j+len(dumpRootPlain):])
+	out.Write(xml[j+len(rrdDumpRootPlain):])
 	return out.Bytes(), nil
 }
 
+// rrdLastupdate is "rrdtool lastupdate".
 func rrdLastupdate(env *rrdEnv, args []string) int {
-	opts, rest, err := rrdGetopt(args, []rrdOption{daemonOption})
+	opts, rest, err := rrdGetopt(args, []rrdOption{rrdDaemonOption})
 	if err != nil {
 		return env.usageError("%v", err)
 	}
 	for _, o := range opts {
 		if o.short == 'd' {
-			return env.fail(errNoDaemon)
+			return env.fail(rrdErrNoDaemon)
 		}
 	}
 	if len(rest) != 1 {
@@ -232,7 +236,7 @@ func rrdLastupdate(env *rrdEnv, args []string) int {
 	defer f.Close()
 	info, err := f.Info()
 	if err != nil {
-		return env.fail("%s", engineMessage(err, path))
+		return env.fail("%s", rrdEngineMessage(err, path))
 	}
 	w := bufio.NewWriter(env.io.Out)
 	for _, ds := range info.DS {
@@ -249,13 +253,14 @@ func rrdLastupdate(env *rrdEnv, args []string) int {
 	return 0
 }
 
+// rrdFirst is "rrdtool first".
 func rrdFirst(env *rrdEnv, args []string) int {
 	failed := func(code int) int { // like last, rrdtool prints -1 on failure
 		fmt.Fprintln(env.io.Out, -1)
 		return code
 	}
 	const rraIndexOpt = 0 // --rraindex has no short form
-	opts, rest, err := rrdGetopt(args, []rrdOption{daemonOption, {"rraindex", rraIndexOpt, true}})
+	opts, rest, err := rrdGetopt(args, []rrdOption{rrdDaemonOption, {"rraindex", rraIndexOpt, true}})
 	if err != nil {
 		return failed(env.usageError("%v", err))
 	}
@@ -263,9 +268,9 @@ func rrdFirst(env *rrdEnv, args []string) int {
 	for _, o := range opts {
 		switch o.short {
 		case 'd':
-			return failed(env.fail(errNoDaemon))
+			return failed(env.fail(rrdErrNoDaemon))
 		case rraIndexOpt:
-			if index = int(int32(strtolBase0(o.arg))); index < 0 {
+			if index = int(int32(cStrtol(o.arg))); index < 0 {
 				return failed(env.fail("invalid rraindex number"))
 			}
 		}
@@ -282,7 +287,7 @@ func rrdFirst(env *rrdEnv, args []string) int {
 	def := f.Definition()
 	last, err := f.LastUpdate()
 	if err != nil {
-		return failed(env.fail("%s", engineMessage(err, path)))
+		return failed(env.fail("%s", rrdEngineMessage(err, path)))
 	}
 	if index >= len(def.RRA) {
 		return failed(env.fail("invalid rraindex number"))
@@ -297,10 +302,10 @@ func rrdFirst(env *rrdEnv, args []string) int {
 	return 0
 }
 
-// strtolBase0 is C's strtol(s, NULL, 0): optional blanks and sign, then a
+// cStrtol is C's strtol(s, NULL, 0): optional blanks and sign, then a
 // hexadecimal (0x), octal (0) or decimal number, up to the first character
 // that does not fit; saturating.
-func strtolBase0(s string) int64 {
+func cStrtol(s string) int64 {
 	i := 0
 	for i < len(s) && (s[i] == ' ' || s[i] >= '\t' && s[i] <= '\r') {
 		i++
@@ -312,14 +317,14 @@ func strtolBase0(s string) int64 {
 	}
 	base := int64(10)
 	switch {
-	case i+2 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') && hexDigit(s[i+2]) >= 0:
+	case i+2 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') && rrdHexDigit(s[i+2]) >= 0:
 		base, i = 16, i+2
 	case i < len(s) && s[i] == '0':
 		base = 8
 	}
 	var v int64
 	for ; i < len(s); i++ {
-		d := int64(hexDigit(s[i]))
+		d := int64(rrdHexDigit(s[i]))
 		if d < 0 || d >= base {
 			break
 		}
@@ -335,7 +340,7 @@ func strtolBase0(s string) int64 {
 	return v
 }
 
-func hexDigit(c byte) int {
+func rrdHexDigit(c byte) int {
 	switch {
 	case c >= '0' && c <= '9':
 		return int(c - '0')

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -22,14 +24,14 @@ func rogueRRD(t testing.TB, args ...string) (stdout, stderr string, code int) {
 	return out.String(), errb.String(), code
 }
 
-// both runs the same rrd function through rogue and rrdtool (in the local
+// rrdBoth runs the same rrd function through rogue and rrdtool (in the local
 // time zone, like rogue) and returns both results.
-type toolResult struct {
+type rrdToolResult struct {
 	out, err string
 	code     int
 }
 
-func both(t testing.TB, args ...string) (ours, theirs toolResult) {
+func rrdBoth(t testing.TB, args ...string) (ours, theirs rrdToolResult) {
 	t.Helper()
 	ours.out, ours.err, ours.code = rogueRRD(t, args...)
 	theirs.out, theirs.err, theirs.code = runRrdtool(t, "", args...)
@@ -37,7 +39,7 @@ func both(t testing.TB, args ...string) (ours, theirs toolResult) {
 }
 
 // firstLine is the first line of s (rogue adds a hint after usage errors).
-func firstLine(s string) string {
+func rrdFirstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l
 }
@@ -62,7 +64,7 @@ func mustRogue(t testing.TB, args ...string) string {
 
 // definitions used by the golden tests: the old rogue agent's files and a
 // few with several data sources and archives.
-var goldenDefs = []struct {
+var rrdGoldenDefs = []struct {
 	name string
 	args []string
 }{
@@ -74,13 +76,13 @@ var goldenDefs = []struct {
 	{"suffixes", []string{"--step", "5m", "DS:x:GAUGE:10m:U:U", "RRA:AVERAGE:0.5:1h:1w", "RRA:MAX:0.5:1:2d"}},
 }
 
-const goldenStart = 1700000000
+const rrdGoldenStart = 1700000000
 
-// updateStream returns rrdtool update arguments for the data sources of
+// rrdUpdateStream returns rrdtool update arguments for the data sources of
 // createArgs: a seeded walk with irregular gaps (some beyond the
 // heartbeat), unknowns, sub-second times, out-of-range values and counter
 // resets.
-func updateStream(seed uint64, createArgs []string, n int, step int64) []string {
+func rrdUpdateStream(seed uint64, createArgs []string, n int, step int64) []string {
 	var types []string
 	for _, a := range createArgs {
 		if f := strings.Split(a, ":"); f[0] == "DS" {
@@ -89,7 +91,7 @@ func updateStream(seed uint64, createArgs []string, n int, step int64) []string 
 	}
 	ds := len(types)
 	r := rand.New(rand.NewPCG(seed, 1))
-	t := int64(goldenStart)
+	t := int64(rrdGoldenStart)
 	counters := make([]uint64, ds)
 	var args []string
 	for range n {
@@ -125,20 +127,20 @@ func updateStream(seed uint64, createArgs []string, n int, step int64) []string 
 	return args
 }
 
-// goldenFiles makes one rrdtool-created and -updated file per definition.
-func goldenFiles(t *testing.T) map[string]string {
+// rrdGoldenFiles makes one rrdtool-created and -updated file per definition.
+func rrdGoldenFiles(t *testing.T) map[string]string {
 	t.Helper()
 	rrdtoolBinary(t)
 	dir := t.TempDir()
 	files := map[string]string{}
-	for i, d := range goldenDefs {
+	for i, d := range rrdGoldenDefs {
 		path := filepath.Join(dir, d.name+".rrd")
-		mustRrdtool(t, append([]string{"create", path, "--start", fmt.Sprint(goldenStart)}, d.args...)...)
+		mustRrdtool(t, append([]string{"create", path, "--start", fmt.Sprint(rrdGoldenStart)}, d.args...)...)
 		step := int64(60)
 		if d.args[1] != "60" {
 			step = 300
 		}
-		stream := updateStream(uint64(i+1), d.args, 400, step)
+		stream := rrdUpdateStream(uint64(i+1), d.args, 400, step)
 		for len(stream) > 0 {
 			n := min(len(stream), 100)
 			mustRrdtool(t, append([]string{"update", path}, stream[:n]...)...)
@@ -150,7 +152,7 @@ func goldenFiles(t *testing.T) map[string]string {
 }
 
 func TestRRD_OutputMatchesRrdtool(t *testing.T) {
-	files := goldenFiles(t)
+	files := rrdGoldenFiles(t)
 	for name, path := range files {
 		last := strings.TrimSpace(mustRrdtool(t, "last", path))
 		cases := [][]string{
@@ -164,20 +166,20 @@ func TestRRD_OutputMatchesRrdtool(t *testing.T) {
 			{"dump", "--no-header", path},
 			{"dump", "-h", "xsd", path},
 			{"dump", "--header=none", path},
-			{"fetch", path, "AVERAGE", "-s", fmt.Sprint(goldenStart), "-e", last},
-			{"fetch", path, "AVERAGE", "--start", fmt.Sprint(goldenStart - 3600), "--end", "s+3h"},
+			{"fetch", path, "AVERAGE", "-s", fmt.Sprint(rrdGoldenStart), "-e", last},
+			{"fetch", path, "AVERAGE", "--start", fmt.Sprint(rrdGoldenStart - 3600), "--end", "s+3h"},
 			{"fetch", path, "MAX", "-r", "1800", "-s", "end-1d", "-e", last},
 			{"fetch", path, "MIN", "-r", "15m", "-s", "end-12h", "-e", last},
 			{"fetch", path, "LAST", "-s", "end-2d", "-e", last},
-			{"fetch", path, "AVERAGE", "-a", "-r", "900", "-s", fmt.Sprint(goldenStart + 1234), "-e", last},
-			{"fetch", "-s", fmt.Sprint(goldenStart + 7200), "-e", "s+1h", path, "AVERAGE"}, // options first
-			{"fetch", path, "AVERAGE", "-s", fmt.Sprint(goldenStart), "-e", fmt.Sprint(goldenStart + 1)},
+			{"fetch", path, "AVERAGE", "-a", "-r", "900", "-s", fmt.Sprint(rrdGoldenStart + 1234), "-e", last},
+			{"fetch", "-s", fmt.Sprint(rrdGoldenStart + 7200), "-e", "s+1h", path, "AVERAGE"}, // options first
+			{"fetch", path, "AVERAGE", "-s", fmt.Sprint(rrdGoldenStart), "-e", fmt.Sprint(rrdGoldenStart + 1)},
 		}
 		for _, args := range cases {
 			t.Run(name+"/"+strings.ReplaceAll(strings.Join(args, " "), path, "FILE"), func(t *testing.T) {
-				ours, theirs := both(t, args...)
+				ours, theirs := rrdBoth(t, args...)
 				if theirs.code != 0 {
-					if ours.code == 0 || firstLine(ours.err) != firstLine(theirs.err) {
+					if ours.code == 0 || rrdFirstLine(ours.err) != rrdFirstLine(theirs.err) {
 						t.Fatalf("rrdtool fails with %q; we: exit %d, %q", theirs.err, ours.code, ours.err)
 					}
 					return
@@ -186,7 +188,7 @@ func TestRRD_OutputMatchesRrdtool(t *testing.T) {
 					t.Fatalf("exit %d: %s", ours.code, ours.err)
 				}
 				if ours.out != theirs.out {
-					t.Errorf("output differs from rrdtool:\n%s", firstDiff(ours.out, theirs.out))
+					t.Errorf("output differs from rrdtool:\n%s", rrdFirstDiff(ours.out, theirs.out))
 				}
 			})
 		}
@@ -194,7 +196,7 @@ func TestRRD_OutputMatchesRrdtool(t *testing.T) {
 }
 
 func TestRRDDump_ToFileMatchesRrdtool(t *testing.T) {
-	files := goldenFiles(t)
+	files := rrdGoldenFiles(t)
 	dir := t.TempDir()
 	for name, path := range files {
 		ours, theirs := filepath.Join(dir, name+"-rogue.xml"), filepath.Join(dir, name+"-rrdtool.xml")
@@ -208,7 +210,7 @@ func TestRRDDump_ToFileMatchesRrdtool(t *testing.T) {
 			t.Fatal(err1, err2)
 		}
 		if string(a) != string(b) {
-			t.Errorf("%s: dump file differs from rrdtool's:\n%s", name, firstDiff(string(a), string(b)))
+			t.Errorf("%s: dump file differs from rrdtool's:\n%s", name, rrdFirstDiff(string(a), string(b)))
 		}
 	}
 }
@@ -235,10 +237,10 @@ func TestRRD_RelativeFetchMatchesRrdtool(t *testing.T) {
 		{"fetch", path, "AVERAGE", "-s", "-1h", "-e", "start+30m"},
 	} {
 		t.Run(fmt.Sprint(args[2:]), func(t *testing.T) {
-			var ours, theirs toolResult
+			var ours, theirs rrdToolResult
 			for range 5 {
 				before := time.Now().Unix()
-				ours, theirs = both(t, args...)
+				ours, theirs = rrdBoth(t, args...)
 				if time.Now().Unix() == before {
 					break
 				}
@@ -247,14 +249,14 @@ func TestRRD_RelativeFetchMatchesRrdtool(t *testing.T) {
 				t.Fatalf("exit %d (%s), rrdtool %d (%s)", ours.code, ours.err, theirs.code, theirs.err)
 			}
 			if ours.out != theirs.out {
-				t.Errorf("output differs from rrdtool:\n%s", firstDiff(ours.out, theirs.out))
+				t.Errorf("output differs from rrdtool:\n%s", rrdFirstDiff(ours.out, theirs.out))
 			}
 		})
 	}
 }
 
-// firstDiff shows the first differing line of two outputs.
-func firstDiff(ours, theirs string) string {
+// rrdFirstDiff shows the first differing line of two outputs.
+func rrdFirstDiff(ours, theirs string) string {
 	a, b := strings.Split(ours, "\n"), strings.Split(theirs, "\n")
 	for i := 0; i < max(len(a), len(b)); i++ {
 		var x, y string
@@ -271,10 +273,10 @@ func firstDiff(ours, theirs string) string {
 	return "(same lines, different length)"
 }
 
-// curRowRE matches what legitimately differs between two files with the
+// rrdCurRowRE matches what legitimately differs between two files with the
 // same definition and updates: the file name and rrdtool's randomised
 // starting row of each archive.
-var curRowRE = regexp.MustCompile(`(?m)^(filename|rra\[\d+\]\.cur_row) = .*$`)
+var rrdCurRowRE = regexp.MustCompile(`(?m)^(filename|rra\[\d+\]\.cur_row) = .*$`)
 
 // TestRRD_CreateUpdateAgreesWithRrdtool runs the same create and update
 // commands through rogue and rrdtool on twin files; rrdtool must then see
@@ -282,32 +284,32 @@ var curRowRE = regexp.MustCompile(`(?m)^(filename|rra\[\d+\]\.cur_row) = .*$`)
 func TestRRD_CreateUpdateAgreesWithRrdtool(t *testing.T) {
 	rrdtoolBinary(t)
 	dir := t.TempDir()
-	for i, d := range goldenDefs {
+	for i, d := range rrdGoldenDefs {
 		t.Run(d.name, func(t *testing.T) {
 			ours, theirs := filepath.Join(dir, d.name+"-rogue.rrd"), filepath.Join(dir, d.name+"-rrdtool.rrd")
-			create := append([]string{"--start", fmt.Sprint(goldenStart)}, d.args...)
+			create := append([]string{"--start", fmt.Sprint(rrdGoldenStart)}, d.args...)
 			mustRogue(t, append([]string{"create", ours}, create...)...)
 			mustRrdtool(t, append([]string{"create", theirs}, create...)...)
-			stream := updateStream(uint64(100+i), d.args, 300, 60)
+			stream := rrdUpdateStream(uint64(100+i), d.args, 300, 60)
 			for len(stream) > 0 {
 				n := min(len(stream), 37)
 				mustRogue(t, append([]string{"update", ours}, stream[:n]...)...)
 				mustRrdtool(t, append([]string{"update", theirs}, stream[:n]...)...)
 				stream = stream[n:]
 			}
-			infoA := curRowRE.ReplaceAllString(mustRrdtool(t, "info", ours), "")
-			infoB := curRowRE.ReplaceAllString(mustRrdtool(t, "info", theirs), "")
+			infoA := rrdCurRowRE.ReplaceAllString(mustRrdtool(t, "info", ours), "")
+			infoB := rrdCurRowRE.ReplaceAllString(mustRrdtool(t, "info", theirs), "")
 			if infoA != infoB {
-				t.Errorf("rrdtool info differs:\n%s", firstDiff(infoA, infoB))
+				t.Errorf("rrdtool info differs:\n%s", rrdFirstDiff(infoA, infoB))
 			}
 			if a, b := mustRrdtool(t, "dump", ours), mustRrdtool(t, "dump", theirs); a != b {
-				t.Errorf("rrdtool dump differs:\n%s", firstDiff(a, b))
+				t.Errorf("rrdtool dump differs:\n%s", rrdFirstDiff(a, b))
 			}
 			last := strings.TrimSpace(mustRrdtool(t, "last", theirs))
-			fa := mustRrdtool(t, "fetch", ours, "AVERAGE", "-s", fmt.Sprint(goldenStart), "-e", last)
-			fb := mustRrdtool(t, "fetch", theirs, "AVERAGE", "-s", fmt.Sprint(goldenStart), "-e", last)
+			fa := mustRrdtool(t, "fetch", ours, "AVERAGE", "-s", fmt.Sprint(rrdGoldenStart), "-e", last)
+			fb := mustRrdtool(t, "fetch", theirs, "AVERAGE", "-s", fmt.Sprint(rrdGoldenStart), "-e", last)
 			if fa != fb {
-				t.Errorf("rrdtool fetch differs:\n%s", firstDiff(fa, fb))
+				t.Errorf("rrdtool fetch differs:\n%s", rrdFirstDiff(fa, fb))
 			}
 		})
 	}
@@ -455,14 +457,14 @@ func TestRRD_ErrorsMatchRrdtool(t *testing.T) {
 	for _, args := range tests {
 		t.Run(strings.ReplaceAll(strings.Join(args, " "), dir+"/", ""), func(t *testing.T) {
 			os.Remove(c)
-			ours, theirs := both(t, args...)
+			ours, theirs := rrdBoth(t, args...)
 			if theirs.code == 0 {
 				t.Fatalf("rrdtool accepts this (output %q); the test case is wrong", theirs.out)
 			}
 			if ours.code == 0 {
 				t.Fatalf("rogue accepts what rrdtool rejects with %q", theirs.err)
 			}
-			if got, want := firstLine(ours.err), firstLine(theirs.err); got != want {
+			if got, want := rrdFirstLine(ours.err), rrdFirstLine(theirs.err); got != want {
 				t.Errorf("error\n  rogue:   %q\n  rrdtool: %q", got, want)
 			}
 			if ours.out != theirs.out {
@@ -522,25 +524,42 @@ func TestRRDUpdate_SubSecondAndNow(t *testing.T) {
 		!strings.Contains(stderr, "illegal attempt to update using time 1700000000 when last update time is 1700000000") {
 		t.Errorf("same sub-second time again: exit %d, %q", code, stderr)
 	}
-	before := time.Now().Unix()
+	rrdFixClock(t, time.Unix(1700000100, 250_000_000))
 	mustRogue(t, "update", path, "N:4")
-	out := strings.TrimSpace(mustRogue(t, "last", path))
-	if out < fmt.Sprint(before) || out > fmt.Sprint(time.Now().Unix()) {
-		t.Errorf("after N: last = %s, want about %d", out, before)
+	if out := mustRogue(t, "last", path); out != "1700000100\n" {
+		t.Errorf("after N: last = %q, want 1700000100", out)
+	}
+	if _, stderr, code := rogueRRD(t, "update", path, "N:4"); code != 1 || !strings.Contains(stderr, "illegal attempt") {
+		t.Errorf("N twice in the same instant: exit %d, %q", code, stderr)
 	}
 	mustRogue(t, "update", path, "now+5s@5")
-	if out := strings.TrimSpace(mustRogue(t, "last", path)); out < fmt.Sprint(before+5) {
-		t.Errorf("after now+5s@5: last = %s, want at least %d", out, before+5)
+	if out := mustRogue(t, "last", path); out != "1700000105\n" {
+		t.Errorf("after now+5s@5: last = %q, want 1700000105", out)
 	}
+	rrdFixClock(t, time.Unix(1700000200, 0))
+	mustRogue(t, "update", path, "--", "-50.5:6") // negative: relative to now
+	if out := mustRogue(t, "last", path); out != "1700000149\n" {
+		t.Errorf("after -50.5:6: last = %q, want 1700000149", out)
+	}
+}
 
-	// Negative times are relative to now.
-	rel := filepath.Join(dir, "rel.rrd")
-	mustRogue(t, "create", rel, "--start", "1700000000", "DS:a:GAUGE:600:U:U", "RRA:LAST:0.5:1:10")
-	before = time.Now().Unix()
-	mustRogue(t, "update", rel, "--", "-3600:1")
-	out = strings.TrimSpace(mustRogue(t, "last", rel))
-	if out < fmt.Sprint(before-3600) || out > fmt.Sprint(time.Now().Unix()-3600) {
-		t.Errorf("after -3600:1: last = %s, want about %d", out, before-3600)
+// rrdFixClock makes "now" t for rogue rrd until the test ends.
+func rrdFixClock(t testing.TB, now time.Time) {
+	saved := rrdClock
+	rrdClock = func() time.Time { return now }
+	t.Cleanup(func() { rrdClock = saved })
+}
+
+func TestRRDFetch_DefaultWindowIsTheLastDay(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "d.rrd")
+	mustRogue(t, "create", path, "--start", "1700000000", "--step", "3600", "DS:a:GAUGE:7200:U:U", "RRA:AVERAGE:0.5:1:100")
+	rrdFixClock(t, time.Unix(1700100000, 0))
+	out := mustRogue(t, "fetch", path, "AVERAGE")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	// end-1d..now, aligned to the hour: rows from 1700013600 to 1700100000.
+	if len(lines) != 2+25 || !strings.HasPrefix(lines[2], "1700017200:") || !strings.HasPrefix(lines[len(lines)-1], "1700103600:") {
+		t.Errorf("default window: %d lines, first %q, last %q", len(lines), lines[2], lines[len(lines)-1])
 	}
 }
 
@@ -699,13 +718,83 @@ func TestRRDUpdate_BigCountersAgreeWithRrdtool(t *testing.T) {
 				mustRrdtool(t, a...)
 			}
 		}
-		infos = append(infos, curRowRE.ReplaceAllString(mustRrdtool(t, "info", path), ""))
+		infos = append(infos, rrdCurRowRE.ReplaceAllString(mustRrdtool(t, "info", path), ""))
 		infos = append(infos, mustRrdtool(t, "fetch", path, "AVERAGE", "-s", "1700000000", "-e", "1700000360"))
 	}
 	if infos[0] != infos[2] {
-		t.Errorf("info differs:\n%s", firstDiff(infos[0], infos[2]))
+		t.Errorf("info differs:\n%s", rrdFirstDiff(infos[0], infos[2]))
 	}
 	if infos[1] != infos[3] {
-		t.Errorf("fetch differs:\n%s", firstDiff(infos[1], infos[3]))
+		t.Errorf("fetch differs:\n%s", rrdFirstDiff(infos[1], infos[3]))
+	}
+}
+
+func TestFormatC(t *testing.T) {
+	tests := []struct {
+		v    float64
+		want string
+	}{
+		{math.Float64frombits(0xfff8000000000000), "-nan"}, // rrdtool's unknown on x86-64
+		{math.Float64frombits(0x7ff8000000000000), "nan"},  // the default NaN of arm64
+		{math.NaN(), "-nan"},                               // made up by Go: rrdtool's unknown
+		{math.Inf(1), "inf"},
+		{math.Inf(-1), "-inf"},
+		{0, "0.0000000000e+00"},
+		{math.Copysign(0, -1), "-0.0000000000e+00"},
+		{5.0 / 3, "1.6666666667e+00"},
+		{-1.5e-300, "-1.5000000000e-300"},
+		{1e100, "1.0000000000e+100"},
+		{12345678901234567890, "1.2345678901e+19"},
+	}
+	for _, tt := range tests {
+		if got := rrdFormatC(tt.v); got != tt.want {
+			t.Errorf("rrdFormatC(%#x) = %q, want %q", math.Float64bits(tt.v), got, tt.want)
+		}
+	}
+}
+
+// TestRRDFetch_NaNSignAsRrdtool makes a file whose stored unknowns are
+// arm64's NaN (sign bit clear), as an RRD written on an Apple Silicon Mac
+// has; rrdtool on x86-64 Linux prints those as "nan" and its own unknowns
+// (rows outside the archive) as "-nan", and so must we.
+func TestRRDFetch_NaNSignAsRrdtool(t *testing.T) {
+	rrdtoolBinary(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "arm.rrd")
+	mustRrdtool(t, "create", path, "--start", "1700000000", "--step", "60",
+		"DS:a:GAUGE:120:U:U", "DS:b:GAUGE:120:U:U", "RRA:AVERAGE:0.5:1:20")
+	mustRrdtool(t, "update", path, "1700000060:1:U", "1700000120:U:2", "1700000180:3:4")
+	var header int64
+	for _, l := range strings.Split(mustRrdtool(t, "info", path), "\n") {
+		if v, ok := strings.CutPrefix(l, "header_size = "); ok {
+			fmt.Sscan(v, &header)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || header <= 0 || header >= int64(len(data)) {
+		t.Fatalf("read %s: %v (header %d)", path, err, header)
+	}
+	patched := 0
+	for off := header; off+8 <= int64(len(data)); off += 8 {
+		if binary.LittleEndian.Uint64(data[off:]) == 0xfff8000000000000 {
+			binary.LittleEndian.PutUint64(data[off:], 0x7ff8000000000000)
+			patched++
+		}
+	}
+	if patched == 0 {
+		t.Fatal("no stored unknowns to patch")
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ours, theirs := rrdBoth(t, "fetch", path, "AVERAGE", "-s", "1699999000", "-e", "1700000400")
+	if ours.code != 0 || theirs.code != 0 {
+		t.Fatalf("exit %d (%s), rrdtool %d (%s)", ours.code, ours.err, theirs.code, theirs.err)
+	}
+	if !strings.Contains(theirs.out, " nan") || !strings.Contains(theirs.out, " -nan") {
+		t.Fatalf("rrdtool's output lacks one of the two NaN forms; the test is not testing:\n%s", theirs.out)
+	}
+	if ours.out != theirs.out {
+		t.Errorf("output differs from rrdtool:\n%s", rrdFirstDiff(ours.out, theirs.out))
 	}
 }

@@ -10,9 +10,10 @@ import (
 	"github.com/rogue-metrics/rogue/rrd"
 )
 
+// rrdUpdate is "rrdtool update".
 func rrdUpdate(env *rrdEnv, args []string) int {
 	opts, rest, err := rrdGetopt(args, []rrdOption{
-		{"template", 't', true}, daemonOption, {"skip-past-updates", 's', false},
+		{"template", 't', true}, rrdDaemonOption, {"skip-past-updates", 's', false},
 	})
 	if err != nil {
 		return env.usageError("%v", err)
@@ -29,7 +30,7 @@ func rrdUpdate(env *rrdEnv, args []string) int {
 		case 's':
 			skipPast = true
 		case 'd':
-			return env.fail(errNoDaemon)
+			return env.fail(rrdErrNoDaemon)
 		}
 	}
 	if len(rest) < 2 {
@@ -45,7 +46,7 @@ func rrdUpdate(env *rrdEnv, args []string) int {
 	def := f.Definition()
 	last, err := f.LastUpdate()
 	if err != nil {
-		return env.fail("%s", engineMessage(err, path))
+		return env.fail("%s", rrdEngineMessage(err, path))
 	}
 	order := make([]int, len(def.DS)) // order[i]: DS index of the i-th value
 	for i := range order {
@@ -60,12 +61,12 @@ func rrdUpdate(env *rrdEnv, args []string) int {
 	// Parse and check every argument before writing, like rrdtool's loop;
 	// the samples before a bad one are still applied, as rrdtool leaves
 	// them in the file.
-	p := updateParser{def: def, order: order, last: last, now: env.now, loc: env.loc}
+	p := rrdUpdateParser{def: def, order: order, last: last, now: env.now, loc: env.loc}
 	var samples []rrd.Sample
 	var argErr error
 	for _, arg := range rest[1:] {
 		s, err := p.parse(arg)
-		if errors.Is(err, errPastUpdate) && skipPast {
+		if errors.Is(err, errRRDPast) && skipPast {
 			continue
 		}
 		if err != nil {
@@ -76,7 +77,7 @@ func rrdUpdate(env *rrdEnv, args []string) int {
 	}
 	if len(samples) > 0 {
 		if err := f.Update(samples...); err != nil {
-			return env.fail("%s: %s", path, engineMessage(err, path))
+			return env.fail("%s: %s", path, rrdEngineMessage(err, path))
 		}
 	}
 	if argErr != nil {
@@ -108,20 +109,20 @@ func parseUpdateTemplate(tmpl string, dss []rrd.DS) ([]int, error) {
 	return order, nil
 }
 
-// errPastUpdate marks a sample not newer than the last update (skipped
+// errRRDPast marks a sample not newer than the last update (skipped
 // with --skip-past-updates).
-var errPastUpdate = errors.New("not newer than the last update")
+var errRRDPast = errors.New("not newer than the last update")
 
-type pastUpdateError struct{ t, last int64 }
+type rrdPastError struct{ t, last int64 }
 
-func (e *pastUpdateError) Error() string {
+func (e *rrdPastError) Error() string {
 	return fmt.Sprintf("illegal attempt to update using time %d when last update time is %d (minimum one second step)", e.t, e.last)
 }
-func (e *pastUpdateError) Unwrap() error { return errPastUpdate }
+func (e *rrdPastError) Unwrap() error { return errRRDPast }
 
-// updateParser turns update arguments into samples, tracking the time of
+// rrdUpdateParser turns update arguments into samples, tracking the time of
 // the previous one.
-type updateParser struct {
+type rrdUpdateParser struct {
 	def   rrd.Definition
 	order []int
 	last  time.Time
@@ -130,7 +131,7 @@ type updateParser struct {
 }
 
 // parse reads "time:v:v", "N:v:v" or "at-time@v:v".
-func (p *updateParser) parse(arg string) (rrd.Sample, error) {
+func (p *rrdUpdateParser) parse(arg string) (rrd.Sample, error) {
 	sep := strings.IndexByte(arg, '@')
 	if sep < 0 {
 		sep = strings.IndexByte(arg, ':')
@@ -161,7 +162,7 @@ func (p *updateParser) parse(arg string) (rrd.Sample, error) {
 		return rrd.Sample{}, err
 	}
 	if !t.After(p.last) {
-		return rrd.Sample{}, &pastUpdateError{t.Unix(), p.last.Unix()}
+		return rrd.Sample{}, &rrdPastError{t.Unix(), p.last.Unix()}
 	}
 	if err := p.checkValues(raw, t.Sub(p.last)); err != nil {
 		return rrd.Sample{}, err
@@ -170,14 +171,16 @@ func (p *updateParser) parse(arg string) (rrd.Sample, error) {
 	return rrd.Sample{Time: t, Raw: raw}, nil
 }
 
-func (p *updateParser) parseTime(at bool, s string) (time.Time, error) {
+// parseTime reads the time of an update: at-style after "@", "N", or
+// seconds since 1970 (negative: relative to now).
+func (p *rrdUpdateParser) parseTime(at bool, s string) (time.Time, error) {
 	switch {
 	case at:
-		ts, err := parseTimeSpec(s, p.now, p.loc)
+		ts, err := parseRRDTime(s, p.now, p.loc)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("ds time: %s: %v", s, err)
 		}
-		if ts.Ref == refStart || ts.Ref == refEnd {
+		if ts.Ref == tsStart || ts.Ref == tsEnd {
 			return time.Time{}, fmt.Errorf("specifying time relative to the 'start' or 'end' makes no sense here: %s", s)
 		}
 		sec, err := ts.Seconds(p.loc)
@@ -206,7 +209,7 @@ func (p *updateParser) parseTime(at bool, s string) (time.Time, error) {
 // checkValues applies rrdtool's checks of the value text: integers for
 // COUNTER and DERIVE, numbers for GAUGE and ABSOLUTE, but only for values
 // the update will use (not U, and within the heartbeat).
-func (p *updateParser) checkValues(raw []string, interval time.Duration) error {
+func (p *rrdUpdateParser) checkValues(raw []string, interval time.Duration) error {
 	for i, ds := range p.def.DS {
 		v := raw[i]
 		if strings.HasPrefix(v, "U") || ds.Heartbeat < interval {
@@ -218,7 +221,7 @@ func (p *updateParser) checkValues(raw []string, interval time.Duration) error {
 				if k == 0 && ds.Type == rrd.Derive && v[k] == '-' {
 					continue
 				}
-				if !isDigit(v[k]) {
+				if !rrdIsDigit(v[k]) {
 					kind := "unsigned"
 					if ds.Type == rrd.Derive {
 						kind = "signed"

@@ -47,32 +47,52 @@ func shortTempDir(t testing.TB, prefix string) string {
 	return dir
 }
 
-// stopProcess ends cmd with SIGTERM, then SIGKILL after a grace period, and
-// reaps it.
-func stopProcess(cmd *exec.Cmd, done <-chan error) {
-	if cmd.Process == nil {
-		return
-	}
-	cmd.Process.Signal(os.Interrupt)
+// process is a started child process.
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited and been reaped
+	err  error         // Wait's result, set before done is closed
+}
+
+// exited returns Wait's result once the process has exited, or false after
+// timeout.
+func (p *process) exited(timeout time.Duration) (error, bool) {
 	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		cmd.Process.Kill()
-		<-done
+	case <-p.done:
+		return p.err, true
+	case <-time.After(timeout):
+		return nil, false
 	}
 }
 
-// startProcess starts cmd and arranges for it to be stopped at cleanup. The
-// returned channel receives Wait's result.
-func startProcess(t testing.TB, cmd *exec.Cmd) <-chan error {
+// stop ends the process with SIGINT, then SIGKILL after a grace period,
+// and reaps it.
+func (p *process) stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	if _, ok := p.exited(5 * time.Second); !ok {
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// startProcess starts cmd and arranges for it to be stopped at cleanup.
+func startProcess(t testing.TB, cmd *exec.Cmd) *process {
 	t.Helper()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { stopProcess(cmd, done) })
-	return done
+	p := &process{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(p.stop)
+	return p
 }
 
 // sessionBus is a private D-Bus session bus for one test.
@@ -232,7 +252,7 @@ func startKeyring(t testing.TB, e *testEnv) {
 	cmd.Stdin = strings.NewReader("\n") // the empty password
 	var log strings.Builder
 	cmd.Stdout, cmd.Stderr = &log, &log
-	done := startProcess(t, cmd)
+	proc := startProcess(t, cmd)
 	c := e.Bus.Conn(t)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -241,10 +261,8 @@ func startKeyring(t testing.TB, e *testEnv) {
 		if has {
 			return
 		}
-		select {
-		case err := <-done:
+		if err, ok := proc.exited(0); ok {
 			t.Fatalf("gnome-keyring-daemon exited: %v\n%s", err, log.String())
-		default:
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("gnome-keyring-daemon did not take org.freedesktop.secrets within 10 s")
@@ -344,7 +362,7 @@ WHISPER_AUTOFLUSH = True
 		"--pidfile="+filepath.Join(dir, "carbon.pid"), "--logdir="+filepath.Join(dir, "log"), "start")
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
-	done := startProcess(t, cmd)
+	proc := startProcess(t, cmd)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", c.Port), time.Second)
@@ -352,10 +370,8 @@ WHISPER_AUTOFLUSH = True
 			conn.Close()
 			return c
 		}
-		select {
-		case err := <-done:
+		if err, ok := proc.exited(0); ok {
 			t.Fatalf("carbon-cache exited: %v\n%s", err, out.String())
-		default:
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("carbon-cache did not listen within 30 s:\n%s", out.String())

@@ -78,7 +78,10 @@ func (p *darwinPlatform) KeyAccess() (bool, string) {
 // starts as soon as access is granted.
 func (p *darwinPlatform) RequestKeyAccess(ctx context.Context) {
 	s, err := p.access.Request(ctx)
-	if err != nil && ctx.Err() == nil {
+	switch {
+	case errors.Is(err, macos.ErrBusy):
+		return // the walk-through already on screen carries on
+	case err != nil && ctx.Err() == nil:
 		slog.Warn("accessibility walk-through", "err", err)
 	}
 	slog.Info("accessibility", "state", s.String())

@@ -16,20 +16,20 @@ import (
 	"time"
 )
 
-// timeRef says what a parsed time specification is relative to.
-type timeRef int
+// rrdTimeRef says what a parsed time specification is relative to.
+type rrdTimeRef int
 
 const (
-	refAbsolute timeRef = iota // a point in time (possibly now ± offset)
-	refStart                   // "start±offset": relative to the other end of a window
-	refEnd                     // "end±offset"
-	refEpoch                   // "epoch±offset", as rrdtool computes it
+	tsAbsolute rrdTimeRef = iota // a point in time (possibly now ± offset)
+	tsStart                      // "start±offset": relative to the other end of a window
+	tsEnd                        // "end±offset"
+	tsEpoch                      // "epoch±offset", as rrdtool computes it
 )
 
-// brokenTime is C's struct tm: calendar fields that mktime normalises, so
+// cTm is C's struct tm: calendar fields that mktime normalises, so
 // "the 35th of month 13" is a valid intermediate value. Year counts from
 // 1900 and Mon from 0, as in C.
-type brokenTime struct {
+type cTm struct {
 	Year, Mon, Mday, Hour, Min, Sec int
 	Wday                            int // set only from a real time; stale after edits, as in C
 	// IsDST is C's tm_isdst hint for mktime: -1 lets mktime decide, 0 or 1
@@ -40,40 +40,41 @@ type brokenTime struct {
 	ZoneOffset int
 }
 
-// timeSpec is a parsed time specification: calendar fields plus an offset
+// rrdTimeSpec is a parsed time specification: calendar fields plus an offset
 // in seconds added after normalisation.
-type timeSpec struct {
-	Ref    timeRef
-	TM     brokenTime
+type rrdTimeSpec struct {
+	Ref    rrdTimeRef
+	TM     cTm
 	Offset int64
 }
 
-// errTimeRange is rrdtool's message for times mktime cannot represent.
-var errTimeRange = errors.New("the specified time is incorrect (out of range?)")
+// errRRDTimeRange is rrdtool's message for times mktime cannot represent.
+var errRRDTimeRange = errors.New("the specified time is incorrect (out of range?)")
 
-// calendarLimit bounds the calendar fields we hand to time.Date, whose
+// rrdCalendarLimit bounds the calendar fields we hand to time.Date, whose
 // arithmetic silently wraps far beyond what C's mktime accepts.
-const calendarLimit = 1 << 31
+const rrdCalendarLimit = 1 << 31
 
-func localTM(sec int64, loc *time.Location) brokenTime {
+// cLocaltime is C's localtime_r: the calendar fields of sec in loc.
+func cLocaltime(sec int64, loc *time.Location) cTm {
 	t := time.Unix(sec, 0).In(loc)
 	_, off := t.Zone()
 	dst := 0
 	if t.IsDST() {
 		dst = 1
 	}
-	return brokenTime{
+	return cTm{
 		Year: t.Year() - 1900, Mon: int(t.Month()) - 1, Mday: t.Day(),
 		Hour: t.Hour(), Min: t.Minute(), Sec: t.Second(), Wday: int(t.Weekday()),
 		IsDST: dst, ZoneOffset: off,
 	}
 }
 
-// mktime normalises tm in loc and returns seconds since the epoch.
-func mktime(tm brokenTime, loc *time.Location) (int64, error) {
+// cMktime is C's mktime: it normalises tm in loc and returns seconds since the epoch.
+func cMktime(tm cTm, loc *time.Location) (int64, error) {
 	for _, v := range []int{tm.Year, tm.Mon, tm.Mday, tm.Hour, tm.Min, tm.Sec} {
-		if v >= calendarLimit || v <= -calendarLimit {
-			return 0, errTimeRange
+		if v >= rrdCalendarLimit || v <= -rrdCalendarLimit {
+			return 0, errRRDTimeRange
 		}
 	}
 	t := time.Date(1900+tm.Year, time.January+time.Month(tm.Mon), tm.Mday,
@@ -89,34 +90,34 @@ func mktime(tm brokenTime, loc *time.Location) (int64, error) {
 
 // Seconds returns the time an absolute (or epoch-relative) specification
 // stands for.
-func (ts timeSpec) Seconds(loc *time.Location) (int64, error) {
-	s, err := mktime(ts.TM, loc)
+func (ts rrdTimeSpec) Seconds(loc *time.Location) (int64, error) {
+	s, err := cMktime(ts.TM, loc)
 	return s + ts.Offset, err
 }
 
-// resolveStartEnd turns a start and end specification into seconds, letting
+// rrdStartEnd turns a start and end specification into seconds, letting
 // one be relative to the other ("end-1d", "start+2h"), with rrdtool's rules
 // and messages (rrd_proc_start_end).
-func resolveStartEnd(start, end timeSpec, loc *time.Location) (s, e int64, err error) {
+func rrdStartEnd(start, end rrdTimeSpec, loc *time.Location) (s, e int64, err error) {
 	switch {
-	case start.Ref == refEnd && end.Ref == refStart:
+	case start.Ref == tsEnd && end.Ref == tsStart:
 		return 0, 0, errors.New("the start and end times cannot be specified relative to each other")
-	case start.Ref == refStart:
+	case start.Ref == tsStart:
 		return 0, 0, errors.New("the start time cannot be specified relative to itself")
-	case end.Ref == refEnd:
+	case end.Ref == tsEnd:
 		return 0, 0, errors.New("the end time cannot be specified relative to itself")
 	}
 	// relativeTo applies rel's calendar deltas to the wall-clock time of
 	// base, then rel's offset in seconds.
-	relativeTo := func(base int64, rel timeSpec) (int64, error) {
-		tm := localTM(base, loc)
+	relativeTo := func(base int64, rel rrdTimeSpec) (int64, error) {
+		tm := cLocaltime(base, loc)
 		tm.Mday += rel.TM.Mday
 		tm.Mon += rel.TM.Mon
 		tm.Year += rel.TM.Year
-		v, err := mktime(tm, loc)
+		v, err := cMktime(tm, loc)
 		return v + rel.Offset, err
 	}
-	if start.Ref == refEnd {
+	if start.Ref == tsEnd {
 		if e, err = end.Seconds(loc); err != nil {
 			return 0, 0, err
 		}
@@ -128,7 +129,7 @@ func resolveStartEnd(start, end timeSpec, loc *time.Location) (s, e int64, err e
 	if s, err = start.Seconds(loc); err != nil {
 		return 0, 0, err
 	}
-	if end.Ref == refStart {
+	if end.Ref == tsStart {
 		e, err = relativeTo(s, end)
 	} else {
 		e, err = end.Seconds(loc)
@@ -189,8 +190,8 @@ const (
 	tkSat
 )
 
-// timeWords are the words recognised in the time reference part.
-var timeWords = map[string]tsTok{
+// rrdTimeWords are the words recognised in the time reference part.
+var rrdTimeWords = map[string]tsTok{
 	"midnight": tkMidnight, "noon": tkNoon, "teatime": tkTeatime,
 	"am": tkAM, "pm": tkPM, "tomorrow": tkTomorrow, "yesterday": tkYesterday,
 	"today": tkToday, "now": tkNow, "n": tkNow, "start": tkStart, "s": tkStart,
@@ -207,8 +208,8 @@ var timeWords = map[string]tsTok{
 	"saturday": tkSat, "sat": tkSat,
 }
 
-// timeUnits are the words recognised in the offset part.
-var timeUnits = map[string]tsTok{
+// rrdTimeUnits are the words recognised in the offset part.
+var rrdTimeUnits = map[string]tsTok{
 	"second": tkSeconds, "seconds": tkSeconds, "sec": tkSeconds, "s": tkSeconds,
 	"minute": tkMinutes, "minutes": tkMinutes, "min": tkMinutes, "m": tkMonthsMinutes,
 	"hour": tkHours, "hours": tkHours, "hr": tkHours, "h": tkHours,
@@ -218,40 +219,40 @@ var timeUnits = map[string]tsTok{
 	"year": tkYears, "years": tkYears, "yr": tkYears, "y": tkYears,
 }
 
-// timeParser holds the scanner and parser state for one specification.
-type timeParser struct {
+// rrdTimeParser holds the scanner and parser state for one specification.
+type rrdTimeParser struct {
 	src   string
 	pos   int
 	tok   string // text of the current token
 	id    tsTok
 	words map[string]tsTok
 	loc   *time.Location
-	tv    timeSpec
+	tv    rrdTimeSpec
 
 	op       tsTok // sign of the offset being parsed
 	prevUnit tsTok // unit of the previous offset term, for guessing "m"
 }
 
-type scanState struct {
+type tsScanState struct {
 	pos int
 	tok string
 	id  tsTok
 }
 
-func (p *timeParser) save() scanState     { return scanState{p.pos, p.tok, p.id} }
-func (p *timeParser) restore(s scanState) { p.pos, p.tok, p.id = s.pos, s.tok, s.id }
-func isDigit(c byte) bool                 { return c >= '0' && c <= '9' }
-func isAlpha(c byte) bool                 { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-func (p *timeParser) rest() string        { return p.src[p.pos:] }
+func (p *rrdTimeParser) save() tsScanState     { return tsScanState{p.pos, p.tok, p.id} }
+func (p *rrdTimeParser) restore(s tsScanState) { p.pos, p.tok, p.id = s.pos, s.tok, s.id }
+func rrdIsDigit(c byte) bool                   { return c >= '0' && c <= '9' }
+func rrdIsAlpha(c byte) bool                   { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func (p *rrdTimeParser) rest() string          { return p.src[p.pos:] }
 
 // fail returns a parse error with rrdtool's message.
-func (p *timeParser) fail(f string, a ...any) error {
+func (p *rrdTimeParser) fail(f string, a ...any) error {
 	return fmt.Errorf(f, a...)
 }
 
 // next scans the next token. Blanks, '_' and ',' separate tokens; any other
 // unknown character ends the input (and stays unread, for error messages).
-func (p *timeParser) next() tsTok {
+func (p *rrdTimeParser) next() tsTok {
 	p.tok, p.id = "", tkEOF
 	for p.pos < len(p.src) {
 		c := p.src[p.pos]
@@ -267,13 +268,13 @@ func (p *timeParser) next() tsTok {
 	c := p.src[p.pos]
 	p.pos++
 	switch {
-	case isDigit(c):
-		for p.pos < len(p.src) && isDigit(p.src[p.pos]) {
+	case rrdIsDigit(c):
+		for p.pos < len(p.src) && rrdIsDigit(p.src[p.pos]) {
 			p.pos++
 		}
 		p.tok, p.id = p.src[start:p.pos], tkNumber
-	case isAlpha(c):
-		for p.pos < len(p.src) && isAlpha(p.src[p.pos]) {
+	case rrdIsAlpha(c):
+		for p.pos < len(p.src) && rrdIsAlpha(p.src[p.pos]) {
 			p.pos++
 		}
 		p.tok = p.src[start:p.pos]
@@ -302,10 +303,10 @@ func (p *timeParser) next() tsTok {
 	return p.id
 }
 
-// atol is C's atol on a token of digits: saturating at the int64 range.
-func atol(s string) int64 {
+// cAtol is C's atol on a token of digits: saturating at the int64 range.
+func cAtol(s string) int64 {
 	var v int64
-	for i := 0; i < len(s) && isDigit(s[i]); i++ {
+	for i := 0; i < len(s) && rrdIsDigit(s[i]); i++ {
 		d := int64(s[i] - '0')
 		if v > (math.MaxInt64-d)/10 {
 			return math.MaxInt64
@@ -315,16 +316,16 @@ func atol(s string) int64 {
 	return v
 }
 
-// atoi is C's atoi: atol truncated to a 32-bit int.
-func atoi(s string) int { return int(int32(atol(s))) }
+// cAtoi is C's atoi: atol truncated to a 32-bit int.
+func cAtoi(s string) int { return int(int32(cAtol(s))) }
 
-// parseTimeSpec parses an AT-style time specification such as "now",
+// parseRRDTime parses an AT-style time specification such as "now",
 // "-1h", "end-1d", "s+2h", "1700000000", "noon yesterday", "20231114" or
 // "12:30 20231114", relative to now in loc. Errors carry rrdtool's message
 // (without the "start time: " prefix the caller adds).
-func parseTimeSpec(spec string, now time.Time, loc *time.Location) (timeSpec, error) {
-	p := &timeParser{src: spec, words: timeWords, loc: loc, op: tkPlus, prevUnit: -1}
-	p.tv.TM = localTM(now.Unix(), loc)
+func parseRRDTime(spec string, now time.Time, loc *time.Location) (rrdTimeSpec, error) {
+	p := &rrdTimeParser{src: spec, words: rrdTimeWords, loc: loc, op: tkPlus, prevUnit: -1}
+	p.tv.TM = cLocaltime(now.Unix(), loc)
 	p.tv.TM.IsDST = -1 // mktime figures out summer time by itself
 	hr := 0
 
@@ -336,11 +337,11 @@ func parseTimeSpec(spec string, now time.Time, loc *time.Location) (timeSpec, er
 		ref := p.id
 		switch ref {
 		case tkEpoch:
-			p.tv.Ref = refEpoch
+			p.tv.Ref = tsEpoch
 		case tkStart:
-			p.tv.Ref = refStart
+			p.tv.Ref = tsStart
 		case tkEnd:
-			p.tv.Ref = refEnd
+			p.tv.Ref = tsEnd
 		}
 		if ref != tkNow {
 			tm := &p.tv.TM
@@ -351,23 +352,23 @@ func parseTimeSpec(spec string, now time.Time, loc *time.Location) (timeSpec, er
 			break
 		}
 		if ref != tkNow {
-			return timeSpec{}, p.fail("'start' or 'end' MUST be followed by +|- offset")
+			return rrdTimeSpec{}, p.fail("'start' or 'end' MUST be followed by +|- offset")
 		}
 		if p.id != tkEOF {
-			return timeSpec{}, p.fail("if 'now' is followed by a token it must be +|- offset")
+			return rrdTimeSpec{}, p.fail("if 'now' is followed by a token it must be +|- offset")
 		}
 	case tkNumber:
 		hourSv, yearSv := p.tv.TM.Hour, p.tv.TM.Year
 		p.tv.TM.Hour, p.tv.TM.Year = 30, 30000 // markers: "not set by the spec"
 		if err := p.timeOfDay(); err != nil {
-			return timeSpec{}, err
+			return rrdTimeSpec{}, err
 		}
 		if err := p.day(); err != nil {
-			return timeSpec{}, err
+			return rrdTimeSpec{}, err
 		}
 		if p.tv.TM.Hour == 30 && p.tv.TM.Year != 30000 {
 			if err := p.timeOfDay(); err != nil {
-				return timeSpec{}, err
+				return rrdTimeSpec{}, err
 			}
 		}
 		if p.tv.TM.Hour == 30 {
@@ -378,11 +379,11 @@ func parseTimeSpec(spec string, now time.Time, loc *time.Location) (timeSpec, er
 		}
 	case tkJan, tkFeb, tkMar, tkApr, tkMay, tkJun, tkJul, tkAug, tkSep, tkOct, tkNov, tkDec:
 		if err := p.day(); err != nil {
-			return timeSpec{}, err
+			return rrdTimeSpec{}, err
 		}
 		if p.id == tkNumber {
 			if err := p.timeOfDay(); err != nil {
-				return timeSpec{}, err
+				return rrdTimeSpec{}, err
 			}
 		}
 	case tkTeatime, tkNoon, tkMidnight:
@@ -395,14 +396,14 @@ func parseTimeSpec(spec string, now time.Time, loc *time.Location) (timeSpec, er
 		p.tv.TM.Hour, p.tv.TM.Min, p.tv.TM.Sec = hr, 0, 0
 		p.next()
 		if err := p.day(); err != nil {
-			return timeSpec{}, err
+			return rrdTimeSpec{}, err
 		}
 	default:
-		return timeSpec{}, p.fail("unparsable time: %s%s", p.tok, p.rest())
+		return rrdTimeSpec{}, p.fail("unparsable time: %s%s", p.tok, p.rest())
 	}
 
 	if p.id == tkPlus || p.id == tkMinus {
-		p.words = timeUnits
+		p.words = rrdTimeUnits
 		for p.id == tkPlus || p.id == tkMinus || p.id == tkNumber {
 			var err error
 			if p.id == tkNumber {
@@ -411,20 +412,20 @@ func parseTimeSpec(spec string, now time.Time, loc *time.Location) (timeSpec, er
 				err = p.offset(true)
 			}
 			if err != nil {
-				return timeSpec{}, err
+				return rrdTimeSpec{}, err
 			}
 			p.next()
 		}
 	}
 	if p.id != tkEOF {
-		return timeSpec{}, p.fail("unparsable trailing text: '...%s%s'", p.tok, p.rest())
+		return rrdTimeSpec{}, p.fail("unparsable trailing text: '...%s%s'", p.tok, p.rest())
 	}
-	if p.tv.Ref == refAbsolute {
-		s, err := mktime(p.tv.TM, loc)
+	if p.tv.Ref == tsAbsolute {
+		s, err := cMktime(p.tv.TM, loc)
 		if err != nil {
-			return timeSpec{}, err
+			return rrdTimeSpec{}, err
 		}
-		p.tv.TM = localTM(s, loc) // normalised, as mktime leaves it
+		p.tv.TM = cLocaltime(s, loc) // normalised, as mktime leaves it
 		p.tv.TM.IsDST = -1
 	}
 	return p.tv, nil
@@ -433,7 +434,7 @@ func parseTimeSpec(spec string, now time.Time, loc *time.Location) (timeSpec, er
 // offset parses one NUMBER UNIT term of the offset. With newOp the current
 // token is the sign and a number must follow; otherwise the current token
 // is a number continuing the previous sign ("-1d2h").
-func (p *timeParser) offset(newOp bool) error {
+func (p *rrdTimeParser) offset(newOp bool) error {
 	if newOp {
 		p.op = p.id
 		sign := byte('+')
@@ -445,7 +446,7 @@ func (p *timeParser) offset(newOp bool) error {
 		}
 		p.prevUnit = -1
 	}
-	delta := atoi(p.tok)
+	delta := cAtoi(p.tok)
 	unit := p.next()
 	if unit == tkMonthsMinutes {
 		switch p.prevUnit {
@@ -488,11 +489,11 @@ func (p *timeParser) offset(newOp bool) error {
 
 // timeOfDay parses HH[:MM][am|pm] at the current NUMBER token, if it is
 // one; a number followed by '/' or '.' is a date and left alone.
-func (p *timeParser) timeOfDay() error {
+func (p *rrdTimeParser) timeOfDay() error {
 	if len(p.tok) > 2 {
 		return nil
 	}
-	hour, minute := atoi(p.tok), 0
+	hour, minute := cAtoi(p.tok), 0
 	saved := p.save()
 	p.next()
 	if p.id == tkSlash || p.id == tkDot {
@@ -504,7 +505,7 @@ func (p *timeParser) timeOfDay() error {
 		if p.next() != tkNumber {
 			return p.fail("Parsing HH:MM syntax, expecting MM as number, got none")
 		}
-		minute = atoi(p.tok)
+		minute = cAtoi(p.tok)
 		if minute > 59 {
 			return p.fail("parsing HH:MM syntax, got MM = %d (>59!)", minute)
 		}
@@ -535,7 +536,7 @@ func (p *timeParser) timeOfDay() error {
 }
 
 // assignDate sets the date, reading two-digit years as rrdtool does.
-func (p *timeParser) assignDate(mday, mon, year int64) error {
+func (p *rrdTimeParser) assignDate(mday, mon, year int64) error {
 	if year > 138 {
 		if year > 1970 {
 			year -= 1900
@@ -548,8 +549,8 @@ func (p *timeParser) assignDate(mday, mon, year int64) error {
 	if year < 70 {
 		return p.fail("won't handle dates before epoch (01/01/1970), sorry")
 	}
-	if year >= calendarLimit || mday >= calendarLimit || mday <= -calendarLimit {
-		return errTimeRange
+	if year >= rrdCalendarLimit || mday >= rrdCalendarLimit || mday <= -rrdCalendarLimit {
+		return errRRDTimeRange
 	}
 	p.tv.TM.Mday, p.tv.TM.Mon, p.tv.TM.Year = int(mday), int(mon), int(year)
 	return nil
@@ -558,7 +559,7 @@ func (p *timeParser) assignDate(mday, mon, year int64) error {
 // day parses the date part: yesterday/today/tomorrow, a month name with
 // day and optional year, a weekday, seconds since the epoch, YYYYMMDD,
 // MM/DD/[YY]YY or DD.MM.[YY]YY.
-func (p *timeParser) day() error {
+func (p *rrdTimeParser) day() error {
 	year := int64(p.tv.TM.Year)
 	switch p.id {
 	case tkYesterday:
@@ -574,9 +575,9 @@ func (p *timeParser) day() error {
 		if p.next() != tkNumber {
 			return p.fail("the day of the month should follow month name")
 		}
-		mday := atol(p.tok)
+		mday := cAtol(p.tok)
 		if p.next() == tkNumber {
-			year = atol(p.tok)
+			year = cAtol(p.tok)
 			p.next()
 		} else {
 			year = int64(p.tv.TM.Year)
@@ -588,20 +589,20 @@ func (p *timeParser) day() error {
 		p.next()
 	case tkNumber:
 		var mday int64
-		mon := atol(p.tok)
+		mon := cAtol(p.tok)
 		switch {
 		case mon > 10*365*24*60*60: // seconds since the epoch
 			if mon > 1<<53 {
-				return errTimeRange
+				return errRRDTimeRange
 			}
-			p.tv.TM = localTM(mon, p.loc)
+			p.tv.TM = cLocaltime(mon, p.loc)
 			p.next()
 			return nil
 		case mon > 19700101 && mon < 24000101: // YYYYMMDD
 			t := p.tok + "\x00\x00\x00\x00\x00\x00\x00\x00"
-			year = atol(t[0:4])
-			mon = atol(t[4:6])
-			mday = atol(t[6:8])
+			year = cAtol(t[0:4])
+			mon = cAtol(t[4:6])
+			mday = cAtol(t[6:8])
 			p.next()
 		default:
 			p.next()
@@ -614,12 +615,12 @@ func (p *timeParser) day() error {
 				if p.next() != tkNumber {
 					return p.fail("there should be %s number after '%c'", what, sc)
 				}
-				mday = atol(p.tok)
+				mday = cAtol(p.tok)
 				if p.next() == sep {
 					if p.next() != tkNumber {
 						return p.fail("there should be year number after '%c'", sc)
 					}
-					year = atol(p.tok)
+					year = cAtol(p.tok)
 					p.next()
 				}
 				if sep == tkDot { // DD.MM: European order
@@ -639,19 +640,19 @@ func (p *timeParser) day() error {
 	return nil
 }
 
-// scaledDuration parses rrdtool's suffixed durations ("300", "5m", "1h",
+// rrdScaledDuration parses rrdtool's suffixed durations ("300", "5m", "1h",
 // "2d", "1w", "1M" = 31 days, "1y" = 366 days). A bare number is a count
 // and returned as is; a suffixed one is converted to seconds and divided by
 // divisor, which must divide it. Only the first character of the suffix
 // counts, as in rrdtool. Errors carry rrdtool's messages.
-func scaledDuration(s string, divisor uint64) (uint64, error) {
-	if s == "" || !isDigit(s[0]) {
+func rrdScaledDuration(s string, divisor uint64) (uint64, error) {
+	if s == "" || !rrdIsDigit(s[0]) {
 		return 0, errors.New("value must be (suffixed) positive number")
 	}
 	i := 0
 	var v uint64
 	overflow := false
-	for i < len(s) && isDigit(s[i]) {
+	for i < len(s) && rrdIsDigit(s[i]) {
 		d := uint64(s[i] - '0')
 		if v > (math.MaxUint64-d)/10 {
 			overflow = true
@@ -713,7 +714,7 @@ func rrdStrtod(s string) (float64, int) {
 		p++
 	}
 	number, exponent, digits := 0.0, 0, 0
-	for p < len(s) && isDigit(s[p]) {
+	for p < len(s) && rrdIsDigit(s[p]) {
 		number = number*10 + float64(s[p]-'0')
 		p++
 		digits++
@@ -721,7 +722,7 @@ func rrdStrtod(s string) (float64, int) {
 	if p < len(s) && s[p] == '.' {
 		p++
 		decimals := 0
-		for p < len(s) && isDigit(s[p]) {
+		for p < len(s) && rrdIsDigit(s[p]) {
 			number = number*10 + float64(s[p]-'0')
 			p++
 			digits++
@@ -743,7 +744,7 @@ func rrdStrtod(s string) (float64, int) {
 			p++
 		}
 		n := 0
-		for p < len(s) && isDigit(s[p]) {
+		for p < len(s) && rrdIsDigit(s[p]) {
 			if n < 1<<20 {
 				n = n*10 + int(s[p]-'0')
 			}
@@ -776,15 +777,15 @@ func rrdStrtod(s string) (float64, int) {
 	return number, p
 }
 
-// floatError is returned by parseRRDFloat for text that is not wholly a
+// rrdFloatError is returned by parseRRDFloat for text that is not wholly a
 // number; its message is rrdtool's, which callers prefix with context.
-type floatError struct {
+type rrdFloatError struct {
 	Input string
 	Value float64 // the part converted, when Rest != ""
 	Rest  string
 }
 
-func (e *floatError) Error() string {
+func (e *rrdFloatError) Error() string {
 	if e.Rest == "" {
 		return fmt.Sprintf("Cannot convert '%s' to float", e.Input)
 	}
@@ -808,9 +809,9 @@ func parseRRDFloat(s string) (float64, error) {
 		case strings.HasPrefix(ls, "-inf"):
 			return math.Inf(-1), nil
 		}
-		return 0, &floatError{Input: s}
+		return 0, &rrdFloatError{Input: s}
 	case n < len(s):
-		return v, &floatError{Input: s, Value: v, Rest: s[n:]}
+		return v, &rrdFloatError{Input: s, Value: v, Rest: s[n:]}
 	}
 	return v, nil
 }

@@ -13,10 +13,10 @@ import (
 	"time"
 )
 
-// refNow is Tuesday 2023-11-14 22:13:20 UTC.
-var refNow = time.Unix(1700000000, 0)
+// rrdRefNow is Tuesday 2023-11-14 22:13:20 UTC.
+var rrdRefNow = time.Unix(1700000000, 0)
 
-func mustLoc(t testing.TB, name string) *time.Location {
+func rrdMustLoc(t testing.TB, name string) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation(name)
 	if err != nil {
@@ -86,16 +86,16 @@ func TestParseTimeSpec_Literals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
-			ts, err := parseTimeSpec(tt.spec, refNow, utc)
+			ts, err := parseRRDTime(tt.spec, rrdRefNow, utc)
 			if err != nil {
-				t.Fatalf("parseTimeSpec(%q): %v", tt.spec, err)
+				t.Fatalf("parseRRDTime(%q): %v", tt.spec, err)
 			}
-			if ts.Ref != refAbsolute {
-				t.Fatalf("parseTimeSpec(%q) ref = %d, want absolute", tt.spec, ts.Ref)
+			if ts.Ref != tsAbsolute {
+				t.Fatalf("parseRRDTime(%q) ref = %d, want absolute", tt.spec, ts.Ref)
 			}
 			got, err := ts.Seconds(utc)
 			if err != nil || got != tt.want {
-				t.Errorf("parseTimeSpec(%q) = %d (%v), %v; want %d (%v)", tt.spec, got,
+				t.Errorf("parseRRDTime(%q) = %d (%v), %v; want %d (%v)", tt.spec, got,
 					time.Unix(got, 0).UTC(), err, tt.want, time.Unix(tt.want, 0).UTC())
 			}
 		})
@@ -105,9 +105,9 @@ func TestParseTimeSpec_Literals(t *testing.T) {
 func TestParseTimeSpec_DaylightSavingKeepsWallClock(t *testing.T) {
 	// Across the switch to summer time a day is 23 hours: "-1d" keeps the
 	// wall-clock time, as mktime does.
-	loc := mustLoc(t, "Europe/Berlin")
+	loc := rrdMustLoc(t, "Europe/Berlin")
 	now := time.Date(2024, 3, 31, 12, 0, 0, 0, loc) // summer time started at 02:00
-	ts, err := parseTimeSpec("-1d", now, loc)
+	ts, err := parseRRDTime("-1d", now, loc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,12 +148,12 @@ func TestParseTimeSpec_Errors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
-			ts, err := parseTimeSpec(tt.spec, refNow, time.UTC)
+			ts, err := parseRRDTime(tt.spec, rrdRefNow, time.UTC)
 			if err == nil {
 				_, err = ts.Seconds(time.UTC)
 			}
 			if err == nil || err.Error() != tt.want {
-				t.Errorf("parseTimeSpec(%q) error = %v, want %q", tt.spec, err, tt.want)
+				t.Errorf("parseRRDTime(%q) error = %v, want %q", tt.spec, err, tt.want)
 			}
 		})
 	}
@@ -177,12 +177,12 @@ func TestResolveStartEnd(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.start+","+tt.end, func(t *testing.T) {
-			st, err1 := parseTimeSpec(tt.start, refNow, time.UTC)
-			en, err2 := parseTimeSpec(tt.end, refNow, time.UTC)
+			st, err1 := parseRRDTime(tt.start, rrdRefNow, time.UTC)
+			en, err2 := parseRRDTime(tt.end, rrdRefNow, time.UTC)
 			if err1 != nil || err2 != nil {
 				t.Fatalf("parse: %v, %v", err1, err2)
 			}
-			s, e, err := resolveStartEnd(st, en, time.UTC)
+			s, e, err := rrdStartEnd(st, en, time.UTC)
 			if tt.err != "" {
 				if err == nil || err.Error() != tt.err {
 					t.Fatalf("error = %v, want %q", err, tt.err)
@@ -222,15 +222,15 @@ func TestScaledDuration(t *testing.T) {
 		{"10x", 1, 0, "value has trailing garbage"},
 	}
 	for _, tt := range tests {
-		got, err := scaledDuration(tt.in, tt.divisor)
+		got, err := rrdScaledDuration(tt.in, tt.divisor)
 		if tt.err != "" {
 			if err == nil || err.Error() != tt.err {
-				t.Errorf("scaledDuration(%q, %d) error = %v, want %q", tt.in, tt.divisor, err, tt.err)
+				t.Errorf("rrdScaledDuration(%q, %d) error = %v, want %q", tt.in, tt.divisor, err, tt.err)
 			}
 			continue
 		}
 		if err != nil || got != tt.want {
-			t.Errorf("scaledDuration(%q, %d) = %d, %v; want %d", tt.in, tt.divisor, got, err, tt.want)
+			t.Errorf("rrdScaledDuration(%q, %d) = %d, %v; want %d", tt.in, tt.divisor, got, err, tt.want)
 		}
 	}
 }
@@ -312,7 +312,7 @@ func runRrdtool(t testing.TB, tz string, args ...string) (string, string, int) {
 func TestParseTimeSpec_MatchesRrdtool(t *testing.T) {
 	rrdtoolBinary(t)
 	for _, tz := range []string{"UTC", "Europe/Berlin", "America/New_York"} {
-		loc := mustLoc(t, tz)
+		loc := rrdMustLoc(t, tz)
 		dir := t.TempDir()
 		file := filepath.Join(dir, "w.rrd")
 		if _, stderr, code := runRrdtool(t, tz, "create", file, "--start", "1000000000", "--step", "1",
@@ -375,8 +375,8 @@ func TestParseTimeSpec_MatchesRrdtool(t *testing.T) {
 					before := time.Now()
 					out, stderr, _ = runRrdtool(t, tz, "fetch", file, "AVERAGE", "-s", w[0], "-e", w[1])
 					after := time.Now()
-					s, e, err = parseWindow(w[0], w[1], before, loc)
-					s2, e2, err2 := parseWindow(w[0], w[1], after, loc)
+					s, e, err = rrdParseWindow(w[0], w[1], before, loc)
+					s2, e2, err2 := rrdParseWindow(w[0], w[1], after, loc)
 					if s == s2 && e == e2 && fmt.Sprint(err) == fmt.Sprint(err2) {
 						break
 					}
@@ -391,7 +391,7 @@ func TestParseTimeSpec_MatchesRrdtool(t *testing.T) {
 				if stderr != "" {
 					t.Fatalf("we parsed %d..%d, rrdtool says %s", s, e, stderr)
 				}
-				rs, re := fetchWindow(t, out)
+				rs, re := rrdFetchWindow(t, out)
 				if rs != s || re != e {
 					t.Errorf("window %d..%d (%v..%v), rrdtool %d..%d (%v..%v)", s, e,
 						time.Unix(s, 0).In(loc), time.Unix(e, 0).In(loc), rs, re,
@@ -402,21 +402,21 @@ func TestParseTimeSpec_MatchesRrdtool(t *testing.T) {
 	}
 }
 
-func parseWindow(start, end string, now time.Time, loc *time.Location) (int64, int64, error) {
-	st, err := parseTimeSpec(start, now, loc)
+func rrdParseWindow(start, end string, now time.Time, loc *time.Location) (int64, int64, error) {
+	st, err := parseRRDTime(start, now, loc)
 	if err != nil {
 		return 0, 0, fmt.Errorf("start time: %w", err)
 	}
-	en, err := parseTimeSpec(end, now, loc)
+	en, err := parseRRDTime(end, now, loc)
 	if err != nil {
 		return 0, 0, fmt.Errorf("end time: %w", err)
 	}
-	return resolveStartEnd(st, en, loc)
+	return rrdStartEnd(st, en, loc)
 }
 
-// fetchWindow reads start and end back from rrdtool fetch output of a file
+// rrdFetchWindow reads start and end back from rrdtool fetch output of a file
 // with a one-second step: the first row is start+1, the last end+1.
-func fetchWindow(t testing.TB, out string) (int64, int64) {
+func rrdFetchWindow(t testing.TB, out string) (int64, int64) {
 	t.Helper()
 	var rows []string
 	for _, l := range strings.Split(out, "\n") {
@@ -442,14 +442,14 @@ func FuzzParseTimeSpec(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		ts, err := parseTimeSpec(s, refNow, time.UTC)
+		ts, err := parseRRDTime(s, rrdRefNow, time.UTC)
 		if err != nil {
 			return
 		}
 		_, _ = ts.Seconds(time.UTC)
-		other, _ := parseTimeSpec("now", refNow, time.UTC)
-		_, _, _ = resolveStartEnd(ts, other, time.UTC)
-		_, _, _ = resolveStartEnd(other, ts, time.UTC)
+		other, _ := parseRRDTime("now", rrdRefNow, time.UTC)
+		_, _, _ = rrdStartEnd(ts, other, time.UTC)
+		_, _, _ = rrdStartEnd(other, ts, time.UTC)
 	})
 }
 
@@ -472,7 +472,7 @@ func FuzzCreateSpecs(f *testing.F) {
 				t.Errorf("parseRRASpec(%q) accepted %+v", s, rra)
 			}
 		}
-		_, _ = scaledDuration(s, 7)
+		_, _ = rrdScaledDuration(s, 7)
 		_, _ = parseRRDFloat(s)
 	})
 }

@@ -13,6 +13,7 @@ for tool in go rrdtool carbon-cache python3; do
 	command -v $tool >/dev/null || { echo "bench/sync.sh: $tool is not installed" >&2; exit 1; }
 done
 
+ROUNDS=${ROUNDS:-3}
 T=$(mktemp -d /tmp/rogue-bench-sync.XXXXXX)
 CARBON_PID=
 NULL_PID=
@@ -50,7 +51,7 @@ cp "$T"/ours/*.rrd "$T/peer/"
 for m in $METRICS; do printf %s $((FIRST - 60)) > "$T/peer/$m.pos"; printf %s $((FIRST - 60)) > "$T/peer/$m-csv.pos"; done
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-now_ms() { python3 -c 'import time;print(int(time.time()*1000))'; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # numenta-rogue's rogue-forward / rogue-export, as their source does it:
 # rrdtool fetch AVERAGE --start <pos>, lines "name value ts" (str(float)),
@@ -197,19 +198,32 @@ stop_carbon() {
 }
 
 echo
-echo "forward to carbon-cache (until the server closed the connection; a fresh carbon-cache each):"
-start_carbon "$T/carbon-ours"
-a=$(now_ms)
-"$T/rogue" forward --server 127.0.0.1 --port "$PORT" --prefix "$T/ours" | tee "$T/ours.out"
-b=$(now_ms)
-stop_carbon
-OURS_FWD=$(python3 -c "import re,sys;print(re.search(r'in ([0-9.]+) s',open(sys.argv[1]).read()).group(1))" "$T/ours.out")
-OURS_FWD_WALL=$(python3 -c "print('%.3f' % (($b-$a)/1000))")
-start_carbon "$T/carbon-peer"
-set -- $(python3 "$T/peer.py" forward "$T/peer" "$PORT" "$METRICS")
-stop_carbon
-PEER_FWD_N=$1 PEER_FWD=$2
-echo "numenta-rogue way: sent $PEER_FWD_N points in $PEER_FWD s"
+echo "forward to carbon-cache (until the server closed the connection; a fresh"
+echo "carbon-cache for each run, alternating, $ROUNDS rounds, median):"
+OURS_LIST= PEER_LIST= WALL_LIST=
+r=1
+while [ $r -le $ROUNDS ]; do
+	rm -f "$T"/ours/*.pos
+	for m in $METRICS; do printf %s $((FIRST - 60)) > "$T/peer/$m.pos"; done
+	start_carbon "$T/carbon-ours-$r"
+	a=$(now_ms)
+	"$T/rogue" forward --server 127.0.0.1 --port "$PORT" --prefix "$T/ours" > "$T/ours.out"
+	b=$(now_ms)
+	stop_carbon
+	o=$(python3 -c "import re,sys;print(re.search(r'in ([0-9.]+) s',open(sys.argv[1]).read()).group(1))" "$T/ours.out")
+	OURS_LIST="$OURS_LIST $o"
+	WALL_LIST="$WALL_LIST $(python3 -c "print('%.3f' % (($b-$a)/1000))")"
+	start_carbon "$T/carbon-peer-$r"
+	set -- $(python3 "$T/peer.py" forward "$T/peer" "$PORT" "$METRICS")
+	stop_carbon
+	PEER_LIST="$PEER_LIST $2"
+	echo "round $r: rogue $(cat "$T/ours.out" | tr -d '\n'); numenta-rogue way: $1 points in $2 s"
+	r=$((r + 1))
+done
+median() { python3 -c "import statistics,sys;print('%.3f' % statistics.median(map(float, sys.argv[1:])))" "$@"; }
+OURS_FWD=$(median $OURS_LIST)
+OURS_FWD_WALL=$(median $WALL_LIST)
+PEER_FWD=$(median $PEER_LIST)
 
 echo
 printf '%-44s %10s %16s %8s\n' "262,080 points" "rogue" "numenta-rogue" "ratio"

@@ -29,7 +29,7 @@ const (
 
 // DS defines a data source.
 type DS struct {
-	Name      string        // 1–19 characters of [a-zA-Z0-9_]
+	Name      string        // 1–19 characters of [a-zA-Z0-9_-], as rrdtool allows
 	Type      DSType        // GAUGE, COUNTER, DERIVE or ABSOLUTE
 	Heartbeat time.Duration // whole seconds
 	Min, Max  float64       // NaN means unbounded ("U")
@@ -54,7 +54,7 @@ type Definition struct {
 // Sample is one update: a time and one value per data source.
 type Sample struct {
 	Time   time.Time // may have sub-second precision
-	Values []float64 // one per DS, in definition order; NaN means unknown
+	Values []float64 // one per DS, in definition order; NaN means unknown; whole numbers for COUNTER and DERIVE
 	// Raw, when non-nil, holds the values as rrdtool update text ("U",
 	// "12345678901234567890", "1.5e3") and Values is ignored. It lets the
 	// CLI and the differential tests give rrdtool's exact input, including
@@ -115,4 +115,3 @@ var (
 	// (truncated, corrupt, foreign layout or version).
 	ErrInvalid = errors.New("rrd: not a valid RRD file")
 )
-

@@ -176,8 +176,8 @@ func (f *File) refresh() error {
 }
 
 // lock takes the in-process inode mutex and the fcntl lock, retrying a
-// busy lock until LockTimeout. The returned function releases both.
-func (f *File) lock(write bool) (func(), error) {
+// busy lock until LockTimeout. unlock releases both.
+func (f *File) lock(write bool) error {
 	f.inode.mu.Lock()
 	deadline := time.Now().Add(LockTimeout)
 	wait := time.Millisecond
@@ -185,22 +185,23 @@ func (f *File) lock(write bool) (func(), error) {
 		busy, err := tryLock(f.fd, write)
 		if err != nil {
 			f.inode.mu.Unlock()
-			return nil, fmt.Errorf("lock: %w", err)
+			return fmt.Errorf("lock: %w", err)
 		}
 		if !busy {
-			break
+			return nil
 		}
 		if time.Now().After(deadline) {
 			f.inode.mu.Unlock()
-			return nil, ErrLocked
+			return ErrLocked
 		}
 		time.Sleep(wait)
 		wait = min(2*wait, 50*time.Millisecond)
 	}
-	return func() {
-		unlock(f.fd)
-		f.inode.mu.Unlock()
-	}, nil
+}
+
+func (f *File) unlock() {
+	unlock(f.fd)
+	f.inode.mu.Unlock()
 }
 
 // Path returns the file's path.
@@ -287,11 +288,10 @@ func (f *File) readLocked(fn func() error) error {
 	if err := f.checkOpen(); err != nil {
 		return err
 	}
-	release, err := f.lock(false)
-	if err != nil {
+	if err := f.lock(false); err != nil {
 		return err
 	}
-	defer release()
+	defer f.unlock()
 	if err := f.refresh(); err != nil {
 		return err
 	}
@@ -315,11 +315,10 @@ func (f *File) Update(samples ...Sample) error {
 	if f.readOnly {
 		return fmt.Errorf("rrd: update %s: %w", f.path, fs.ErrPermission)
 	}
-	release, err := f.lock(true)
-	if err != nil {
+	if err := f.lock(true); err != nil {
 		return fmt.Errorf("rrd: update %s: %w", f.path, err)
 	}
-	defer release()
+	defer f.unlock()
 	if err := f.refresh(); err != nil {
 		return fmt.Errorf("rrd: update %s: %w", f.path, err)
 	}

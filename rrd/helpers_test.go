@@ -176,7 +176,16 @@ func compareInfo(t testing.TB, path string, f *File) {
 		"last_update": strconv.FormatInt(in.LastUpdate.Unix(), 10),
 		"header_size": strconv.FormatInt(in.HeaderSize, 10),
 	}
-	num := func(v float64) string { return string(appendVal(nil, v)) }
+	// rrdtool info prints with the C library's printf (unlike dump).
+	num := func(v float64) string {
+		switch {
+		case math.IsNaN(v):
+			return "NaN"
+		case math.IsInf(v, 0):
+			return map[bool]string{true: "inf", false: "-inf"}[v > 0]
+		}
+		return strconv.FormatFloat(v, 'e', 10, 64)
+	}
 	for i, d := range in.DS {
 		k := "ds[" + d.Name + "]."
 		got[k+"index"] = strconv.Itoa(i)

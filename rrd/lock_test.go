@@ -101,13 +101,12 @@ func TestRRDToolSeesRogueLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	release, err := f.lock(true)
-	if err != nil {
+	if err := f.lock(true); err != nil {
 		t.Fatal(err)
 	}
 	_, uerr := rrdtoolErr("update", p, "1700000005:1:1:1:1")
 	_, ferr := rrdtoolErr("fetch", p, "AVERAGE", "-s", "1699990000", "-e", "1700000000")
-	release()
+	f.unlock()
 	if uerr == nil || !strings.Contains(uerr.Error(), "could not lock") {
 		t.Fatalf("rrdtool update while Rogue holds the lock: %v, want could not lock", uerr)
 	}

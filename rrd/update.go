@@ -24,6 +24,7 @@ type updater struct {
 	pdpNew, pdpTemp, openNew []float64
 	stepCnt                  []uint64
 	inputs                   [][]byte // per DS text of the current sample
+	ends                     []int    // end offsets of inputs in tbuf
 	tbuf                     []byte   // backing store of inputs
 	wbuf                     []byte   // row values to write
 	writes                   []rowWrite
@@ -36,8 +37,9 @@ func (u *updater) reset(l *layout) {
 		u.pdpTemp = make([]float64, n)
 		u.openNew = make([]float64, n)
 		u.inputs = make([][]byte, n)
+		u.ends = make([]int, n)
 	}
-	u.pdpNew, u.pdpTemp, u.openNew, u.inputs = u.pdpNew[:n], u.pdpTemp[:n], u.openNew[:n], u.inputs[:n]
+	u.pdpNew, u.pdpTemp, u.openNew, u.inputs, u.ends = u.pdpNew[:n], u.pdpTemp[:n], u.openNew[:n], u.inputs[:n], u.ends[:n]
 	if cap(u.stepCnt) < len(l.rra) {
 		u.stepCnt = make([]uint64, len(l.rra))
 	}
@@ -78,7 +80,6 @@ func (u *updater) prepareInputs(l *layout, s Sample) error {
 	if len(s.Values) != n {
 		return fmt.Errorf("expected %d data source readings (got %d)", n, len(s.Values))
 	}
-	ends := u.openNew // borrowed as scratch for end offsets
 	for i, v := range s.Values {
 		switch {
 		case math.IsNaN(v):
@@ -95,11 +96,11 @@ func (u *updater) prepareInputs(l *layout, s Sample) error {
 		default:
 			u.tbuf = strconv.AppendFloat(u.tbuf, v, 'g', -1, 64)
 		}
-		ends[i] = float64(len(u.tbuf))
+		u.ends[i] = len(u.tbuf)
 	}
 	o := 0
 	for i := range s.Values {
-		e := int(ends[i])
+		e := u.ends[i]
 		u.inputs[i] = u.tbuf[o:e:e]
 		o = e
 	}
@@ -300,10 +301,10 @@ func (u *updater) updateCDPs(s *state, elapsed, procPDPCnt uint64) {
 			switch {
 			case a.pdpCnt > 1:
 				updateCDP(s, o, a, pt, u.stepCnt[r], elapsed, startOff)
-			case elapsed > 2:
-				s.setF64(o+cdpOffPrimary, pt)
-				s.setF64(o+cdpOffSecondary, pt)
-			case elapsed == 2:
+			// One step per row: nothing to consolidate. rrdtool sets the
+			// primary value, and the secondary one when more than one
+			// row is due (reset_cdp, update_aberrant_cdps).
+			case elapsed >= 2:
 				s.setF64(o+cdpOffPrimary, pt)
 				s.setF64(o+cdpOffSecondary, pt)
 			case elapsed == 1:

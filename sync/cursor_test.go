@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -102,4 +103,23 @@ func TestReadCursor_CorruptIsReported(t *testing.T) {
 	if !c.IsZero() {
 		t.Fatalf("corrupt cursor read as %v, want the zero cursor", c)
 	}
+}
+
+func FuzzParseCursor(f *testing.F) {
+	for _, s := range []string{"1420070400", "None", "", "1e9", "-1", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := parseCursor(s)
+		if err != nil {
+			if !c.IsZero() {
+				t.Fatalf("error with a non-zero cursor %v", c)
+			}
+			return
+		}
+		back, err := parseCursor(strconv.FormatInt(c.Unix(), 10))
+		if err != nil || back != c {
+			t.Fatalf("%q -> %v does not round-trip: %v %v", s, c, back, err)
+		}
+	})
 }

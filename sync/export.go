@@ -261,6 +261,9 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 		done++
 		report(progress, done, total)
 	}
+	if len(cols) == 0 {
+		return sum, fmt.Errorf("sync: %w in %s (is the prefix right?)", ErrNoRRDs, prefix)
+	}
 	tmp, err := writeTemp(outDir, CombinedName, func(w *bufio.Writer) error {
 		w.WriteString("timestamp,iso8601")
 		for _, c := range cols {

@@ -267,6 +267,9 @@ func TestExportFolder_Refuses(t *testing.T) {
 	if _, err := ExportFolder(context.Background(), prefix, t.TempDir(), now, now.Add(-time.Hour), nil); err == nil {
 		t.Error("empty range accepted")
 	}
+	if _, err := ExportFolder(context.Background(), prefix, t.TempDir(), now.Add(-time.Hour), now, nil); !errors.Is(err, ErrNoRRDs) {
+		t.Errorf("export of an empty prefix: %v", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	out := t.TempDir()

@@ -51,6 +51,9 @@ func TestForward_RealGraphite(t *testing.T) {
 // TestForward_CarbonOutage: with carbon stopped the forward fails and no
 // cursor moves; once carbon is back everything arrives.
 func TestForward_CarbonOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("restarts carbon-cache (several seconds)")
+	}
 	c := startCarbon(t, 60)
 	prefix := t.TempDir()
 	end := recentEnd() - 200*60

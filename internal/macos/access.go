@@ -2,6 +2,7 @@ package macos
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -115,7 +116,11 @@ type Walkthrough struct {
 	mu      sync.Mutex
 	state   AccessState
 	changed chan struct{} // closed and replaced on every state change
+	busy    bool          // a Request is under way
 }
+
+// ErrBusy is returned by Walkthrough.Request while another Request runs.
+var ErrBusy = errors.New("macos: the Accessibility walk-through is already under way")
 
 func (w *Walkthrough) ticker(d time.Duration) (<-chan time.Time, func()) {
 	if w.NewTicker != nil {
@@ -175,14 +180,29 @@ func (w *Walkthrough) State() AccessState {
 // Rogue asks, and if the user agrees, shows the system prompt, opens System
 // Settings and re-checks every Poll until access is granted, ctx ends or
 // Patience runs out. It returns the final state; declining the explanation
-// leaves the state as it was.
+// leaves the state as it was. When the explanation cannot be shown, the
+// system prompt (which explains itself) still is. A Request while another
+// is under way returns at once with ErrBusy.
 func (w *Walkthrough) Request(ctx context.Context) (AccessState, error) {
+	w.mu.Lock()
+	if w.busy {
+		w.mu.Unlock()
+		return w.State(), ErrBusy
+	}
+	w.busy = true
+	w.mu.Unlock()
+	defer func() { w.mu.Lock(); w.busy = false; w.mu.Unlock() }()
+
 	if s := w.Check(); s == AccessGranted {
 		return s, nil
 	}
 	open, err := w.OS.Explain(ctx, Why)
 	if err != nil {
-		return w.State(), fmt.Errorf("macos: accessibility explanation: %w", err)
+		if ctx.Err() != nil {
+			return w.State(), ctx.Err()
+		}
+		slog.Warn("macos: cannot explain the Accessibility request; prompting anyway", "err", err)
+		open = true
 	}
 	if !open {
 		return w.State(), nil

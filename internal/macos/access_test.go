@@ -159,12 +159,39 @@ func TestRequestDeclinedStillPrompts(t *testing.T) {
 	}
 }
 
-func TestRequestExplainFailsSilently(t *testing.T) {
-	boom := errors.New("no osascript")
-	os := &fakeAccess{answers: []bool{false}, explainE: boom}
+func TestRequestWithoutExplanationNeverPrompts(t *testing.T) {
+	// No explanation dialog (osascript broken): the system prompt, which
+	// explains itself, must still appear.
+	os := &fakeAccess{answers: []bool{false, false, true}, explainE: errors.New("no osascript")}
 	w := &Walkthrough{OS: os, NewTicker: ticking()}
-	if _, err := w.Request(context.Background()); !errors.Is(err, boom) {
-		t.Fatalf("err = %v, want %v", err, boom)
+	if s, err := w.Request(context.Background()); err != nil || s != AccessGranted {
+		t.Fatalf("Request = %v, %v; want granted", s, err)
+	}
+	if os.prompts != 1 {
+		t.Errorf("prompted %d times, want 1", os.prompts)
+	}
+}
+
+func TestSecondRequestShowsSecondDialog(t *testing.T) {
+	os := &fakeAccess{answers: []bool{false}, explain: true}
+	ticks := make(chan time.Time)
+	w := &Walkthrough{OS: os, NewTicker: manualTicker(ticks)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Request(ctx); close(done) }()
+	ticks <- time.Time{} // the first request is now polling
+	if _, err := w.Request(context.Background()); !errors.Is(err, ErrBusy) {
+		t.Errorf("second Request: err = %v, want ErrBusy", err)
+	}
+	cancel()
+	<-done
+	if len(os.messages) != 1 {
+		t.Errorf("explained %d times, want once", len(os.messages))
+	}
+	// Once the first has ended, asking again works.
+	os.explain = false
+	if _, err := w.Request(context.Background()); err != nil {
+		t.Errorf("Request after the first ended: %v", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package macos
 import (
 	"bytes"
 	"debug/macho"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -212,4 +213,28 @@ func minOS(f *macho.File) (string, error) {
 		return s, nil
 	}
 	return "", fmt.Errorf("no LC_BUILD_VERSION")
+}
+
+func TestBuildScriptHelpIncomplete(t *testing.T) {
+	cmd := exec.Command("bash", "./build.sh", "--help")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("build.sh --help: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"ROGUE_SIGN_IDENTITY", "ROGUE_NOTARY_PROFILE", "DARWIN_SDK", "ad hoc",
+		"NOT signed", "notarytool", "lipo", ".desktop", "hardened runtime",
+	} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("--help does not mention %q", want)
+		}
+	}
+	cmd = exec.Command("bash", "./build.sh", "--bogus")
+	cmd.Dir = root
+	out, err = cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Errorf("build.sh --bogus: %v, want exit status 2\n%s", err, out)
+	}
 }
