@@ -442,6 +442,7 @@ func (a *Agent) tick() {
 	if a.cfg.OnTick != nil {
 		a.cfg.OnTick(t)
 	}
+	a.log.Debug("tick", "time", t, "took", a.now().Sub(now))
 }
 
 // errBusy is a collector's error when its call of an earlier tick has not

@@ -8,6 +8,7 @@ import (
 	"net"
 	"regexp"
 	"sync/atomic"
+	"time"
 
 	"github.com/shirou/gopsutil/v4/cpu"
 	"github.com/shirou/gopsutil/v4/disk"
@@ -131,14 +132,30 @@ const (
 	diskFields
 )
 
+// wholeDiskRefresh is how often the list of whole disks is read again
+// (disks are rarely plugged in; reading /sys/block every tick would cost
+// a dozen system calls each time).
+const wholeDiskRefresh = time.Minute
+
 // newDiskCollector samples the disk counters summed over whole disks.
 func newDiskCollector() *collector {
-	var totals counterTotals
+	var (
+		totals counterTotals
+		whole  map[string]bool
+		listed time.Time
+	)
 	return &collector{
 		name:    "disk",
 		metrics: []string{"DiskReadBytes", "DiskWriteBytes", "DiskReadTime", "DiskWriteTime"},
 		collect: func(ctx context.Context, out []reading) error {
-			devs, err := diskCounters(ctx)
+			if now := time.Now(); listed.IsZero() || now.Sub(listed) >= wholeDiskRefresh || now.Before(listed) {
+				w, err := listWholeDisks()
+				if err != nil {
+					return fmt.Errorf("disk: %w", err)
+				}
+				whole, listed = w, now
+			}
+			devs, err := diskCounters(ctx, whole)
 			if err != nil {
 				return err
 			}
@@ -150,12 +167,9 @@ func newDiskCollector() *collector {
 	}
 }
 
-// diskCounters returns the counters of each whole disk.
-func diskCounters(ctx context.Context) (map[string][]uint64, error) {
-	whole, err := listWholeDisks()
-	if err != nil {
-		return nil, fmt.Errorf("disk: %w", err)
-	}
+// diskCounters returns the counters of each whole disk (of every disk when
+// whole is nil).
+func diskCounters(ctx context.Context, whole map[string]bool) (map[string][]uint64, error) {
 	var names []string
 	if whole != nil {
 		if len(whole) == 0 {

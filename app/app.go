@@ -312,6 +312,9 @@ func (a *app) run(ctx context.Context, stderr io.Writer) int {
 	}
 	if a.menu != nil {
 		a.menu.Run(ctx)
+		st := a.menu.Stats()
+		a.log.Info("menu refreshes", "count", st.Refreshes, "updates", st.Updates,
+			"mean_us", st.Mean().Microseconds(), "max_us", st.Max.Microseconds())
 	}
 	<-ctx.Done()
 	wg.Wait()

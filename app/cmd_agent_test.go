@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,6 +18,24 @@ import (
 	"github.com/rogue-metrics/rogue/agent"
 	"github.com/rogue-metrics/rogue/rrd"
 )
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
 
 // lastUpdate returns the last update time of an RRD file, zero when it
 // cannot be read (yet).
@@ -84,40 +103,53 @@ func TestAgentCommandEndToEnd(t *testing.T) {
 		}
 	}
 
-	var stderr bytes.Buffer
-	cmd := exec.Command(bin, "agent", "--prefix", prefix, "--interval", "1", "--hearbeat", "30")
+	stderr := &lockedBuffer{}
+	cmd := exec.Command(bin, "agent", "--prefix", prefix, "--interval", "1", "--hearbeat", "30", "-v")
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "HOME="+t.TempDir(), "XAUTHORITY=")
-	cmd.Stderr = &stderr
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	exited := false
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
+		if !exited {
+			cmd.Process.Kill()
+			<-done
+		}
 	})
-	keyFile := filepath.Join(prefix, "KeyCount.rrd")
-	var first time.Time
-	waitFor(t, 30*time.Second, "first tick", func() (bool, error) {
-		first = lastUpdate(keyFile)
-		return time.Since(first) < time.Minute, nil
-	})
-	const text = "rogue agent"
-	typing := exec.Command(xdotool, "type", "--delay", "40", text)
-	typing.Env = append(os.Environ(), "DISPLAY="+display)
-	if out, err := typing.CombinedOutput(); err != nil {
-		t.Fatalf("xdotool: %v\n%s", err, out)
+	ticks := func() int { return strings.Count(stderr.String(), "msg=tick ") }
+	waitTicks := func(n int, what string) {
+		t.Helper()
+		want := ticks() + n
+		waitFor(t, 30*time.Second, what, func() (bool, error) { return ticks() >= want, nil })
 	}
-	typed := time.Now()
-	var end time.Time
-	waitFor(t, 30*time.Second, "two ticks after typing", func() (bool, error) {
-		end = lastUpdate(keyFile)
-		return end.After(typed.Add(time.Second)), nil
-	})
+	key := func(args ...string) {
+		t.Helper()
+		c := exec.Command(xdotool, args...)
+		c.Env = append(os.Environ(), "DISPLAY="+display)
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %v: %v\n%s", args, err, out)
+		}
+	}
+	waitTicks(1, "first tick")
+	// The key tap connects in the background: press shift until it sees
+	// keys, then count from the next tick on.
+	for !strings.Contains(stderr.String(), "key events flowing") {
+		key("key", "shift")
+		waitTicks(1, "a tick after pressing shift")
+	}
+	waitTicks(1, "the tick after the key tap works")
+	keyFile := filepath.Join(prefix, "KeyCount.rrd")
+	first := lastUpdate(keyFile)
+	const text = "rogue agent"
+	key("type", "--delay", "40", text)
+	waitTicks(2, "two ticks after typing")
 	cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case err := <-done:
+		exited = true
 		if err != nil {
 			t.Fatalf("rogue agent after SIGINT: %v\n%s", err, stderr.String())
 		}
@@ -129,10 +161,16 @@ func TestAgentCommandEndToEnd(t *testing.T) {
 		t.Errorf("no 'agent stopped' in the log:\n%s", logs)
 	}
 
-	end = lastUpdate(keyFile)
+	end := lastUpdate(keyFile)
 	for _, m := range agent.Metrics {
 		path := filepath.Join(prefix, m.Name+".rrd")
-		rows := rrdtoolFetch(t, rrdtool, path, first.Add(-time.Second), end)
+		// Rows after first: one per tick, only the typed text in them.
+		rows := rrdtoolFetch(t, rrdtool, path, first, end)
+		for ts := range rows {
+			if ts <= first.Unix() || ts > end.Unix() {
+				delete(rows, ts)
+			}
+		}
 		known := 0
 		for _, v := range rows {
 			if !math.IsNaN(v) {
@@ -150,7 +188,7 @@ func TestAgentCommandEndToEnd(t *testing.T) {
 				}
 			}
 			if sum != float64(len(text)) {
-				t.Errorf("KeyCount rows sum to %v, want %d: %v", sum, len(text), rows)
+				t.Errorf("KeyCount rows sum to %v, want %d: %v\n%s", sum, len(text), rows, logs)
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -351,19 +352,24 @@ var rrdGoNaN = math.Float64bits(math.NaN())
 // rrdFormatC formats v as C's printf("%0.10e") with glibc: "-nan" or "nan" by
 // the NaN's sign bit, "inf" and "-inf". A NaN from Go is printed as
 // rrdtool's unknown value, which on x86-64 has the sign bit set.
-func rrdFormatC(v float64) string {
+func rrdFormatC(v float64) string { return string(rrdAppendC(nil, v)) }
+
+// rrdAppendC appends rrdFormatC(v) to buf.
+func rrdAppendC(buf []byte, v float64) []byte {
 	switch {
 	case math.IsNaN(v):
 		if math.Signbit(v) || math.Float64bits(v) == rrdGoNaN {
-			return "-nan"
+			return append(buf, "-nan"...)
 		}
-		return "nan"
+		return append(buf, "nan"...)
 	case math.IsInf(v, 1):
-		return "inf"
+		return append(buf, "inf"...)
 	case math.IsInf(v, -1):
-		return "-inf"
+		return append(buf, "-inf"...)
 	}
-	return fmt.Sprintf("%0.10e", v)
+	// Go's 'e' format with 10 digits is C's %.10e: at least two exponent
+	// digits, correctly rounded.
+	return strconv.AppendFloat(buf, v, 'e', 10, 64)
 }
 
 // rrdWriteFileAtomic writes data produced by fill to path through a temporary

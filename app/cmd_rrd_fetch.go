@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/rogue-metrics/rogue/rrd"
@@ -106,18 +107,25 @@ func rrdWriteFetch(w *bufio.Writer, res *rrd.Result) {
 	if step <= 0 {
 		return
 	}
+	var line []byte
 	i := 0
 	for ti := res.Start.Unix() + step; ti <= res.End.Unix(); ti += step {
-		fmt.Fprintf(w, "%10d:", ti)
+		line = line[:0]
+		if n := len(strconv.FormatInt(ti, 10)); n < 10 { // %10lu
+			line = append(line, "          "[:10-n]...)
+		}
+		line = strconv.AppendInt(line, ti, 10)
+		line = append(line, ':')
 		for j := range res.DS {
 			v := rrdDNaN() // rrdtool prints whatever its buffer holds; ours is unknown
 			if i < len(res.Rows) && j < len(res.Rows[i]) {
 				v = res.Rows[i][j]
 			}
-			w.WriteString(" ")
-			w.WriteString(rrdFormatC(v))
+			line = append(line, ' ')
+			line = rrdAppendC(line, v)
 		}
-		w.WriteString("\n")
+		line = append(line, '\n')
+		w.Write(line)
 		i++
 	}
 }

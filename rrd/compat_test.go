@@ -177,3 +177,43 @@ func TestVersion1FileContinued(t *testing.T) {
 		t.Fatalf("Dump differs from rrdtool dump:\n%s\n---\n%s", firstDiff(d.String(), want), firstDiff(want, d.String()))
 	}
 }
+
+// TestInterleavedWithRRDTool: an open File honours updates and tuning that
+// rrdtool makes between its calls (it re-reads the header under the lock).
+func TestInterleavedWithRRDTool(t *testing.T) {
+	needRRDTool(t)
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.rrd"), filepath.Join(dir, "b.rrd")
+	rrdtool(t, "create", a, "--step", "10", "--start", "1700000000", "DS:x:DERIVE:30:0:U", "RRA:AVERAGE:0.5:1:20", "RRA:MAX:0.5:4:5")
+	copyFile(t, a, b)
+	f, err := Open(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i := 1; i <= 60; i++ {
+		arg := fmt.Sprintf("%d:%d", 1700000000+i*9, i*i*50)
+		if i == 30 {
+			rrdtool(t, "tune", a, "--heartbeat", "x:12")
+			rrdtool(t, "tune", b, "--heartbeat", "x:12")
+		}
+		rrdtool(t, "update", a, arg)
+		if i%3 == 0 {
+			rrdtool(t, "update", b, arg)
+			continue
+		}
+		ts, v, _ := strings.Cut(arg, ":")
+		sec, _ := strconv.ParseInt(ts, 10, 64)
+		if err := f.Update(Sample{Time: time.Unix(sec, 0), Raw: []string{v}}); err != nil {
+			t.Fatalf("update %d: %v", i, err)
+		}
+	}
+	ba, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	if !bytes.Equal(ba, bb) {
+		t.Fatalf("interleaved updates differ: %s", byteDiff(ba, bb))
+	}
+	if hb := f.Definition().DS[0].Heartbeat; hb != 12*time.Second {
+		t.Fatalf("heartbeat after rrdtool tune = %v, want 12s", hb)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -144,12 +145,26 @@ func TestCrashSafety(t *testing.T) {
 				t.Fatalf("kill %d: Fetch %s: %v", k, p, err)
 			}
 			f.Close()
-			if k%10 == 0 || k == kills-1 {
-				rrdtool(t, "info", p)
-				lus := strconv.FormatInt(lu.Unix(), 10)
-				rrdtool(t, "fetch", p, "AVERAGE", "-s", lus+"-3600", "-e", lus)
-			}
+		}
+		// rrdtool reads every file too (one batch-mode process per kill).
+		var cmds strings.Builder
+		for i, p := range paths {
+			lus := strconv.FormatInt(lastSeen[i].Unix(), 10)
+			fmt.Fprintf(&cmds, "info %s\nfetch %s AVERAGE -s %s-3600 -e %s\n", p, p, lus, lus)
+		}
+		cmd = exec.Command("rrdtool", "-")
+		cmd.Stdin = strings.NewReader(cmds.String())
+		outb, err := cmd.CombinedOutput()
+		if err != nil || strings.Count(string(outb), "\nOK ")+boolInt(strings.HasPrefix(string(outb), "OK ")) != 2*len(paths) {
+			t.Fatalf("kill %d: rrdtool cannot read the files: %v\n%s", k, err, outb)
 		}
 	}
 	t.Logf("%d kills; last updates %v", kills, lastSeen)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -206,8 +206,8 @@ func Create(path string, def Definition) error {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("rrd: create %s: %w", path, fs.ErrExist)
 		}
-		var le *os.LinkError
-		if !errors.As(err, &le) || !(errors.Is(le.Err, syscall.EPERM) || errors.Is(le.Err, syscall.ENOTSUP) || errors.Is(le.Err, syscall.EXDEV)) {
+		var linkErr *os.LinkError
+		if !errors.As(err, &linkErr) || !(errors.Is(linkErr.Err, syscall.EPERM) || errors.Is(linkErr.Err, syscall.ENOTSUP) || errors.Is(linkErr.Err, syscall.EXDEV)) {
 			return fmt.Errorf("rrd: create %s: %w", path, err)
 		}
 		if _, err := os.Lstat(path); err == nil {

@@ -259,28 +259,27 @@ func (f *File) definition() Definition {
 	return d
 }
 
-func unixTime(sec, usec int64) time.Time { return time.Unix(sec, usec*1000) }
+func unixTime(sec, usec int64) time.Time {
+	if usec < 0 || usec >= 1e6 {
+		usec = 0 // only a corrupt file has these
+	}
+	return time.Unix(sec, usec*1000)
+}
 
-// LastUpdate returns the time of the last update (re-read from disk).
+// LastUpdate returns the time of the last update (re-read from disk under
+// the shared lock, as rrdtool last does).
 func (f *File) LastUpdate() (time.Time, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.checkOpen(); err != nil {
-		return time.Time{}, err
-	}
-	var b [liveHeadSize]byte
-	if _, err := f.f.ReadAt(b[:f.l.liveLen], f.l.liveOff); err != nil {
+	var t time.Time
+	err := f.readLocked(func() error {
+		t = unixTime(f.st.lastUp(), f.st.lastUpUsec())
+		return nil
+	})
+	if err != nil {
 		return time.Time{}, fmt.Errorf("rrd: last update of %s: %w", f.path, err)
 	}
-	sec := int64(le.Uint64(b[:]))
-	var usec int64
-	if f.l.liveLen >= liveHeadSize {
-		usec = int64(le.Uint64(b[8:]))
-	}
-	if usec < 0 || usec >= 1e6 {
-		usec = 0
-	}
-	return unixTime(sec, usec), nil
+	return t, nil
 }
 
 // readLocked runs fn with the header freshly read under a shared lock.

@@ -118,3 +118,51 @@ func TestRRDToolSeesRogueLock(t *testing.T) {
 		t.Fatalf("LastUpdate after rrdtool's update: %v %v", lu, err)
 	}
 }
+
+// TestConcurrentFilesOneProcess: several File values for one file in one
+// process (agent writing, sync reading) do not release each other's lock
+// or see torn state.
+func TestConcurrentFilesOneProcess(t *testing.T) {
+	p := newTestFile(t)
+	w, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	done := make(chan error)
+	for g := 0; g < 3; g++ {
+		go func() {
+			r, err := Open(p)
+			if err != nil {
+				done <- err
+				return
+			}
+			defer r.Close()
+			for i := 0; i < 200; i++ {
+				if _, err := r.Fetch(Average, time.Unix(1699999000, 0), time.Unix(1700010000, 0), 0); err != nil {
+					done <- err
+					return
+				}
+				if _, err := r.Info(); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	t0 := time.Unix(1700000000, 0)
+	for i := 1; i <= 500; i++ {
+		if err := w.Update(Sample{Time: t0.Add(time.Duration(i) * 3 * time.Second), Values: []float64{1, float64(i), float64(i), 1}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for g := 0; g < 3; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if lu, _ := w.LastUpdate(); lu.Unix() != 1700001500 {
+		t.Fatalf("LastUpdate = %v", lu)
+	}
+}

@@ -1,6 +1,10 @@
 package tray
 
-import "context"
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
 
 // App is what the menu needs from the application: a snapshot of the state
 // and one method per action. The menu calls every method on its own
@@ -59,11 +63,38 @@ type loop struct {
 	tooltip string
 	// updates counts item updates applied, for tests and benchmarks.
 	updates int
+	stats   *stats
+}
+
+// stats are counters of the refreshes done, readable from any goroutine.
+type stats struct {
+	refreshes atomic.Int64
+	updates   atomic.Int64
+	nanos     atomic.Int64
+	maxNanos  atomic.Int64
+}
+
+// Stats describes the work the menu has done: how many refreshes, how many
+// item updates they applied, and the time they took (rendering, diffing and
+// the tray library's calls).
+type Stats struct {
+	Refreshes int64
+	Updates   int64
+	Total     time.Duration
+	Max       time.Duration
+}
+
+// Mean is the average time of a refresh.
+func (s Stats) Mean() time.Duration {
+	if s.Refreshes == 0 {
+		return 0
+	}
+	return s.Total / time.Duration(s.Refreshes)
 }
 
 // build creates every item from the first labels.
 func build(app App, b backend) *loop {
-	l := &loop{app: app, b: b}
+	l := &loop{app: app, b: b, stats: &stats{}}
 	first := Render(app.State())
 	add := func(checkable bool, pick func(*Labels) Entry, onClick func()) *slot {
 		e := pick(&first)
@@ -104,6 +135,17 @@ func build(app App, b backend) *loop {
 
 // refresh renders the current state and applies what changed.
 func (l *loop) refresh() {
+	start := time.Now()
+	before := l.updates
+	defer func() {
+		d := int64(time.Since(start))
+		l.stats.refreshes.Add(1)
+		l.stats.updates.Add(int64(l.updates - before))
+		l.stats.nanos.Add(d)
+		if d > l.stats.maxNanos.Load() {
+			l.stats.maxNanos.Store(d)
+		}
+	}()
 	lb := Render(l.app.State())
 	for _, s := range l.slots {
 		e := s.pick(&lb)

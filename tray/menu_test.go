@@ -314,3 +314,21 @@ func (nopItem) SetChecked(bool)          {}
 func (nopItem) SetEnabled(bool)          {}
 func (nopItem) SetVisible(bool)          {}
 func (nopItem) Clicked() <-chan struct{} { return nil }
+
+func TestStatsCountRefreshes(t *testing.T) {
+	app := &fakeApp{state: twoMetrics()}
+	l := build(app, &fakeBackend{})
+	l.refresh()
+	app.set(func(s *State) { s.Series[1].Latest = 41 })
+	l.refresh()
+	st := Stats{Refreshes: l.stats.refreshes.Load(), Updates: l.stats.updates.Load(), Total: time.Duration(l.stats.nanos.Load())}
+	if st.Refreshes != 2 || st.Updates != 1 || st.Total <= 0 || st.Mean() != st.Total/2 {
+		t.Errorf("stats %+v, want 2 refreshes with 1 update and some time", st)
+	}
+	if (Stats{}).Mean() != 0 {
+		t.Error("Mean of no refreshes is not 0")
+	}
+	if got := New(app, Options{}).Stats(); got != (Stats{}) {
+		t.Errorf("Stats before Run = %+v, want zero", got)
+	}
+}

@@ -2,6 +2,8 @@ package tray
 
 import (
 	"context"
+	"sync/atomic"
+	"time"
 
 	"fyne.io/systray"
 )
@@ -22,6 +24,7 @@ type Menu struct {
 	app     App
 	opts    Options
 	rebuild chan struct{}
+	stats   atomic.Pointer[stats]
 }
 
 // New returns a menu that shows app's state. Nothing appears until Run.
@@ -59,6 +62,7 @@ func (m *Menu) Run(ctx context.Context) {
 			systray.SetTemplateIcon(icon, m.opts.Icon)
 		}
 		l := build(m.app, sysBackend{})
+		m.stats.Store(l.stats)
 		go l.run(ctx, m.rebuild)
 		if m.opts.OnReady != nil {
 			m.opts.OnReady()
@@ -70,6 +74,20 @@ func (m *Menu) Run(ctx context.Context) {
 	}
 	setTitle()
 	systray.Run(onReady, nil)
+}
+
+// Stats returns the refresh counters; zero before the menu is shown.
+func (m *Menu) Stats() Stats {
+	st := m.stats.Load()
+	if st == nil {
+		return Stats{}
+	}
+	return Stats{
+		Refreshes: st.refreshes.Load(),
+		Updates:   st.updates.Load(),
+		Total:     time.Duration(st.nanos.Load()),
+		Max:       time.Duration(st.maxNanos.Load()),
+	}
 }
 
 // sysBackend makes fyne.io/systray items.

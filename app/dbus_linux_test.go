@@ -6,8 +6,6 @@ package main
 
 import (
 	"bufio"
-	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -15,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	gosync "sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -83,6 +82,11 @@ func (p *process) stop() {
 // startProcess starts cmd and arranges for it to be stopped at cleanup.
 func startProcess(t testing.TB, cmd *exec.Cmd) *process {
 	t.Helper()
+	// Should the test binary be killed (a timeout), the child goes too.
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
@@ -377,25 +381,5 @@ WHISPER_AUTOFLUSH = True
 			t.Fatalf("carbon-cache did not listen within 30 s:\n%s", out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// waitFor polls cond until it holds or timeout passes.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() (bool, error)) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	var last error
-	for {
-		ok, err := cond()
-		if ok {
-			return
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: not within %v (last error: %v)", what, timeout, errors.Join(last))
-		case <-time.After(50 * time.Millisecond):
-		}
 	}
 }

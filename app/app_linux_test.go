@@ -92,10 +92,13 @@ func (p *rogueProcess) wait(t testing.TB, timeout time.Duration) int {
 func metricRows(entries []menuEntry) map[string][2]string {
 	rows := map[string][2]string{}
 	for _, e := range entries {
-		spark, rest, ok := strings.Cut(e.Label, "  ")
-		if !ok {
+		// The sparkline may itself hold runs of spaces (gaps); the last
+		// double space separates it from "<name> <value>".
+		i := strings.LastIndex(e.Label, "  ")
+		if i < 0 {
 			continue
 		}
+		spark, rest := e.Label[:i], e.Label[i+2:]
 		// The longest display name that fits wins ("Disk read time" over
 		// "Disk read").
 		best := ""
@@ -157,6 +160,8 @@ func TestAppMenuOverDBus(t *testing.T) {
 	p := startRogue(t, env, []string{"DISPLAY=" + display, "PATH=" + noDialogs}, "--interval", "1")
 	conn := bus.Conn(t)
 	item := findTrayItem(t, conn, p.cmd.Process.Pid, 30*time.Second)
+	t0 := time.Now()
+	t.Logf("tray item on the bus")
 
 	if v, err := item.property("Title"); err != nil || v.Value() != "Rogue" {
 		t.Errorf("item Title = %v, %v; want Rogue", v, err)
@@ -172,6 +177,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 
 	// Every metric row with a sparkline and a value.
 	var rows map[string][2]string
+	lastLog := time.Now()
 	waitFor(t, 30*time.Second, "every metric row with a value and a sparkline", func() (bool, error) {
 		entries, err := item.layout()
 		if err != nil {
@@ -181,11 +187,16 @@ func TestAppMenuOverDBus(t *testing.T) {
 		for _, m := range agent.Metrics {
 			r, ok := rows[m.Display]
 			if !ok || r[1] == tray.Unknown || !strings.ContainsAny(r[0], "▁▂▃▄▅▆▇█") {
+				if time.Since(lastLog) > 5*time.Second {
+					lastLog = time.Now()
+					t.Logf("waiting for row %q = %q", m.Display, r)
+				}
 				return false, fmt.Errorf("row %q = %q in%s", m.Display, r, labels(entries))
 			}
 		}
 		return true, nil
 	})
+	t.Logf("%.1f s: rows", time.Since(t0).Seconds())
 	stopTyping()
 	for _, m := range agent.Metrics {
 		r := rows[m.Display]
@@ -225,6 +236,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 		}
 	}
 
+	t.Logf("%.1f s: forwarded", time.Since(t0).Seconds())
 	// Export CSV… into a new dated folder under ~/Documents.
 	item.click(t, "Export CSV…")
 	done := item.waitEntry(t, "Exported to ", 60*time.Second, "export finished", func(menuEntry) bool { return true })
@@ -239,6 +251,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 		}
 	}
 
+	t.Logf("%.1f s: exported", time.Since(t0).Seconds())
 	// Start at Login creates and removes the autostart entry.
 	desktop := filepath.Join(env.Config, "autostart", "rogue.desktop")
 	item.click(t, "Start at Login")
@@ -265,6 +278,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 		t.Errorf("second rogue: %v, %q", err, out)
 	}
 
+	t.Logf("%.1f s: login item, server, second instance", time.Since(t0).Seconds())
 	// Quit stops cleanly.
 	item.click(t, "Quit Rogue")
 	if code := p.wait(t, 20*time.Second); code != 0 {
@@ -363,88 +377,5 @@ func TestAppCorruptSettingsWarnsInMenu(t *testing.T) {
 	p.cmd.Process.Signal(os.Interrupt)
 	if code := p.wait(t, 20*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
-	}
-}
-
-// TestKeyState checks what the menu says about key events.
-func TestKeyState(t *testing.T) {
-	tests := []struct {
-		name     string
-		k        agent.KeyStatus
-		ok       bool
-		hint     string
-		want     tray.KeyState
-		wantHint string
-	}{
-		{"Flowing", agent.KeyStatus{Flowing: true}, true, "", tray.KeyState{Flowing: true}, ""},
-		{"NoAccessUsesPlatformHint", agent.KeyStatus{Err: agent.ErrKeyAccess}, false, "Allow Rogue in Accessibility",
-			tray.KeyState{Problem: "no access", Hint: "Allow Rogue in Accessibility"}, ""},
-		{"NoDisplay", agent.KeyStatus{Err: fmt.Errorf("x: %w", agent.ErrNoDisplay)}, true, "",
-			tray.KeyState{Problem: "no display"}, "no display"},
-		{"Refused", agent.KeyStatus{Err: fmt.Errorf("x: %w", agent.ErrKeyAccess)}, true, "",
-			tray.KeyState{Problem: "not allowed"}, "permission"},
-		{"OtherError", agent.KeyStatus{Err: errors.New("RECORD extension missing")}, true, "",
-			tray.KeyState{Problem: "not running"}, "RECORD extension missing"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := keyState(tt.k, tt.ok, tt.hint)
-			if got.Flowing != tt.want.Flowing || got.Problem != tt.want.Problem {
-				t.Errorf("keyState = %+v, want %+v", got, tt.want)
-			}
-			if tt.want.Hint != "" && got.Hint != tt.want.Hint {
-				t.Errorf("hint %q, want %q", got.Hint, tt.want.Hint)
-			}
-			if !strings.Contains(got.Hint, tt.wantHint) {
-				t.Errorf("hint %q, want it to mention %q", got.Hint, tt.wantHint)
-			}
-		})
-	}
-}
-
-func TestExportDir(t *testing.T) {
-	now := time.Date(2026, 11, 25, 9, 45, 3, 0, time.Local)
-	home := t.TempDir()
-	if got, want := exportDir(home, now), filepath.Join(home, "Rogue export 2026-11-25 09.45.03"); got != want {
-		t.Errorf("no Documents or Downloads: %q, want %q", got, want)
-	}
-	os.Mkdir(filepath.Join(home, "Downloads"), 0o700)
-	if got := exportDir(home, now); filepath.Dir(got) != filepath.Join(home, "Downloads") {
-		t.Errorf("Downloads only: %q", got)
-	}
-	os.Mkdir(filepath.Join(home, "Documents"), 0o700)
-	first := exportDir(home, now)
-	if filepath.Dir(first) != filepath.Join(home, "Documents") {
-		t.Errorf("with Documents: %q", first)
-	}
-	os.Mkdir(first, 0o700)
-	if got := exportDir(home, now); got != first+" (2)" {
-		t.Errorf("existing folder not kept: got %q", got)
-	}
-}
-
-func TestParseAppFlags(t *testing.T) {
-	for _, tt := range []struct {
-		args []string
-		ok   bool
-		code int
-		want func(appOptions) bool
-	}{
-		{[]string{"--interval", "5", "--hearbeat", "100"}, true, 0, func(o appOptions) bool {
-			return o.interval == 5 && o.heartbeat == 100 && o.set["interval"] && o.set["heartbeat"]
-		}},
-		{[]string{"--headless", "--prefix", "/tmp/x", "--reset"}, true, 0, func(o appOptions) bool {
-			return o.headless && o.prefix == "/tmp/x" && o.reset && !o.set["interval"]
-		}},
-		{[]string{"--interval", "0"}, false, 2, nil},
-		{[]string{"-h"}, false, 0, nil},
-		{[]string{"--bogus"}, false, 2, nil},
-		{[]string{"stray"}, false, 2, nil},
-	} {
-		var stderr bytes.Buffer
-		o, code, ok := parseAppFlags(tt.args, &stderr)
-		if ok != tt.ok || code != tt.code || (tt.want != nil && !tt.want(o)) {
-			t.Errorf("parseAppFlags(%q) = %+v, %d, %v; want ok=%v code=%d", tt.args, o, code, ok, tt.ok, tt.code)
-		}
 	}
 }

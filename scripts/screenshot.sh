@@ -1,0 +1,178 @@
+#!/bin/sh
+# scripts/screenshot.sh: photographs Rogue's real menu. It starts a virtual X
+# server (Xvfb), a D-Bus session bus, an xfce4-panel whose notification area
+# (the systray plugin, a StatusNotifierItem host) shows Rogue's item, a
+# carbon-cache for Rogue to forward to, and rogue itself at a 1 s interval
+# while xdotool types (so the key metrics have values). After WAIT
+# seconds, long enough for 30-sample sparklines, it clicks the item and saves
+# the screen with the open menu, cropped, as docs/menu.png (or $1).
+#
+# Usage: scripts/screenshot.sh [OUT.png]      (WAIT=35 seconds by default)
+# Needs: go, Xvfb, dbus-daemon, xfce4-panel, xdotool, imagemagick (import,
+# convert), carbon-cache (graphite-carbon), python3.
+set -eu
+cd "$(dirname "$0")/.."
+OUT=${1:-docs/menu.png}
+WAIT=${WAIT:-35}
+for tool in go Xvfb dbus-daemon xfce4-panel xdotool import convert carbon-cache python3; do
+	command -v $tool >/dev/null || { echo "scripts/screenshot.sh: $tool is not installed" >&2; exit 1; }
+done
+
+T=$(mktemp -d /tmp/rogue-shot.XXXXXX)
+PIDS=
+cleanup() {
+	for pid in $PIDS; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+go build -ldflags "-X main.version=$(git describe --tags --always 2>/dev/null || echo dev)" -o "$T/rogue" ./app
+
+# A fresh home: the panel's configuration (one top panel: the notification
+# area, a spacer and a clock) and Rogue's settings.
+H="$T/home"
+export HOME="$H" XDG_CONFIG_HOME="$H/.config" XDG_DATA_HOME="$H/.local/share" \
+	XDG_STATE_HOME="$H/.local/state" XDG_CACHE_HOME="$H/.cache" XDG_RUNTIME_DIR="$T/run"
+mkdir -p "$XDG_RUNTIME_DIR" "$H/Documents" "$XDG_CONFIG_HOME/xfce4/xfconf/xfce-perchannel-xml" "$XDG_CONFIG_HOME/rogue"
+chmod 700 "$XDG_RUNTIME_DIR"
+cat > "$XDG_CONFIG_HOME/xfce4/xfconf/xfce-perchannel-xml/xfce4-panel.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<channel name="xfce4-panel" version="1.0">
+  <property name="configver" type="int" value="2"/>
+  <property name="panels" type="array">
+    <value type="int" value="1"/>
+    <property name="panel-1" type="empty">
+      <property name="position" type="string" value="p=6;x=0;y=0"/>
+      <property name="length" type="uint" value="100"/>
+      <property name="position-locked" type="bool" value="true"/>
+      <property name="size" type="uint" value="28"/>
+      <property name="icon-size" type="uint" value="20"/>
+      <property name="plugin-ids" type="array">
+        <value type="int" value="1"/>
+        <value type="int" value="2"/>
+        <value type="int" value="3"/>
+      </property>
+    </property>
+  </property>
+  <property name="plugins" type="empty">
+    <property name="plugin-1" type="string" value="separator">
+      <property name="expand" type="bool" value="true"/>
+      <property name="style" type="uint" value="0"/>
+    </property>
+    <property name="plugin-2" type="string" value="systray">
+      <property name="square-icons" type="bool" value="true"/>
+    </property>
+    <property name="plugin-3" type="string" value="clock"/>
+  </property>
+</channel>
+EOF
+
+echo "== Xvfb, session bus, carbon-cache, xfce4-panel"
+Xvfb -displayfd 3 -nolisten tcp -screen 0 1024x640x24 3>"$T/display" 2>/dev/null &
+PIDS="$PIDS $!"
+until [ -s "$T/display" ]; do sleep 0.05; done
+export DISPLAY=":$(cat "$T/display")"
+# The machine's session bus configuration, so that xfconfd (the panel's
+# settings store) is activated on demand.
+dbus-daemon --session --nofork --print-address=4 4>"$T/bus.addr" 2>/dev/null &
+PIDS="$PIDS $!"
+until [ -s "$T/bus.addr" ]; do sleep 0.05; done
+DBUS_SESSION_BUS_ADDRESS=$(cat "$T/bus.addr")
+export DBUS_SESSION_BUS_ADDRESS
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+PORT=$(free_port)
+mkdir -p "$T/carbon/whisper"
+cat > "$T/carbon/carbon.conf" <<EOF
+[cache]
+STORAGE_DIR = $T/carbon
+LOCAL_DATA_DIR = $T/carbon/whisper
+WHITELISTS_DIR = $T/carbon/lists
+CONF_DIR = $T/carbon
+LOG_DIR = $T/carbon
+PID_DIR = $T/carbon
+ENABLE_LOGROTATION = False
+USER =
+LINE_RECEIVER_INTERFACE = 127.0.0.1
+LINE_RECEIVER_PORT = $PORT
+ENABLE_UDP_LISTENER = False
+PICKLE_RECEIVER_INTERFACE = 127.0.0.1
+PICKLE_RECEIVER_PORT = $(free_port)
+CACHE_QUERY_INTERFACE = 127.0.0.1
+CACHE_QUERY_PORT = $(free_port)
+EOF
+printf '[default]\npattern = .*\nretentions = 1s:1d\n' > "$T/carbon/storage-schemas.conf"
+carbon-cache --config="$T/carbon/carbon.conf" --nodaemon --pidfile="$T/carbon/pid" start >/dev/null 2>&1 &
+PIDS="$PIDS $!"
+printf '{"interval": 1, "server": "http://127.0.0.1", "port": %s, "forwarding": true}\n' "$PORT" \
+	> "$XDG_CONFIG_HOME/rogue/settings.json"
+
+xfce4-panel --disable-wm-check >"$T/panel.log" 2>&1 &
+PIDS="$PIDS $!"
+i=0
+until dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner \
+	string:org.kde.StatusNotifierWatcher 2>/dev/null | grep -q true; do
+	sleep 0.1
+	i=$((i + 1))
+	[ $i -lt 300 ] || { echo "xfce4-panel did not start a StatusNotifierWatcher:" >&2; cat "$T/panel.log" >&2; exit 1; }
+done
+
+echo "== rogue, typing for $WAIT s"
+"$T/rogue" --interval 1 >"$T/rogue.log" 2>&1 &
+ROGUE=$!
+PIDS="$PIDS $ROGUE"
+end=$(($(date +%s) + WAIT))
+while [ "$(date +%s)" -lt "$end" ]; do
+	xdotool type --delay 90 "the quick brown fox jumps over the lazy dog " 2>/dev/null || sleep 1
+	sleep 0.5
+done
+
+# The item: the notification area sits between the spacer and the clock, at
+# the right end of the top panel. Find the panel's window, then the icon's
+# column by scanning the panel strip for the icon's colours.
+import -window root "$T/before.png"
+W=$(convert "$T/before.png" -format '%w' info:)
+# The clock is the rightmost plugin; the item is the first non-background
+# pixel column to the left of it. Scan the panel strip's columns from the
+# right for a change of colour, skipping the clock.
+X=$(convert "$T/before.png" -crop "${W}x28+0+0" +repage -scale "${W}x1!" txt:- |
+	python3 -c '
+import re, sys
+px = []
+for line in sys.stdin:
+    m = re.match(r"(\d+),0: \((\d+),(\d+),(\d+)", line)
+    if m:
+        px.append((int(m.group(1)), tuple(int(v) for v in m.group(2, 3, 4))))
+bg = px[0][1]
+cols = [x for x, c in px if max(abs(a - b) for a, b in zip(c, bg)) > 24]
+# Groups of non-background columns: [item] ... [clock]
+groups = []
+for x in cols:
+    if groups and x - groups[-1][-1] <= 3:
+        groups[-1].append(x)
+    else:
+        groups.append([x])
+item = groups[-2] if len(groups) >= 2 else groups[-1]
+print((item[0] + item[-1]) // 2)')
+xdotool mousemove "$X" 14 click 1
+sleep 1.5
+import -window root "$T/menu.png"
+
+# Crop to the panel and the menu: everything that differs from the empty
+# desktop below the panel, plus the panel strip.
+mkdir -p "$(dirname "$OUT")"
+convert "$T/menu.png" "$T/before.png" -compose difference -composite -threshold 5% -trim \
+	-format '%w %h %X %Y' info: > "$T/box" 2>/dev/null || true
+read -r bw bh bx by < "$T/box" || true
+if [ -n "${bw:-}" ] && [ "$bw" -gt 50 ]; then
+	x0=$((bx - 16)); [ $x0 -ge 0 ] || x0=0
+	right=$((bx + bw + 16)); [ $right -le "$W" ] || right=$W
+	[ $((W - right)) -lt 200 ] && right=$W
+	convert "$T/menu.png" -crop "$((right - x0))x$((by + bh + 16))+$x0+0" +repage "$OUT"
+else
+	cp "$T/menu.png" "$OUT"
+fi
+kill -INT $ROGUE
+wait $ROGUE || true
+echo "saved $OUT ($(convert "$OUT" -format '%wx%h' info:))"
