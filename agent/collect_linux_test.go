@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	gnet "github.com/shirou/gopsutil/v4/net"
 	"golang.org/x/sys/unix"
 )
 
@@ -157,5 +158,30 @@ func TestDiskWriteBytesRiseAfterFsync(t *testing.T) {
 		if after[i].Counter < before[i].Counter {
 			t.Errorf("%s went back from %d to %d", c.metrics[i], before[i].Counter, after[i].Counter)
 		}
+	}
+}
+
+func TestNetTotalsLeaveOutLoopback(t *testing.T) {
+	abs, _ := filepath.Abs(filepath.Join("testdata", "net"))
+	t.Setenv("HOST_PROC", abs)
+	stats, err := gnet.IOCounters(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var totals counterTotals
+	got := totals.update(netTotalsInput(stats, loopbackName.MatchString), 2)
+	want := []uint64{234567890 + 66600022 + 2000, 1234567890 + 555000111 + 1000}
+	if got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("sent, received = %v, want %v", got, want)
+	}
+}
+
+func TestLoopbackFromInterfaceFlags(t *testing.T) {
+	c := loopbackCache{}
+	if !c.is("lo") {
+		t.Error(`"lo" is not taken for a loopback interface`)
+	}
+	if c.is("no-such-interface0") {
+		t.Error("an unknown interface named unlike loopback is taken for one")
 	}
 }

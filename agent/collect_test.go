@@ -2,27 +2,10 @@ package agent
 
 import (
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/shirou/gopsutil/v4/cpu"
-	gnet "github.com/shirou/gopsutil/v4/net"
 )
-
-func TestNetTotalsLeaveOutLoopback(t *testing.T) {
-	abs, _ := filepath.Abs(filepath.Join("testdata", "net"))
-	t.Setenv("HOST_PROC", abs)
-	stats, err := gnet.IOCounters(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var totals counterTotals
-	got := totals.update(netTotalsInput(stats, loopbackName.MatchString), 2)
-	want := []uint64{234567890 + 66600022 + 2000, 1234567890 + 555000111 + 1000}
-	if got[0] != want[0] || got[1] != want[1] {
-		t.Errorf("sent, received = %v, want %v", got, want)
-	}
-}
 
 func TestCPUPercent(t *testing.T) {
 	a := cpu.TimesStat{User: 100, System: 50, Idle: 800, Iowait: 50}

@@ -9,20 +9,6 @@ import (
 	"time"
 )
 
-// needTool returns the path of an external program a test needs; without
-// it the test is skipped, or fails under CI (CI=true), where it must exist.
-func needTool(tb testing.TB, name string) string {
-	tb.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("%s is required under CI: %v", name, err)
-		}
-		tb.Skipf("%s not installed: %v", name, err)
-	}
-	return p
-}
-
 // startXvfb starts a virtual X server on a free display number (Xvfb picks
 // it and reports it through -displayfd) and returns the DISPLAY value. The
 // server is stopped when the test ends.

@@ -149,6 +149,7 @@ func openLog(dir string, stderr io.Writer, verbose bool) (*slog.Logger, func()) 
 // and the state the menu shows. It implements tray.App.
 type app struct {
 	log          *slog.Logger
+	fwdLog       *slog.Logger // the forwarder's: warnings only, unless -v
 	plat         platform
 	prefix       string
 	settingsPath string
@@ -181,11 +182,16 @@ type app struct {
 func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 	a := &app{
 		log:          logger,
+		fwdLog:       logger,
 		plat:         newPlatform(),
 		dirs:         d,
 		settingsPath: filepath.Join(d.Config, settingsFile),
 		now:          time.Now,
 		trigger:      make(chan struct{}, 1),
+	}
+	if !opts.verbose {
+		// The forwarder logs every delivery at info level: once per tick.
+		a.fwdLog = slog.New(minLevel{slog.LevelWarn, logger.Handler()})
 	}
 	s, err := loadSettings(a.settingsPath, a.now())
 	if err != nil {
@@ -254,8 +260,26 @@ func (a *app) forwardConfig(s settings) sync.ForwardConfig {
 		Server:       s.Server,
 		Port:         s.Port,
 		MetricPrefix: s.MetricPrefix,
-		Logger:       a.log,
+		Logger:       a.fwdLog,
 	}
+}
+
+// minLevel is a slog.Handler that drops records below a level.
+type minLevel struct {
+	min slog.Level
+	slog.Handler
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{h.min, h.Handler.WithAttrs(attrs)}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.min, h.Handler.WithGroup(name)}
 }
 
 // onTick runs on the agent's scheduler after each tick: it only pokes the

@@ -270,6 +270,15 @@ func TestAppMenuOverDBus(t *testing.T) {
 	item.click(t, "Grok Server")
 	item.waitEntry(t, "Run 'rogue login --server URL' in a terminal", 5*time.Second, "the rogue login hint", func(menuEntry) bool { return true })
 
+	// Without xdg-open or zenity, the data folder, About and the key
+	// statistics answer in the menu itself.
+	item.click(t, "Open Data Folder")
+	item.waitEntry(t, "Data folder: "+filepath.Join(env.Data, "rogue", "db"), 5*time.Second, "the data folder's path", func(menuEntry) bool { return true })
+	item.click(t, "About Rogue test")
+	item.waitEntry(t, "Rogue test · data in ", 5*time.Second, "the About line", func(menuEntry) bool { return true })
+	item.click(t, "Keystroke statistics: on")
+	item.waitEntry(t, "Recording typing rhythm: timings only, never which keys", 5*time.Second, "the key statistics line", func(menuEntry) bool { return true })
+
 	// A second rogue says so and exits 0.
 	second := exec.Command(rogueBinary(t), "--interval", "1")
 	second.Env = env.Environ()
@@ -378,4 +387,94 @@ func TestAppCorruptSettingsWarnsInMenu(t *testing.T) {
 	if code := p.wait(t, 20*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
+}
+
+// answerDialog waits for a zenity window titled title on display, types
+// text into it and presses Return, as the user would.
+func answerDialog(t testing.TB, display, title, text string) {
+	t.Helper()
+	xdotool := needProgram(t, "xdotool")
+	run := func(args ...string) string {
+		cmd := exec.Command(xdotool, args...)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("xdotool %v: %v\n%s", args[0], err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	var win string
+	waitFor(t, 20*time.Second, "the "+title+" dialog", func() (bool, error) {
+		cmd := exec.Command(xdotool, "search", "--onlyvisible", "--name", title)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		out, err := cmd.Output()
+		win, _, _ = strings.Cut(strings.TrimSpace(string(out)), "\n")
+		return err == nil && win != "", err
+	})
+	time.Sleep(300 * time.Millisecond) // let GTK map the entry
+	run("windowfocus", "--sync", win)
+	run("key", "--window", win, "ctrl+a")
+	run("type", "--window", win, "--delay", "20", text)
+	run("key", "--window", win, "Return")
+}
+
+// TestAppGrokServerDialog chooses the Grok server through the menu: zenity
+// asks for the URL and the key (answered with xdotool on Xvfb), the app
+// checks the key with a server, stores it in a real GNOME Keyring and the
+// URL in the settings. A refused key changes nothing. Afterwards the key is
+// nowhere in the settings, logs, data folder or the app's output.
+func TestAppGrokServerDialog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts dbus-daemon, gnome-keyring, Xvfb, zenity and rogue")
+	}
+	needProgram(t, "zenity")
+	bus := startSessionBus(t)
+	env := newTestEnv(t, bus)
+	startKeyring(t, env)
+	display := startXvfb(t, "800x600x24")
+	const good, bad = "grok-key-GOOD-8f14e45fceea167a", "grok-key-BAD-c9f0f895fb98ab91"
+	grok := fakeGrok(t, good)
+	s := defaultSettings()
+	s.Interval = 1
+	writeSettings(t, env, s)
+
+	p := startRogue(t, env, []string{"DISPLAY=" + display}, "--interval", "1")
+	item := findTrayItem(t, bus.Conn(t), p.cmd.Process.Pid, 30*time.Second)
+
+	// A refused key: nothing is stored.
+	item.click(t, "Grok Server…")
+	answerDialog(t, display, "Grok Server", grok.URL)
+	answerDialog(t, display, "API key for", bad)
+	item.waitEntry(t, "Server not changed", 20*time.Second, "the refusal in the menu", func(e menuEntry) bool {
+		return strings.Contains(e.Label, "refused")
+	})
+	lookup := func() string {
+		cmd := exec.Command(needProgram(t, "secret-tool"), "lookup", "service", keyringService, "username", grok.URL)
+		cmd.Env = env.Environ()
+		out, _ := cmd.Output()
+		return string(out)
+	}
+	if got := lookup(); got != "" {
+		t.Fatalf("a refused key was stored: %q", got)
+	}
+
+	// The right key: stored, and the server saved.
+	item.click(t, "Grok Server…")
+	answerDialog(t, display, "Grok Server", grok.URL)
+	answerDialog(t, display, "API key for", good)
+	item.waitEntry(t, "Grok server set to "+grok.URL, 20*time.Second, "the new server in the menu", func(menuEntry) bool { return true })
+	item.waitEntry(t, "Grok Server: "+grok.URL, 5*time.Second, "the server item", func(menuEntry) bool { return true })
+	if got := lookup(); got != good {
+		t.Errorf("keyring holds %q for %s, want the key", got, grok.URL)
+	}
+	saved, err := loadSettings(filepath.Join(env.Config, "rogue", settingsFile), time.Now())
+	if err != nil || saved.Server != grok.URL {
+		t.Errorf("settings %+v, %v; want server %s", saved, err, grok.URL)
+	}
+
+	item.click(t, "Quit Rogue")
+	if code := p.wait(t, 20*time.Second); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	assertNoSecrets(t, []string{good, bad}, map[string]string{"rogue output": p.out.String()}, env.Home)
 }

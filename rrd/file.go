@@ -301,7 +301,8 @@ func (f *File) readLocked(fn func() error) error {
 // must be strictly increasing and newer than the last update, else nothing
 // is written and the error wraps ErrNotNewer. Any other bad sample (wrong
 // number of values, text rrdtool would refuse) also leaves the file
-// untouched.
+// untouched. If another process holds the lock for longer than
+// LockTimeout, the error wraps ErrLocked.
 func (f *File) Update(samples ...Sample) error {
 	if len(samples) == 0 {
 		return nil

@@ -2,6 +2,7 @@ package rrd
 
 import (
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -21,12 +22,23 @@ func FuzzOpen(f *testing.F) {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// TotalAlloc counts the whole process; the least of a few
+		// attempts is free of whatever the fuzzing engine allocates.
 		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		before := ms.TotalAlloc
-		r, err := Open(p)
-		runtime.ReadMemStats(&ms)
-		if grew, limit := ms.TotalAlloc-before, uint64(8*len(data)+64<<10); grew > limit {
+		var r *File
+		var err error
+		grew, limit := uint64(math.MaxUint64), uint64(8*len(data)+64<<10)
+		for try := 0; try < 3 && grew > limit; try++ {
+			if r != nil {
+				r.Close()
+			}
+			runtime.ReadMemStats(&ms)
+			before := ms.TotalAlloc
+			r, err = Open(p)
+			runtime.ReadMemStats(&ms)
+			grew = min(grew, ms.TotalAlloc-before)
+		}
+		if grew > limit {
 			t.Fatalf("Open of a %d-byte file allocated %d bytes", len(data), grew)
 		}
 		if err != nil {

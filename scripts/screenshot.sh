@@ -129,14 +129,11 @@ while [ "$(date +%s)" -lt "$end" ]; do
 done
 
 # The item: the notification area sits between the spacer and the clock, at
-# the right end of the top panel. Find the panel's window, then the icon's
-# column by scanning the panel strip for the icon's colours.
+# the right end of the top panel; the spacer is empty, so the item is the
+# leftmost thing drawn across the middle row of the panel.
 import -window root "$T/before.png"
 W=$(convert "$T/before.png" -format '%w' info:)
-# The clock is the rightmost plugin; the item is the first non-background
-# pixel column to the left of it. Scan the panel strip's columns from the
-# right for a change of colour, skipping the clock.
-X=$(convert "$T/before.png" -crop "${W}x28+0+0" +repage -scale "${W}x1!" txt:- |
+X=$(convert "$T/before.png" -crop "${W}x1+0+14" +repage txt:- |
 	python3 -c '
 import re, sys
 px = []
@@ -144,20 +141,29 @@ for line in sys.stdin:
     m = re.match(r"(\d+),0: \((\d+),(\d+),(\d+)", line)
     if m:
         px.append((int(m.group(1)), tuple(int(v) for v in m.group(2, 3, 4))))
-bg = px[0][1]
-cols = [x for x, c in px if max(abs(a - b) for a, b in zip(c, bg)) > 24]
-# Groups of non-background columns: [item] ... [clock]
-groups = []
-for x in cols:
-    if groups and x - groups[-1][-1] <= 3:
-        groups[-1].append(x)
-    else:
-        groups.append([x])
-item = groups[-2] if len(groups) >= 2 else groups[-1]
-print((item[0] + item[-1]) // 2)')
+bg = px[len(px) // 2][1]
+cols = [x for x, c in px[4:-4] if max(abs(a - b) for a, b in zip(c, bg)) > 40]
+if not cols:
+    sys.exit("no tray item found on the panel")
+first = [cols[0]]
+for x in cols[1:]:
+    if x - first[-1] > 3:
+        break
+    first.append(x)
+print((first[0] + first[-1]) // 2)')
+# Keep typing while the menu is open, with Shift only: letters would go to
+# the open menu (which grabs the keyboard), Shift does nothing there.
+(while :; do xdotool key --delay 110 shift shift shift shift shift shift 2>/dev/null || exit; done) &
+TYPER=$!
+PIDS="$PIDS $TYPER"
+sleep 1
 xdotool mousemove "$X" 14 click 1
+sleep 0.3
+# Off the icon (no tooltip over the menu), not over an item (no highlight).
+xdotool mousemove 2 400
 sleep 1.5
 import -window root "$T/menu.png"
+kill $TYPER 2>/dev/null || true
 
 # Crop to the panel and the menu: everything that differs from the empty
 # desktop below the panel, plus the panel strip.

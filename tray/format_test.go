@@ -8,6 +8,9 @@ import (
 
 var nan = math.NaN()
 
+// g is the gap character, as a string.
+const g = string(Gap)
+
 func TestSparkline(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -19,15 +22,15 @@ func TestSparkline(t *testing.T) {
 		{"FullRangeRamp", []float64{0, 1, 2, 3, 4, 5, 6, 7}, 8, 0, 7, "▁▂▃▄▅▆▇█"},
 		{"AutoScaleFromData", []float64{10, 20, 30}, 3, nan, nan, "▁▅█"},
 		{"FixedPercentScaleKeepsIdleLow", []float64{1, 2, 1}, 3, 0, 100, "▁▁▁"},
-		{"UnknownSampleIsGap", []float64{0, nan, 7}, 3, 0, 7, "▁ █"},
-		{"InfinityIsGap", []float64{math.Inf(1), 7}, 2, 0, 7, " █"},
-		{"ShortHistoryPaddedLeft", []float64{0, 7}, 5, 0, 7, "   ▁█"},
-		{"EmptyHistoryAllGaps", nil, 3, 0, 100, "   "},
+		{"UnknownSampleIsGap", []float64{0, nan, 7}, 3, 0, 7, "▁"+g+"█"},
+		{"InfinityIsGap", []float64{math.Inf(1), 7}, 2, 0, 7, g+"█"},
+		{"ShortHistoryPaddedLeft", []float64{0, 7}, 5, 0, 7, g+g+g+"▁█"},
+		{"EmptyHistoryAllGaps", nil, 3, 0, 100, g+g+g},
 		{"LongHistoryKeepsNewest", []float64{7, 7, 7, 0, 0}, 2, 0, 7, "▁▁"},
 		{"ClampsOutOfRange", []float64{-5, 150}, 2, 0, 100, "▁█"},
 		{"FlatZeroIsLowest", []float64{0, 0, 0}, 3, 0, nan, "▁▁▁"},
 		{"FlatNonZeroIsHighest", []float64{5, 5}, 2, 0, nan, "██"},
-		{"AllUnknownNoPanic", []float64{nan, nan}, 2, nan, nan, "  "},
+		{"AllUnknownNoPanic", []float64{nan, nan}, 2, nan, nan, g+g},
 		{"ZeroWidth", []float64{1, 2}, 0, 0, 1, ""},
 		{"NegativeWidth", []float64{1, 2}, -3, 0, 1, ""},
 	}

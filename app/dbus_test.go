@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 	gosync "sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -82,11 +81,7 @@ func (p *process) stop() {
 // startProcess starts cmd and arranges for it to be stopped at cleanup.
 func startProcess(t testing.TB, cmd *exec.Cmd) *process {
 	t.Helper()
-	// Should the test binary be killed (a timeout), the child goes too.
-	if cmd.SysProcAttr == nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{}
-	}
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
