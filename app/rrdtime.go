@@ -14,6 +14,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/rogue-metrics/rogue/rrd"
 )
 
 // rrdTimeRef says what a parsed time specification is relative to.
@@ -698,85 +700,6 @@ func rrdScaledDuration(s string, divisor uint64) (uint64, error) {
 	return v, nil
 }
 
-// rrdStrtod is rrdtool's own decimal parser (rrd_strtod): optional sign,
-// digits with an optional fraction, optional exponent; digits are summed
-// in a float64 and scaled by powers of ten, so results can differ from a
-// correctly rounded parse in the last bit, exactly as rrdtool's do. It
-// returns the value and how many bytes it used (0: no number).
-func rrdStrtod(s string) (float64, int) {
-	p := 0
-	for p < len(s) && (s[p] == ' ' || s[p] >= '\t' && s[p] <= '\r') {
-		p++
-	}
-	neg := false
-	if p < len(s) && (s[p] == '-' || s[p] == '+') {
-		neg = s[p] == '-'
-		p++
-	}
-	number, exponent, digits := 0.0, 0, 0
-	for p < len(s) && rrdIsDigit(s[p]) {
-		number = number*10 + float64(s[p]-'0')
-		p++
-		digits++
-	}
-	if p < len(s) && s[p] == '.' {
-		p++
-		decimals := 0
-		for p < len(s) && rrdIsDigit(s[p]) {
-			number = number*10 + float64(s[p]-'0')
-			p++
-			digits++
-			decimals++
-		}
-		exponent -= decimals
-	}
-	if digits == 0 {
-		return 0, 0
-	}
-	if neg {
-		number = -number
-	}
-	if p < len(s) && (s[p] == 'e' || s[p] == 'E') {
-		p++
-		eneg := false
-		if p < len(s) && (s[p] == '-' || s[p] == '+') {
-			eneg = s[p] == '-'
-			p++
-		}
-		n := 0
-		for p < len(s) && rrdIsDigit(s[p]) {
-			if n < 1<<20 {
-				n = n*10 + int(s[p]-'0')
-			}
-			p++
-		}
-		if eneg {
-			exponent -= n
-		} else {
-			exponent += n
-		}
-	}
-	if exponent < -1021 || exponent > 1024 { // DBL_MIN_EXP, DBL_MAX_EXP
-		return math.Inf(1), 0 // rrdtool reports no conversion here
-	}
-	p10, n := 10.0, exponent
-	if n < 0 {
-		n = -n
-	}
-	for n != 0 {
-		if n&1 != 0 {
-			if exponent < 0 {
-				number /= p10
-			} else {
-				number *= p10
-			}
-		}
-		n >>= 1
-		p10 *= p10
-	}
-	return number, p
-}
-
 // rrdFloatError is returned by parseRRDFloat for text that is not wholly a
 // number; its message is rrdtool's, which callers prefix with context.
 type rrdFloatError struct {
@@ -795,7 +718,7 @@ func (e *rrdFloatError) Error() string {
 // parseRRDFloat parses a whole string as rrdtool's rrd_strtodbl does:
 // a number, or nan/-nan/inf/-inf (matched as case-insensitive prefixes).
 func parseRRDFloat(s string) (float64, error) {
-	v, n := rrdStrtod(s)
+	v, n := rrd.ParseNumber(s)
 	switch {
 	case n == 0:
 		ls := strings.ToLower(s)

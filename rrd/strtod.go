@@ -28,6 +28,19 @@ func rrdStrtod[T string | []byte](s T) (v float64, ok bool) {
 	return n, end == len(s)
 }
 
+// ParseNumber parses the number at the start of s exactly as rrdtool's
+// rrd_strtod does (optional sign, digits, fraction, exponent; digits summed
+// in a float64 and scaled by powers of ten, so the last bit can differ from
+// strconv.ParseFloat as rrdtool's does). It returns the value and how many
+// bytes it used; n is 0 when s does not start with a number rrdtool accepts.
+func ParseNumber(s string) (v float64, n int) {
+	v, n, ok := strtodPrefix(s)
+	if !ok {
+		return v, 0
+	}
+	return v, n
+}
+
 func hasPrefixFold[T string | []byte](s T, p string) bool {
 	return len(s) >= len(p) && strings.EqualFold(string(s[:len(p)]), p)
 }
