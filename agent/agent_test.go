@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -326,9 +327,9 @@ func TestFailingCollectorLogsOnStartAndClear(t *testing.T) {
 func TestSlowCollectorDoesNotDelayOthers(t *testing.T) {
 	a, logs := newTestAgent(t, Config{Interval: 2 * time.Second})
 	release := make(chan struct{})
-	calls := 0
+	var calls atomic.Int32
 	a.collectors[1].collect = func(ctx context.Context, out []reading) error {
-		calls++
+		calls.Add(1)
 		<-release
 		out[0] = gauge(1)
 		return nil
@@ -341,8 +342,8 @@ func TestSlowCollectorDoesNotDelayOthers(t *testing.T) {
 	clock.set(t0.Add(2 * time.Second))
 	a.tick()
 	close(release)
-	if calls != 1 {
-		t.Errorf("hung collector called %d times, want 1", calls)
+	if n := calls.Load(); n != 1 {
+		t.Errorf("hung collector called %d times, want 1", n)
 	}
 	res := fetchRows(t, a.cfg.Prefix, "MemoryPercent", t0, t0.Add(2*time.Second))
 	if v := valueAt(res, t0); !math.IsNaN(v) {

@@ -47,9 +47,3 @@ func (e *errTracker) report(source string, err error, now time.Time) bool {
 	e.log.Warn("failing", "source", source, "err", msg)
 	return true
 }
-
-// failing reports whether source's last attempt failed.
-func (e *errTracker) failing(source string) bool {
-	_, ok := e.state[source]
-	return ok
-}

@@ -338,7 +338,8 @@ func (a *app) run(ctx context.Context, stderr io.Writer) int {
 		a.menu.Run(ctx)
 		st := a.menu.Stats()
 		a.log.Info("menu refreshes", "count", st.Refreshes, "updates", st.Updates,
-			"mean_us", st.Mean().Microseconds(), "max_us", st.Max.Microseconds())
+			"mean_us", st.Mean().Microseconds(), "max_us", st.Max.Microseconds(),
+			"mean_cpu_us", st.MeanCPU().Microseconds())
 	}
 	<-ctx.Done()
 	wg.Wait()

@@ -2,6 +2,7 @@ package tray
 
 import (
 	"context"
+	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -72,6 +73,7 @@ type stats struct {
 	updates   atomic.Int64
 	nanos     atomic.Int64
 	maxNanos  atomic.Int64
+	cpuNanos  atomic.Int64 // -1 when thread CPU time is not available
 }
 
 // Stats describes the work the menu has done: how many refreshes, how many
@@ -80,8 +82,19 @@ type stats struct {
 type Stats struct {
 	Refreshes int64
 	Updates   int64
-	Total     time.Duration
-	Max       time.Duration
+	Total     time.Duration // wall time
+	Max       time.Duration // longest refresh, wall time
+	// CPU is the CPU time of the refreshes (Linux: the menu goroutine's
+	// thread); negative where it cannot be measured.
+	CPU time.Duration
+}
+
+// MeanCPU is the average CPU time of a refresh; negative when unknown.
+func (s Stats) MeanCPU() time.Duration {
+	if s.CPU < 0 || s.Refreshes == 0 {
+		return s.CPU
+	}
+	return s.CPU / time.Duration(s.Refreshes)
 }
 
 // Mean is the average time of a refresh.
@@ -136,8 +149,14 @@ func build(app App, b backend) *loop {
 // refresh renders the current state and applies what changed.
 func (l *loop) refresh() {
 	start := time.Now()
+	cpu0, cpuOK := threadCPU()
 	before := l.updates
 	defer func() {
+		if cpu1, ok := threadCPU(); ok && cpuOK && l.stats.cpuNanos.Load() >= 0 {
+			l.stats.cpuNanos.Add(int64(cpu1 - cpu0))
+		} else {
+			l.stats.cpuNanos.Store(-1)
+		}
 		d := int64(time.Since(start))
 		l.stats.refreshes.Add(1)
 		l.stats.updates.Add(int64(l.updates - before))
@@ -186,6 +205,9 @@ func (l *loop) refresh() {
 // is always receiving and hands the click to the loop through a buffered
 // channel; the loop itself selects over ctx, rebuild and that channel.
 func (l *loop) run(ctx context.Context, rebuild <-chan struct{}) {
+	// One thread for the loop, so that its CPU time can be measured.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	clicks := make(chan *slot, 8)
 	for _, s := range l.slots {
 		if s.onClick == nil {

@@ -25,7 +25,7 @@ func TestMetricTitle(t *testing.T) {
 		{"NoSamplesYet", cpu(), strings.Repeat(g, 30) + "  CPU —"},
 		{"LatestUnknownAfterSleep", Series{Display: "Network in", Unit: "bytes/s", Min: 0, Max: math.NaN(),
 			Latest: math.NaN(), History: []float64{1000, 2000, math.NaN()}},
-			strings.Repeat(g, 27) + "▅█"+g+"  Network in —"},
+			strings.Repeat(g, 27) + "▅█" + g + "  Network in —"},
 		{"InfiniteMaxScalesFromData", Series{Display: "Disk read", Unit: "bytes/s", Min: 0, Max: math.Inf(1),
 			Latest: 4e6, History: []float64{0, 4e6}},
 			strings.Repeat(g, 28) + "▁█  Disk read 4.0 MB/s"},

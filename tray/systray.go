@@ -87,6 +87,7 @@ func (m *Menu) Stats() Stats {
 		Updates:   st.updates.Load(),
 		Total:     time.Duration(st.nanos.Load()),
 		Max:       time.Duration(st.maxNanos.Load()),
+		CPU:       time.Duration(st.cpuNanos.Load()),
 	}
 }
 
