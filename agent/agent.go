@@ -104,7 +104,8 @@ type Agent struct {
 
 	keyMu     sync.Mutex
 	keys      keyStats
-	tapUp     bool // tap.Run is in progress
+	tapUp     bool   // tap.Run is in progress
+	tapErrMsg string // the tap failure last logged; "" once keys flow
 	keyStatus KeyStatus
 
 	liveMu      sync.RWMutex
@@ -616,7 +617,6 @@ func (a *Agent) runKeys(ctx context.Context) {
 	})
 	defer wg.Wait()
 
-	lastErr := ""
 	wait := tapRetryMin
 	for {
 		started := a.now()
@@ -636,10 +636,11 @@ func (a *Agent) runKeys(ctx context.Context) {
 		a.keyMu.Lock()
 		a.tapUp = false
 		a.keyStatus = KeyStatus{LastEvent: a.keyStatus.LastEvent, Err: err}
+		logIt := err.Error() != a.tapErrMsg
+		a.tapErrMsg = err.Error()
 		a.keyMu.Unlock()
-		if msg := err.Error(); msg != lastErr {
-			lastErr = msg
-			a.log.Warn("key events unavailable: key metrics are unknown; retrying in the background", "err", msg)
+		if logIt {
+			a.log.Warn("key events unavailable: key metrics are unknown; retrying in the background", "err", err.Error())
 		}
 		if a.now().Sub(started) > tapRetryMax {
 			wait = tapRetryMin // it ran for a while: retry soon
@@ -664,8 +665,9 @@ func (a *Agent) keyEvent(ev KeyEvent) {
 	if a.keyStatus.Err != nil {
 		a.keyStatus.Err = nil
 	}
-	if a.keyStatus.LastEvent.IsZero() {
+	if a.keyStatus.LastEvent.IsZero() || a.tapErrMsg != "" {
 		a.log.Info("key events flowing")
+		a.tapErrMsg = ""
 	}
 	a.keyStatus.LastEvent = ev.Time
 }

@@ -518,3 +518,56 @@ func TestNextTickAndSampleTime(t *testing.T) {
 		}
 	}
 }
+
+// recoveringTap fails a number of times, then sends one event and runs
+// until its context ends.
+type recoveringTap struct {
+	mu    sync.Mutex
+	fails int
+	sent  chan struct{}
+}
+
+func (r *recoveringTap) Run(ctx context.Context, events chan<- KeyEvent) error {
+	r.mu.Lock()
+	if r.fails > 0 {
+		r.fails--
+		r.mu.Unlock()
+		return fmt.Errorf("X server connection lost: %w", ErrNoDisplay)
+	}
+	r.mu.Unlock()
+	events <- KeyEvent{Time: time.Now(), Down: true}
+	close(r.sent)
+	<-ctx.Done()
+	return nil
+}
+
+func TestKeyTapRecoveryIsLoggedOnce(t *testing.T) {
+	defer func(min, max time.Duration) { tapRetryMin, tapRetryMax = min, max }(tapRetryMin, tapRetryMax)
+	tapRetryMin, tapRetryMax = time.Millisecond, 2*time.Millisecond
+	tap := &recoveringTap{fails: 3, sent: make(chan struct{})}
+	a, logs := newTestAgent(t, Config{Interval: 10 * time.Second, KeyTap: tap})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.runKeys(ctx); close(done) }()
+	<-tap.sent
+	waitUntil := time.Now().Add(10 * time.Second)
+	for a.Snapshot().Keys.LastEvent.IsZero() && time.Now().Before(waitUntil) {
+		time.Sleep(time.Millisecond)
+	}
+	st := a.Snapshot().Keys
+	v := a.flushKeys(time.Now())
+	cancel()
+	<-done
+	if n := logs.count("level=WARN", "key events unavailable"); n != 1 {
+		t.Errorf("%d warnings for 3 identical failures, want 1:\n%s", n, logs)
+	}
+	if n := logs.count("level=INFO", "key events flowing"); n != 1 {
+		t.Errorf("%d 'flowing' lines after recovery, want 1:\n%s", n, logs)
+	}
+	if !st.Flowing || st.Err != nil || st.LastEvent.IsZero() {
+		t.Errorf("key status after recovery: %+v", st)
+	}
+	if v.Count != 1 {
+		t.Errorf("KeyCount after recovery = %v, want 1", v.Count)
+	}
+}

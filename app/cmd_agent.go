@@ -87,8 +87,8 @@ func runAgent(ctx context.Context, args []string, io stdio) int {
 	}
 	// One P unless the user chose otherwise: a tick is a fraction of a
 	// millisecond of work, and with more Ps every goroutine started wakes
-	// another thread (bench/agent.sh: 4.6 instead of 12 context switches
-	// per tick). A collector blocked in a system call still cannot stall
+	// another thread (bench/agent.sh: 5–14 instead of 12–19 context
+	// switches per tick). A collector blocked in a system call still cannot stall
 	// the scheduler: the runtime hands the P to another thread.
 	if os.Getenv("GOMAXPROCS") == "" {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
