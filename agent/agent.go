@@ -645,13 +645,40 @@ func (a *Agent) runKeys(ctx context.Context) {
 		if a.now().Sub(started) > tapRetryMax {
 			wait = tapRetryMin // it ran for a while: retry soon
 		}
-		select {
-		case <-ctx.Done():
+		if !a.waitForTapRetry(ctx, err, wait) {
 			return
-		case <-time.After(wait):
 		}
 		wait = min(2*wait, tapRetryMax)
 	}
+}
+
+// accessWaiter is implemented by taps that can tell when the user grants
+// access (the macOS Accessibility permission), so the agent restarts the
+// tap at that moment instead of at its next back-off retry.
+type accessWaiter interface {
+	// Retry returns a channel closed once access is granted.
+	Retry(ctx context.Context) <-chan struct{}
+}
+
+// waitForTapRetry waits before the key tap is started again: wait, or less
+// when the tap reports that access was granted. It returns false when ctx
+// ended.
+func (a *Agent) waitForTapRetry(ctx context.Context, err error, wait time.Duration) bool {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var granted <-chan struct{}
+	if w, ok := a.tap.(accessWaiter); ok && errors.Is(err, ErrKeyAccess) {
+		granted = w.Retry(wctx)
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	case <-granted:
+	}
+	return true
 }
 
 // keyEvent adds one event to the statistics.

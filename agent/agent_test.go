@@ -571,3 +571,50 @@ func TestKeyTapRecoveryIsLoggedOnce(t *testing.T) {
 		t.Errorf("KeyCount after recovery = %v, want 1", v.Count)
 	}
 }
+
+// grantingTap fails for want of access until granted is closed, and
+// implements accessWaiter the way the macOS tap does.
+type grantingTap struct {
+	countingTap
+	granted chan struct{}
+}
+
+func (g *grantingTap) Run(ctx context.Context, events chan<- KeyEvent) error {
+	g.countingTap.Run(ctx, events)
+	select {
+	case <-g.granted:
+		<-ctx.Done()
+		return nil
+	default:
+		return fmt.Errorf("not trusted for Accessibility: %w", ErrKeyAccess)
+	}
+}
+
+func (g *grantingTap) Retry(ctx context.Context) <-chan struct{} { return g.granted }
+
+func TestKeyTapRestartsWhenAccessIsGranted(t *testing.T) {
+	defer func(min, max time.Duration) { tapRetryMin, tapRetryMax = min, max }(tapRetryMin, tapRetryMax)
+	tapRetryMin, tapRetryMax = time.Hour, time.Hour // only the grant can bring a retry
+	tap := &grantingTap{granted: make(chan struct{})}
+	a, _ := newTestAgent(t, Config{Interval: 10 * time.Second, KeyTap: tap})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.runKeys(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	deadline := time.Now().Add(10 * time.Second)
+	for tap.calls() < 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n := tap.calls(); n != 1 {
+		t.Fatalf("tap started %d times before access was granted, want 1", n)
+	}
+	close(tap.granted)
+	for tap.calls() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := tap.calls(); n != 2 {
+		t.Fatalf("tap started %d times after access was granted, want 2 (restart at once)", n)
+	}
+}
