@@ -72,6 +72,9 @@ func run(ctx context.Context, args []string, io stdio) int {
 				if c, ok := commands[args[1]]; ok {
 					return c.Run(ctx, []string{"-h"}, io)
 				}
+				if args[1] == "app" && defaultCommand != nil {
+					return defaultCommand(ctx, []string{"-h"}, io)
+				}
 			}
 			usage(io.Out)
 			return 0
@@ -105,5 +108,5 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].Summary)
 	}
-	fmt.Fprintf(w, "\nRun 'rogue help <command>' for a command's flags.\n")
+	fmt.Fprintf(w, "\nRun 'rogue help app' for the menu-bar app's flags, 'rogue help <command>' for a command's.\n")
 }
