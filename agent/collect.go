@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
-	"regexp"
 	"sync/atomic"
 	"time"
 
 	"github.com/shirou/gopsutil/v4/cpu"
 	"github.com/shirou/gopsutil/v4/disk"
 	"github.com/shirou/gopsutil/v4/mem"
-	gnet "github.com/shirou/gopsutil/v4/net"
 )
 
 // reading is one metric's value from one tick. A GAUGE metric has a Gauge
@@ -204,16 +201,16 @@ func diskTotalsInput(stats map[string]disk.IOCountersStat, whole map[string]bool
 // interface except loopback.
 func newNetCollector() *collector {
 	var totals counterTotals
-	loop := loopbackCache{}
+	read := newNetReader()
 	return &collector{
 		name:    "network",
 		metrics: []string{"NetworkBytesSent", "NetworkBytesReceived"},
 		collect: func(ctx context.Context, out []reading) error {
-			stats, err := gnet.IOCountersWithContext(ctx, true)
+			devs, err := read(ctx)
 			if err != nil {
 				return fmt.Errorf("network counters: %w", err)
 			}
-			for i, v := range totals.update(netTotalsInput(stats, loop.is), 2) {
+			for i, v := range totals.update(devs, 2) {
 				out[i] = counter(v)
 			}
 			return nil
@@ -221,35 +218,8 @@ func newNetCollector() *collector {
 	}
 }
 
-// netTotalsInput turns gopsutil's per-interface counters into counterTotals
-// input (sent, received), leaving out loopback interfaces.
-func netTotalsInput(stats []gnet.IOCountersStat, isLoopback func(string) bool) map[string][]uint64 {
-	devs := make(map[string][]uint64, len(stats))
-	for _, s := range stats {
-		if isLoopback(s.Name) {
-			continue
-		}
-		devs[s.Name] = []uint64{s.BytesSent, s.BytesRecv}
-	}
-	return devs
-}
-
-// loopbackName matches the loopback interface names of Linux (lo) and the
-// BSDs and macOS (lo0), used when the interface's flags cannot be read.
-var loopbackName = regexp.MustCompile(`^lo[0-9]*$`)
-
-// loopbackCache answers whether an interface is a loopback interface, from
-// its flags, looked up once per name.
-type loopbackCache map[string]bool
-
-func (c loopbackCache) is(name string) bool {
-	if v, ok := c[name]; ok {
-		return v
-	}
-	v := loopbackName.MatchString(name)
-	if ifi, err := net.InterfaceByName(name); err == nil {
-		v = ifi.Flags&net.FlagLoopback != 0
-	}
-	c[name] = v
-	return v
-}
+// netReader returns the byte counters of every network interface but
+// loopback, as counterTotals input: name → {sent, received}. Each OS file
+// supplies newNetReader; a reader is called by one goroutine at a time and
+// may keep state between calls.
+type netReader func(ctx context.Context) (map[string][]uint64, error)
