@@ -173,7 +173,10 @@ type app struct {
 	export    tray.ExportState
 	loginItem bool
 
-	saveMu    gosync.Mutex // serialises writes of the settings file
+	saveMu gosync.Mutex // serialises writes of the settings file
+	// keepFile is set when an unusable settings file could not be moved
+	// aside: it is then never overwritten, and changes last this run only.
+	keepFile  bool
 	dialogUp  atomic.Bool
 	exporting atomic.Bool
 }
@@ -200,6 +203,9 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		a.warning = "Settings could not be read; using defaults (see the log)"
 		if bad, ok := err.(*badSettingsError); ok && bad.Aside != "" {
 			a.warning = "Settings could not be read; kept as " + filepath.Base(bad.Aside) + ", using defaults"
+		} else {
+			a.keepFile = true
+			a.warning = "Settings could not be read; changes are not saved (see the log)"
 		}
 	}
 	a.saved = s
@@ -421,6 +427,10 @@ func (a *app) saveSettings(change func(*settings)) error {
 	change(&a.eff)
 	s := a.saved
 	a.mu.Unlock()
+	if a.keepFile {
+		a.log.Warn("settings not saved: the unreadable settings file is left as it is", "path", a.settingsPath)
+		return nil
+	}
 	if err := s.save(a.settingsPath); err != nil {
 		a.log.Error("save settings", "err", err)
 		a.setNotice("Could not save the settings: " + err.Error())

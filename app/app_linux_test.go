@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	gosync "sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -383,9 +384,13 @@ func TestAppCorruptSettingsWarnsInMenu(t *testing.T) {
 	if data, _ := os.ReadFile(matches[0]); string(data) != `{"interval": 1, "server": "https://gr` {
 		t.Errorf("kept-aside file changed: %q", data)
 	}
-	p.cmd.Process.Signal(os.Interrupt)
+	// SIGTERM (a logout, systemd) stops it as cleanly as Quit.
+	p.cmd.Process.Signal(syscall.SIGTERM)
 	if code := p.wait(t, 20*time.Second); code != 0 {
-		t.Fatalf("exit code %d", code)
+		t.Fatalf("exit code %d after SIGTERM, want 0", code)
+	}
+	if !strings.Contains(p.out.String(), "Rogue stopped") {
+		t.Errorf("no clean stop logged:\n%s", p.out.String())
 	}
 }
 
@@ -477,4 +482,38 @@ func TestAppGrokServerDialog(t *testing.T) {
 		t.Fatalf("exit code %d", code)
 	}
 	assertNoSecrets(t, []string{good, bad}, map[string]string{"rogue output": p.out.String()}, env.Home)
+}
+
+// TestAppUnmovableSettingsNeverOverwritten starts rogue over a settings file
+// it can neither use nor move aside: the menu warns, and toggling
+// forwarding changes the setting for this run without overwriting the file.
+func TestAppUnmovableSettingsNeverOverwritten(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts dbus-daemon and rogue")
+	}
+	bus := startSessionBus(t)
+	env := newTestEnv(t, bus)
+	path := filepath.Join(env.Config, "rogue", settingsFile)
+	os.MkdirAll(filepath.Dir(path), 0o700)
+	const content = `{"interval": "every now and then"}`
+	os.WriteFile(path, []byte(content), 0o600)
+	// Every name it could be kept under in the next minute is taken by a
+	// non-empty folder, so the rename fails, for root too.
+	now := time.Now()
+	for i := -2; i < 60; i++ {
+		aside := path + ".bad-" + now.Add(time.Duration(i)*time.Second).UTC().Format("20060102T150405Z")
+		os.MkdirAll(filepath.Join(aside, "x"), 0o700)
+	}
+	p := startRogue(t, env, nil, "--interval", "1")
+	item := findTrayItem(t, bus.Conn(t), p.cmd.Process.Pid, 30*time.Second)
+	item.waitEntry(t, "⚠ Settings could not be read; changes are not saved", 10*time.Second, "warning", func(menuEntry) bool { return true })
+	item.click(t, "Forward to Grok")
+	item.waitEntry(t, "Forward to Grok", 5*time.Second, "Forward to Grok checked", func(e menuEntry) bool { return e.Checked })
+	item.click(t, "Quit Rogue")
+	if code := p.wait(t, 20*time.Second); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	if data, _ := os.ReadFile(path); string(data) != content {
+		t.Errorf("the unreadable settings file was overwritten: %q", data)
+	}
 }

@@ -65,8 +65,11 @@ func runLogin(ctx context.Context, args []string, io stdio) int {
 		return 1
 	}
 	s, err := loadSettings(path, time.Now())
+	keepFile := false
 	if err != nil {
 		fmt.Fprintf(io.Err, "rogue login: warning: %v\n", err)
+		var bad *badSettingsError
+		keepFile = errors.As(err, &bad) && bad.Aside == ""
 	}
 	raw := *server
 	if raw == "" {
@@ -111,7 +114,9 @@ func runLogin(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Err, "rogue login: %v\n", err)
 		return 1
 	}
-	if s.Server != url || *caFile != "" || *pin != "" {
+	if keepFile {
+		fmt.Fprintf(io.Err, "rogue login: the key is stored, but %s is unreadable and was left as it is; the server is not saved\n", path)
+	} else if s.Server != url || *caFile != "" || *pin != "" {
 		s.Server = url
 		if err := s.save(path); err != nil {
 			fmt.Fprintf(io.Err, "rogue login: the key is stored, but the settings were not saved: %v\n", err)

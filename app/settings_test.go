@@ -96,18 +96,23 @@ func TestLoadSettingsUnusableFileKeptAside(t *testing.T) {
 }
 
 func TestLoadSettingsUnmovableFileSaysSo(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root can rename in a read-only folder")
-	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, settingsFile)
 	os.WriteFile(path, []byte("garbage"), 0o600)
-	os.Chmod(dir, 0o500)
-	t.Cleanup(func() { os.Chmod(dir, 0o700) })
-	_, err := loadSettings(path, testNow)
+	// The name it would be kept under is taken by a non-empty folder, so
+	// the rename fails (for root too).
+	aside := path + ".bad-20261125T093000Z"
+	os.MkdirAll(filepath.Join(aside, "x"), 0o700)
+	s, err := loadSettings(path, testNow)
 	var bad *badSettingsError
 	if !errors.As(err, &bad) || bad.Aside != "" || bad.Move == nil {
 		t.Fatalf("err = %#v, want a badSettingsError without Aside", err)
+	}
+	if s != defaultSettings() || !strings.Contains(err.Error(), "could not be moved aside") {
+		t.Errorf("settings %+v, error %q", s, err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != "garbage" {
+		t.Errorf("the unreadable file was changed: %q", data)
 	}
 }
 
