@@ -5,6 +5,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/rogue-metrics/rogue/internal/testpeer"
 )
 
 // TestKeysUnderXvfb types a known text with xdotool into a virtual X
@@ -14,7 +16,7 @@ import (
 func TestKeysUnderXvfb(t *testing.T) {
 	defer func(d time.Duration) { fullRetention = d }(fullRetention)
 	fullRetention = time.Hour
-	display := startXvfb(t)
+	display := testpeer.Xvfb(t, "320x240x24")
 	ticks := make(chan time.Time, 100)
 	a, logs := newTestAgent(t, Config{
 		Interval: time.Second,

@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,27 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rogue-metrics/rogue/internal/testpeer"
 	"github.com/rogue-metrics/rogue/rrd"
 )
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes (the agent logs
-// from several goroutines).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects the agent's logs, written from several goroutines.
+type syncBuffer struct{ testpeer.Buffer }
 
 // count returns how many log lines contain every one of parts.
 func (s *syncBuffer) count(parts ...string) int {
@@ -362,7 +346,7 @@ func TestSlowCollectorDoesNotDelayOthers(t *testing.T) {
 // create (one archive, DS name cut to 19 characters, old DERIVE maximum)
 // is continued, not replaced, and the maximum is pointed out.
 func TestExistingFileIsContinued(t *testing.T) {
-	rrdtool := needTool(t, "rrdtool")
+	rrdtool := testpeer.Need(t, "rrdtool")
 	prefix := t.TempDir()
 	start := time.Now().Truncate(10 * time.Second).Add(-100 * time.Second)
 	run := func(args ...string) {

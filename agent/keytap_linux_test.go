@@ -9,10 +9,12 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/rogue-metrics/rogue/internal/testpeer"
 )
 
 func TestX11TapUnderXvfb(t *testing.T) {
-	display := startXvfb(t)
+	display := testpeer.Xvfb(t, "320x240x24")
 	tap := &x11Tap{display: display}
 	ctx, cancel := context.WithCancel(context.Background())
 	events := make(chan KeyEvent, 1024)

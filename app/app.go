@@ -37,8 +37,7 @@ type appOptions struct {
 
 func parseAppFlags(args []string, stderr io.Writer) (appOptions, int, bool) {
 	var o appOptions
-	fs := flag.NewFlagSet("rogue", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("rogue", stderr)
 	fs.StringVar(&o.prefix, "prefix", "", "`folder` of the RRD files (default: Rogue's data folder)")
 	fs.IntVar(&o.interval, "interval", 0, "collection interval in `seconds` (default: the settings', 60)")
 	fs.IntVar(&o.heartbeat, "heartbeat", 0, "RRD heartbeat in `seconds` (default: the settings', 600)")
@@ -56,15 +55,8 @@ func parseAppFlags(args []string, stderr io.Writer) (appOptions, int, bool) {
 		fs.PrintDefaults()
 		fmt.Fprintf(stderr, "\nOther commands: rogue help\n")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return o, 0, false
-		}
-		return o, 2, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "rogue: unexpected argument %q\n", fs.Arg(0))
-		return o, 2, false
+	if code, ok := parseFlags(fs, args, nil); !ok {
+		return o, code, false
 	}
 	o.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })

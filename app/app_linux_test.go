@@ -10,34 +10,16 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	gosync "sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rogue-metrics/rogue/agent"
+	"github.com/rogue-metrics/rogue/internal/testpeer"
 	"github.com/rogue-metrics/rogue/rrd"
 	"github.com/rogue-metrics/rogue/sync"
 	"github.com/rogue-metrics/rogue/tray"
 )
-
-// syncBuffer is a bytes.Buffer safe for a child's output and the test.
-type syncBuffer struct {
-	mu gosync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // writeSettings writes a settings file for env before the app starts.
 func writeSettings(t testing.TB, env *testEnv, s settings) string {
@@ -51,8 +33,8 @@ func writeSettings(t testing.TB, env *testEnv, s settings) string {
 
 // rogueProcess is a running rogue binary.
 type rogueProcess struct {
-	*process
-	out *syncBuffer
+	*testpeer.Process
+	out *testpeer.Buffer
 }
 
 // startRogue runs the rogue binary in env with extra environment and args.
@@ -60,21 +42,21 @@ func startRogue(t testing.TB, env *testEnv, extraEnv []string, args ...string) *
 	t.Helper()
 	cmd := exec.Command(rogueBinary(t), args...)
 	cmd.Env = append(env.Environ(), extraEnv...)
-	out := &syncBuffer{}
+	out := &testpeer.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
-	proc := startProcess(t, cmd)
+	proc := testpeer.Start(t, cmd)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("rogue output:\n%s", out.String())
 		}
 	})
-	return &rogueProcess{process: proc, out: out}
+	return &rogueProcess{Process: proc, out: out}
 }
 
 // wait waits for the process to exit and returns its exit code.
 func (p *rogueProcess) wait(t testing.TB, timeout time.Duration) int {
 	t.Helper()
-	err, ok := p.exited(timeout)
+	err, ok := p.Exited(timeout)
 	if !ok {
 		t.Fatalf("rogue did not exit within %v", timeout)
 	}
@@ -144,10 +126,10 @@ func TestAppMenuOverDBus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts dbus-daemon, Xvfb, carbon-cache and rogue (about 20 s)")
 	}
-	bus := startSessionBus(t)
+	bus := testpeer.SessionBus(t)
 	env := newTestEnv(t, bus)
-	display := startXvfb(t, "320x240x24")
-	cb := startCarbon(t)
+	display := testpeer.Xvfb(t, "320x240x24")
+	cb := testpeer.StartCarbon(t, "1s:1d,60s:14d")
 	if err := os.MkdirAll(filepath.Join(env.Home, "Documents"), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +142,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 
 	p := startRogue(t, env, []string{"DISPLAY=" + display, "PATH=" + noDialogs}, "--interval", "1")
 	conn := bus.Conn(t)
-	item := findTrayItem(t, conn, p.cmd.Process.Pid, 30*time.Second)
+	item := findTrayItem(t, conn, p.Cmd.Process.Pid, 30*time.Second)
 	t0 := time.Now()
 	t.Logf("tray item on the bus")
 
@@ -179,7 +161,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 	// Every metric row with a sparkline and a value.
 	var rows map[string][2]string
 	lastLog := time.Now()
-	waitFor(t, 30*time.Second, "every metric row with a value and a sparkline", func() (bool, error) {
+	testpeer.WaitFor(t, 30*time.Second, "every metric row with a value and a sparkline", func() (bool, error) {
 		entries, err := item.layout()
 		if err != nil {
 			return false, err
@@ -225,7 +207,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 	if !strings.Contains(status.Label, "pending") || status.Enabled {
 		t.Errorf("status line %+v, want a disabled \"Sent … · N pending\"", status)
 	}
-	waitFor(t, 30*time.Second, "CPUPercent.wsp in Carbon's storage", func() (bool, error) {
+	testpeer.WaitFor(t, 30*time.Second, "CPUPercent.wsp in Carbon's storage", func() (bool, error) {
 		fi, err := os.Stat(filepath.Join(cb.DataDir, "CPUPercent.wsp"))
 		return err == nil && fi.Size() > 0, err
 	})
@@ -284,7 +266,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 	second := exec.Command(rogueBinary(t), "--interval", "1")
 	second.Env = env.Environ()
 	out, err := second.CombinedOutput()
-	if err != nil || strings.TrimSpace(string(out)) != fmt.Sprintf("Rogue is already running (pid %d)", p.cmd.Process.Pid) {
+	if err != nil || strings.TrimSpace(string(out)) != fmt.Sprintf("Rogue is already running (pid %d)", p.Cmd.Process.Pid) {
 		t.Errorf("second rogue: %v, %q", err, out)
 	}
 
@@ -330,7 +312,7 @@ func TestAppHeadlessWithoutSessionBus(t *testing.T) {
 	start := time.Now()
 	p := startRogue(t, env, nil, "--interval", "1")
 	prefix := filepath.Join(env.Data, "rogue", "db")
-	waitFor(t, 30*time.Second, "a sample in CPUPercent.rrd", func() (bool, error) {
+	testpeer.WaitFor(t, 30*time.Second, "a sample in CPUPercent.rrd", func() (bool, error) {
 		f, err := rrd.Open(filepath.Join(prefix, "CPUPercent.rrd"))
 		if err != nil {
 			return false, err
@@ -339,7 +321,7 @@ func TestAppHeadlessWithoutSessionBus(t *testing.T) {
 		last, err := f.LastUpdate()
 		return err == nil && last.After(start.Add(time.Second)), err
 	})
-	waitFor(t, 10*time.Second, "the agent running", func() (bool, error) {
+	testpeer.WaitFor(t, 10*time.Second, "the agent running", func() (bool, error) {
 		return strings.Contains(p.out.String(), "agent started"), nil
 	})
 	var line string
@@ -354,7 +336,7 @@ func TestAppHeadlessWithoutSessionBus(t *testing.T) {
 	if !strings.Contains(line, "no D-Bus session bus") || !strings.Contains(line, "running without a menu") {
 		t.Errorf("headless line = %q", line)
 	}
-	p.cmd.Process.Signal(os.Interrupt)
+	p.Cmd.Process.Signal(os.Interrupt)
 	if code := p.wait(t, 20*time.Second); code != 0 {
 		t.Fatalf("exit code %d after SIGINT, want 0\n%s", code, p.out.String())
 	}
@@ -366,13 +348,13 @@ func TestAppCorruptSettingsWarnsInMenu(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts dbus-daemon and rogue")
 	}
-	bus := startSessionBus(t)
+	bus := testpeer.SessionBus(t)
 	env := newTestEnv(t, bus)
 	path := filepath.Join(env.Config, "rogue", settingsFile)
 	os.MkdirAll(filepath.Dir(path), 0o700)
 	os.WriteFile(path, []byte(`{"interval": 1, "server": "https://gr`), 0o600)
 	p := startRogue(t, env, nil, "--interval", "1")
-	item := findTrayItem(t, bus.Conn(t), p.cmd.Process.Pid, 30*time.Second)
+	item := findTrayItem(t, bus.Conn(t), p.Cmd.Process.Pid, 30*time.Second)
 	w := item.waitEntry(t, "⚠ Settings could not be read", 10*time.Second, "settings warning", func(menuEntry) bool { return true })
 	if !strings.Contains(w.Label, "settings.json.bad-") {
 		t.Errorf("warning %q does not say where the file went", w.Label)
@@ -385,7 +367,7 @@ func TestAppCorruptSettingsWarnsInMenu(t *testing.T) {
 		t.Errorf("kept-aside file changed: %q", data)
 	}
 	// SIGTERM (a logout, systemd) stops it as cleanly as Quit.
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.Cmd.Process.Signal(syscall.SIGTERM)
 	if code := p.wait(t, 20*time.Second); code != 0 {
 		t.Fatalf("exit code %d after SIGTERM, want 0", code)
 	}
@@ -398,7 +380,7 @@ func TestAppCorruptSettingsWarnsInMenu(t *testing.T) {
 // text into it and presses Return, as the user would.
 func answerDialog(t testing.TB, display, title, text string) {
 	t.Helper()
-	xdotool := needProgram(t, "xdotool")
+	xdotool := testpeer.Need(t, "xdotool")
 	run := func(args ...string) string {
 		cmd := exec.Command(xdotool, args...)
 		cmd.Env = append(os.Environ(), "DISPLAY="+display)
@@ -409,7 +391,7 @@ func answerDialog(t testing.TB, display, title, text string) {
 		return strings.TrimSpace(string(out))
 	}
 	var win string
-	waitFor(t, 20*time.Second, "the "+title+" dialog", func() (bool, error) {
+	testpeer.WaitFor(t, 20*time.Second, "the "+title+" dialog", func() (bool, error) {
 		cmd := exec.Command(xdotool, "search", "--onlyvisible", "--name", title)
 		cmd.Env = append(os.Environ(), "DISPLAY="+display)
 		out, err := cmd.Output()
@@ -432,11 +414,11 @@ func TestAppGrokServerDialog(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts dbus-daemon, gnome-keyring, Xvfb, zenity and rogue")
 	}
-	needProgram(t, "zenity")
-	bus := startSessionBus(t)
+	testpeer.Need(t, "zenity")
+	bus := testpeer.SessionBus(t)
 	env := newTestEnv(t, bus)
-	startKeyring(t, env)
-	display := startXvfb(t, "800x600x24")
+	testpeer.Keyring(t, env.Bus, env.Environ())
+	display := testpeer.Xvfb(t, "800x600x24")
 	const good, bad = "grok-key-GOOD-8f14e45fceea167a", "grok-key-BAD-c9f0f895fb98ab91"
 	grok := fakeGrok(t, good)
 	s := defaultSettings()
@@ -444,7 +426,7 @@ func TestAppGrokServerDialog(t *testing.T) {
 	writeSettings(t, env, s)
 
 	p := startRogue(t, env, []string{"DISPLAY=" + display}, "--interval", "1")
-	item := findTrayItem(t, bus.Conn(t), p.cmd.Process.Pid, 30*time.Second)
+	item := findTrayItem(t, bus.Conn(t), p.Cmd.Process.Pid, 30*time.Second)
 
 	// A refused key: nothing is stored.
 	item.click(t, "Grok Server…")
@@ -454,7 +436,7 @@ func TestAppGrokServerDialog(t *testing.T) {
 		return strings.Contains(e.Label, "refused")
 	})
 	lookup := func() string {
-		cmd := exec.Command(needProgram(t, "secret-tool"), "lookup", "service", keyringService, "username", grok.URL)
+		cmd := exec.Command(testpeer.Need(t, "secret-tool"), "lookup", "service", keyringService, "username", grok.URL)
 		cmd.Env = env.Environ()
 		out, _ := cmd.Output()
 		return string(out)
@@ -491,7 +473,7 @@ func TestAppUnmovableSettingsNeverOverwritten(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts dbus-daemon and rogue")
 	}
-	bus := startSessionBus(t)
+	bus := testpeer.SessionBus(t)
 	env := newTestEnv(t, bus)
 	path := filepath.Join(env.Config, "rogue", settingsFile)
 	os.MkdirAll(filepath.Dir(path), 0o700)
@@ -505,7 +487,7 @@ func TestAppUnmovableSettingsNeverOverwritten(t *testing.T) {
 		os.MkdirAll(filepath.Join(aside, "x"), 0o700)
 	}
 	p := startRogue(t, env, nil, "--interval", "1")
-	item := findTrayItem(t, bus.Conn(t), p.cmd.Process.Pid, 30*time.Second)
+	item := findTrayItem(t, bus.Conn(t), p.Cmd.Process.Pid, 30*time.Second)
 	item.waitEntry(t, "⚠ Settings could not be read; changes are not saved", 10*time.Second, "warning", func(menuEntry) bool { return true })
 	item.click(t, "Forward to Grok")
 	item.waitEntry(t, "Forward to Grok", 5*time.Second, "Forward to Grok checked", func(e menuEntry) bool { return e.Checked })

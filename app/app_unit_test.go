@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -14,26 +13,6 @@ import (
 	"github.com/rogue-metrics/rogue/agent"
 	"github.com/rogue-metrics/rogue/tray"
 )
-
-// waitFor polls cond until it holds or timeout passes.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() (bool, error)) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	var last error
-	for {
-		ok, err := cond()
-		if ok {
-			return
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: not within %v (last error: %v)", what, timeout, last)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
 
 // TestKeyState checks what the menu says about key events.
 func TestKeyState(t *testing.T) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -20,9 +19,8 @@ func init() {
 // runAgent is `rogue agent`: the old rogue-agent and rogue-keycounter in
 // one process, with their flags.
 func runAgent(ctx context.Context, args []string, io stdio) int {
-	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
-	prefix := fs.String("prefix", "", "`folder` of the RRD files (default: Rogue's data folder)")
+	fs := newFlagSet("rogue agent", io.Err)
+	prefix := prefixFlag(fs, "the RRD files")
 	interval := fs.Int("interval", int(agent.DefaultInterval/time.Second), "sampling interval and RRD step in `seconds`")
 	heartbeat := int(agent.DefaultHeartbeat / time.Second)
 	fs.IntVar(&heartbeat, "heartbeat", heartbeat, "longest gap in `seconds` before the RRD records unknown (at least 2 × interval)")
@@ -40,15 +38,8 @@ func runAgent(ctx context.Context, args []string, io stdio) int {
 			"keeps running. Logs go to standard error.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(io.Err, "rogue agent: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseFlags(fs, args, nil); !ok {
+		return code
 	}
 	if *interval < 1 {
 		fmt.Fprintf(io.Err, "rogue agent: --interval must be at least 1 second, got %d\n", *interval)
@@ -58,13 +49,9 @@ func runAgent(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Err, "rogue agent: --heartbeat must be at least 1 second, got %d\n", heartbeat)
 		return 2
 	}
-	if *prefix == "" {
-		p, err := defaultPrefix()
-		if err != nil {
-			fmt.Fprintf(io.Err, "rogue agent: no default prefix: %v; give --prefix\n", err)
-			return 2
-		}
-		*prefix = p
+	if err := orDefaultPrefix(prefix); err != nil {
+		fmt.Fprintf(io.Err, "rogue agent: no default prefix: %v; give --prefix\n", err)
+		return 2
 	}
 	level := slog.LevelInfo
 	if *verbose {

@@ -10,32 +10,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rogue-metrics/rogue/agent"
+	"github.com/rogue-metrics/rogue/internal/testpeer"
 	"github.com/rogue-metrics/rogue/rrd"
 )
-
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // lastUpdate returns the last update time of an RRD file, zero when it
 // cannot be read (yet).
@@ -82,9 +64,9 @@ func rrdtoolFetch(t testing.TB, rrdtool, path string, start, end time.Time) map[
 // beforehand with rrdtool create exactly as numenta-rogue did; they must be
 // continued, not replaced.
 func TestAgentCommandEndToEnd(t *testing.T) {
-	rrdtool := needProgram(t, "rrdtool")
-	xdotool := needProgram(t, "xdotool")
-	display := startXvfb(t, "320x240x24")
+	rrdtool := testpeer.Need(t, "rrdtool")
+	xdotool := testpeer.Need(t, "xdotool")
+	display := testpeer.Xvfb(t, "320x240x24")
 	bin := rogueBinary(t)
 	prefix := filepath.Join(t.TempDir(), "db")
 	os.MkdirAll(prefix, 0o755)
@@ -103,7 +85,7 @@ func TestAgentCommandEndToEnd(t *testing.T) {
 		}
 	}
 
-	stderr := &lockedBuffer{}
+	stderr := &testpeer.Buffer{}
 	cmd := exec.Command(bin, "agent", "--prefix", prefix, "--interval", "1", "--hearbeat", "30", "-v")
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "HOME="+t.TempDir(), "XAUTHORITY=")
 	cmd.Stderr = stderr
@@ -123,7 +105,7 @@ func TestAgentCommandEndToEnd(t *testing.T) {
 	waitTicks := func(n int, what string) {
 		t.Helper()
 		want := ticks() + n
-		waitFor(t, 30*time.Second, what, func() (bool, error) { return ticks() >= want, nil })
+		testpeer.WaitFor(t, 30*time.Second, what, func() (bool, error) { return ticks() >= want, nil })
 	}
 	key := func(args ...string) {
 		t.Helper()

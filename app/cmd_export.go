@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -21,9 +19,8 @@ func init() {
 const defaultExportRange = 14 * 24 * time.Hour
 
 func runExport(ctx context.Context, args []string, io stdio) int {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
-	prefix := fs.String("prefix", "", "`folder` of the RRD files (default: Rogue's data folder)")
+	fs := newFlagSet("rogue export", io.Err)
+	prefix := prefixFlag(fs, "the RRD files")
 	out := fs.String("out", "", "export to this `folder` instead: one CSV per metric plus "+sync.CombinedName)
 	since := fs.String("since", "", "with --out: first `time` to export (default: 14 days before --until)")
 	until := fs.String("until", "", "with --out: last `time` to export (default: now)")
@@ -43,15 +40,8 @@ func runExport(ctx context.Context, args []string, io stdio) int {
 			"--until to its end, local time) or Unix seconds.\n\nFlags:\n", sync.CombinedName)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(io.Err, "rogue export: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseFlags(fs, args, nil); !ok {
+		return code
 	}
 	if *out == "" && (*since != "" || *until != "") {
 		fmt.Fprintf(io.Err, "rogue export: --since and --until need --out DIR\n")
@@ -61,13 +51,9 @@ func runExport(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Err, "rogue export: --metrics applies to the append mode only; --out exports every metric\n")
 		return 2
 	}
-	if *prefix == "" {
-		p, err := defaultPrefix()
-		if err != nil {
-			fmt.Fprintf(io.Err, "rogue export: %v\n", err)
-			return 1
-		}
-		*prefix = p
+	if err := orDefaultPrefix(prefix); err != nil {
+		fmt.Fprintf(io.Err, "rogue export: %v\n", err)
+		return 1
 	}
 	names := splitList(*metrics)
 	for _, n := range names {

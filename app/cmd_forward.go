@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -17,10 +15,9 @@ func init() {
 }
 
 func runForward(ctx context.Context, args []string, io stdio) int {
-	fs := flag.NewFlagSet("forward", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := newFlagSet("rogue forward", io.Err)
 	server := fs.String("server", "", "Grok server `URL` (https://grok.example.com) or Carbon host[:port]")
-	prefix := fs.String("prefix", "", "`folder` of the RRD files and cursors (default: Rogue's data folder)")
+	prefix := prefixFlag(fs, "the RRD files and cursors")
 	port := fs.Int("port", sync.DefaultCarbonPort, "Carbon plaintext `port` of the server (a port in a bare --server wins)")
 	metricPrefix := fs.String("metric-prefix", "", "`prefix` for the metric names, e.g. laptop sends laptop.CPUPercent (default: none, as Grok expects)")
 	metrics := fs.String("metrics", "", "comma-separated metric `names` to forward (default: all)")
@@ -37,15 +34,8 @@ func runForward(ctx context.Context, args []string, io stdio) int {
 			"Run it as often as you like, e.g. from cron; it needs no API key.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(io.Err, "rogue forward: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseFlags(fs, args, nil); !ok {
+		return code
 	}
 	if strings.TrimSpace(*server) == "" {
 		fmt.Fprintf(io.Err, "rogue forward: --server is required, e.g. --server https://grok.example.com\n")
@@ -59,13 +49,9 @@ func runForward(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Err, "rogue forward: --timeout must be positive\n")
 		return 2
 	}
-	if *prefix == "" {
-		p, err := defaultPrefix()
-		if err != nil {
-			fmt.Fprintf(io.Err, "rogue forward: %v\n", err)
-			return 1
-		}
-		*prefix = p
+	if err := orDefaultPrefix(prefix); err != nil {
+		fmt.Fprintf(io.Err, "rogue forward: %v\n", err)
+		return 1
 	}
 	level := slog.LevelWarn
 	if *verbose {

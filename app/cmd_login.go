@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,8 +31,7 @@ func settingsPath() (string, error) {
 }
 
 func runLogin(ctx context.Context, args []string, io stdio) int {
-	fs := flag.NewFlagSet("login", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := newFlagSet("rogue login", io.Err)
 	server := fs.String("server", "", "Grok server `URL`, e.g. https://grok.example.com (default: the server in the settings)")
 	noVerify := fs.Bool("no-verify", false, "store the key without checking it with the server")
 	caFile := fs.String("ca-file", "", "PEM `file` of extra certificates to trust (self-signed servers); saved in the settings")
@@ -47,16 +45,11 @@ func runLogin(ctx context.Context, args []string, io stdio) int {
 			"\"Rogue\". The key is never taken from the command line.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		// The argument is not repeated: it may well be the key itself.
-		fmt.Fprintf(io.Err, "rogue login: unexpected argument (the key is read from the terminal or standard input, never from the command line)\n")
-		return 2
+	// An argument is not repeated: it may well be the key itself.
+	if code, ok := parseFlags(fs, args, func(string) string {
+		return "unexpected argument (the key is read from the terminal or standard input, never from the command line)"
+	}); !ok {
+		return code
 	}
 
 	path, err := settingsPath()
@@ -71,17 +64,8 @@ func runLogin(ctx context.Context, args []string, io stdio) int {
 		var bad *badSettingsError
 		keepFile = errors.As(err, &bad) && bad.Aside == ""
 	}
-	raw := *server
-	if raw == "" {
-		raw = s.Server
-	}
-	if raw == "" {
-		fmt.Fprintf(io.Err, "rogue login: no server: use --server URL\n")
-		return 2
-	}
-	url, err := normalizeServer(raw)
-	if err != nil {
-		fmt.Fprintf(io.Err, "rogue login: %v\n", err)
+	url, ok := serverURL(io.Err, "rogue login", *server, s.Server)
+	if !ok {
 		return 2
 	}
 	if *caFile != "" {
@@ -125,6 +109,26 @@ func runLogin(ctx context.Context, args []string, io stdio) int {
 	}
 	fmt.Fprintf(io.Out, "Stored the API key for %s in the keychain.\n", url)
 	return 0
+}
+
+// serverURL returns the normalized URL of the server given on the command
+// line or else saved in the settings. Without either, or with a bad URL, it
+// reports a usage error for cmd to w and returns false (exit status 2).
+func serverURL(w io.Writer, cmd, given, saved string) (string, bool) {
+	raw := given
+	if raw == "" {
+		raw = saved
+	}
+	if raw == "" {
+		fmt.Fprintf(w, "%s: no server: use --server URL\n", cmd)
+		return "", false
+	}
+	url, err := normalizeServer(raw)
+	if err != nil {
+		fmt.Fprintf(w, "%s: %v\n", cmd, err)
+		return "", false
+	}
+	return url, true
 }
 
 // verifyKey checks key with the server's API.
@@ -175,25 +179,17 @@ func readAPIKey(io stdio, server string) (string, error) {
 func limitReader(r io.Reader, n int64) io.Reader { return io.LimitReader(r, n) }
 
 func runLogout(ctx context.Context, args []string, io stdio) int {
-	fs := flag.NewFlagSet("logout", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := newFlagSet("rogue logout", io.Err)
 	server := fs.String("server", "", "Grok server `URL` whose key to remove (default: the server in the settings)")
 	fs.Usage = func() {
 		fmt.Fprintf(io.Err, "Usage: rogue logout [--server URL]\n\nRemoves the server's API key from the keychain.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, nil); !ok {
+		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(io.Err, "rogue logout: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	raw := *server
-	if raw == "" {
+	saved := ""
+	if *server == "" {
 		path, err := settingsPath()
 		if err != nil {
 			fmt.Fprintf(io.Err, "rogue logout: %v\n", err)
@@ -203,15 +199,10 @@ func runLogout(ctx context.Context, args []string, io stdio) int {
 		if err != nil {
 			fmt.Fprintf(io.Err, "rogue logout: warning: %v\n", err)
 		}
-		raw = s.Server
+		saved = s.Server
 	}
-	if raw == "" {
-		fmt.Fprintf(io.Err, "rogue logout: no server: use --server URL\n")
-		return 2
-	}
-	url, err := normalizeServer(raw)
-	if err != nil {
-		fmt.Fprintf(io.Err, "rogue logout: %v\n", err)
+	url, ok := serverURL(io.Err, "rogue logout", *server, saved)
+	if !ok {
 		return 2
 	}
 	if err := deleteAPIKey(url); err != nil {

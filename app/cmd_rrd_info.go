@@ -17,27 +17,10 @@ func rrdDNaN() float64 { return math.Float64frombits(0xfff8000000000000) }
 
 // rrdInfo is "rrdtool info".
 func rrdInfo(env *rrdEnv, args []string) int {
-	opts, rest, err := rrdGetopt(args, []rrdOption{rrdDaemonOption, {"noflush", 'F', false}})
-	if err != nil {
-		return env.usageError("%v", err)
-	}
-	for _, o := range opts {
-		if o.short == 'd' {
-			return env.fail(rrdErrNoDaemon)
-		}
-	}
-	if len(rest) != 1 {
-		return env.usageError("Usage: rrdtool info [--daemon |-d <addr> [--noflush|-F]] <file>")
-	}
-	path := rest[0]
-	f, err := openRRD(path)
-	if err != nil {
-		return env.fail("%v", err)
-	}
-	defer f.Close()
-	info, err := f.Info()
-	if err != nil {
-		return env.fail("%s", rrdEngineMessage(err, path))
+	path, info, code, ok := rrdFileInfo(env, args, []rrdOption{rrdDaemonOption, {"noflush", 'F', false}},
+		"Usage: rrdtool info [--daemon |-d <addr> [--noflush|-F]] <file>")
+	if !ok {
+		return code
 	}
 	info.Filename = path // as given on the command line, like rrdtool
 	w := bufio.NewWriter(env.io.Out)
@@ -46,6 +29,37 @@ func rrdInfo(env *rrdEnv, args []string) int {
 		return env.fail("writing output: %v", err)
 	}
 	return 0
+}
+
+// rrdFileInfo is the start of the commands that show one file's state
+// (info, lastupdate): it parses args with options (rrdDaemonOption among
+// them: there is no daemon, so --daemon fails), wants exactly one file,
+// given as usage says, and reads its Info. When ok is false the error has
+// been reported and code is the exit status.
+func rrdFileInfo(env *rrdEnv, args []string, options []rrdOption, usage string) (path string, info *rrd.Info, code int, ok bool) {
+	opts, rest, err := rrdGetopt(args, options)
+	if err != nil {
+		return "", nil, env.usageError("%v", err), false
+	}
+	for _, o := range opts {
+		if o.short == 'd' {
+			return "", nil, env.fail(rrdErrNoDaemon), false
+		}
+	}
+	if len(rest) != 1 {
+		return "", nil, env.usageError("%s", usage), false
+	}
+	path = rest[0]
+	f, err := openRRD(path)
+	if err != nil {
+		return "", nil, env.fail("%v", err), false
+	}
+	defer f.Close()
+	info, err = f.Info()
+	if err != nil {
+		return "", nil, env.fail("%s", rrdEngineMessage(err, path)), false
+	}
+	return path, info, 0, true
 }
 
 // rrdWriteInfo prints a file's state exactly as rrdtool info does.
@@ -216,27 +230,10 @@ func rewriteDumpHeader(xml []byte, header string) ([]byte, error) {
 
 // rrdLastupdate is "rrdtool lastupdate".
 func rrdLastupdate(env *rrdEnv, args []string) int {
-	opts, rest, err := rrdGetopt(args, []rrdOption{rrdDaemonOption})
-	if err != nil {
-		return env.usageError("%v", err)
-	}
-	for _, o := range opts {
-		if o.short == 'd' {
-			return env.fail(rrdErrNoDaemon)
-		}
-	}
-	if len(rest) != 1 {
-		return env.usageError("Usage: rrdtool lastupdate [--daemon|-d <addr>] <file>")
-	}
-	path := rest[0]
-	f, err := openRRD(path)
-	if err != nil {
-		return env.fail("%v", err)
-	}
-	defer f.Close()
-	info, err := f.Info()
-	if err != nil {
-		return env.fail("%s", rrdEngineMessage(err, path))
+	_, info, code, ok := rrdFileInfo(env, args, []rrdOption{rrdDaemonOption},
+		"Usage: rrdtool lastupdate [--daemon|-d <addr>] <file>")
+	if !ok {
+		return code
 	}
 	w := bufio.NewWriter(env.io.Out)
 	for _, ds := range info.DS {

@@ -5,15 +5,13 @@ package main
 // tray host (xfce4-panel, KDE, GNOME's AppIndicator extension) drives them.
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/rogue-metrics/rogue/internal/testpeer"
 )
 
 // menuEntry is one item of the menu as GetLayout reports it.
@@ -39,9 +37,9 @@ type trayItem struct {
 func findTrayItem(t testing.TB, conn *dbus.Conn, pid int, timeout time.Duration) *trayItem {
 	t.Helper()
 	name := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", pid)
-	waitName(t, conn, name, timeout)
+	testpeer.WaitName(t, conn, name, timeout)
 	it := &trayItem{conn: conn, name: name}
-	waitFor(t, timeout, "the item's Menu property", func() (bool, error) {
+	testpeer.WaitFor(t, timeout, "the item's Menu property", func() (bool, error) {
 		v, err := conn.Object(name, "/StatusNotifierItem").GetProperty("org.kde.StatusNotifierItem.Menu")
 		if err != nil {
 			return false, err
@@ -121,7 +119,7 @@ func (it *trayItem) entry(prefix string) (menuEntry, error) {
 func (it *trayItem) waitEntry(t testing.TB, prefix string, timeout time.Duration, what string, cond func(menuEntry) bool) menuEntry {
 	t.Helper()
 	var got menuEntry
-	waitFor(t, timeout, what, func() (bool, error) {
+	testpeer.WaitFor(t, timeout, what, func() (bool, error) {
 		e, err := it.entry(prefix)
 		got = e
 		return err == nil && cond(e), err
@@ -163,35 +161,4 @@ func labels(entries []menuEntry) string {
 		}
 	}
 	return b.String()
-}
-
-// startXvfb starts a virtual X server on a display number it chooses
-// (reported through -displayfd) and returns the DISPLAY value.
-func startXvfb(t testing.TB, size string) string {
-	t.Helper()
-	bin := needProgram(t, "Xvfb")
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	cmd := exec.Command(bin, "-displayfd", "3", "-nolisten", "tcp", "-screen", "0", size)
-	cmd.ExtraFiles = []*os.File{w}
-	startProcess(t, cmd)
-	w.Close()
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(r).ReadString('\n')
-		line <- strings.TrimSpace(s)
-	}()
-	select {
-	case n := <-line:
-		if n == "" {
-			t.Fatal("Xvfb exited without a display number")
-		}
-		return ":" + n
-	case <-time.After(20 * time.Second):
-		t.Fatal("Xvfb did not start within 20 s")
-	}
-	return ""
 }

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rogue-metrics/rogue/internal/testpeer"
 )
 
 func TestNormalizeServer(t *testing.T) {
@@ -76,11 +78,11 @@ func fakeGrok(t testing.TB, key string) *httptest.Server {
 // on standard input, and finally checks that the key is nowhere on disk or in
 // the captured output.
 func TestKeyringSecretService(t *testing.T) {
-	bus := startSessionBus(t)
+	bus := testpeer.SessionBus(t)
 	env := newTestEnv(t, bus)
-	startKeyring(t, env)
+	testpeer.Keyring(t, env.Bus, env.Environ())
 	env.Setenv(t)
-	secretTool := needProgram(t, "secret-tool")
+	secretTool := testpeer.Need(t, "secret-tool")
 
 	const (
 		key1 = "rogue-test-key-ONE-5d41402abc4b2a76"

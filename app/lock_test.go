@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rogue-metrics/rogue/internal/testpeer"
 )
 
 func TestLockSecondInstanceSeesFirst(t *testing.T) {
@@ -82,7 +84,7 @@ func TestLockHeldByOtherProcess(t *testing.T) {
 	}
 	kill := func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() }
 	t.Cleanup(kill)
-	waitFor(t, 5*time.Second, "flock holds the lock", func() (bool, error) {
+	testpeer.WaitFor(t, 5*time.Second, "flock holds the lock", func() (bool, error) {
 		f, err := os.Open(path)
 		if err != nil {
 			return false, err

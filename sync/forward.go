@@ -431,7 +431,7 @@ func forwardOnce(ctx context.Context, cfg ForwardConfig) (sent, pending int, err
 			log.Warn("forward failed; cursors unchanged", "server", addr, "written", n, "err", err)
 			return 0, pending, err
 		}
-		log.Info("forwarded", "server", addr, "points", n, "duration", time.Since(start).Round(time.Millisecond))
+		log.Debug("forwarded", "server", addr, "points", n, "duration", time.Since(start).Round(time.Millisecond))
 		sent = n
 	}
 	for _, m := range todo {

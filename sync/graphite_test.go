@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rogue-metrics/rogue/internal/testpeer"
 )
 
 // recentEnd is a row end an hour ago: carbon (whisper) takes only points
@@ -17,20 +19,20 @@ func recentEnd() int64 { return time.Now().Unix()/60*60 - 3600 }
 // reads it back with whisper-fetch: exactly the points the RRDs hold, equal
 // values, unknown rows absent.
 func TestForward_RealGraphite(t *testing.T) {
-	c := startCarbon(t, 60)
+	c := testpeer.StartCarbon(t, "60s:30d")
 	prefix := t.TempDir()
 	end := recentEnd()
 	rrds := backlog(t, prefix, testNames, 60, end, 1000)
-	f := testForwarder(t, prefix, c.addr(), testNames, 30*time.Second, nil)
+	f := testForwarder(t, prefix, c.Addr(), testNames, 30*time.Second, nil)
 	sent, err := f.ForwardOnce(context.Background())
 	if err != nil {
-		t.Fatalf("ForwardOnce: %v\ncarbon log:\n%s", err, c.log.String())
+		t.Fatalf("ForwardOnce: %v\ncarbon log:\n%s", err, c.Log())
 	}
 	want := 0
 	for _, name := range testNames {
 		r := rrds[name]
 		want += len(r.vals)
-		c.waitFor(t, name, r.stored(t), r.all[0]-60, r.last())
+		c.WaitFor(t, name, r.stored(t), r.all[0]-60, r.last())
 	}
 	if sent != want {
 		t.Fatalf("sent %d, want %d", sent, want)
@@ -45,7 +47,7 @@ func TestForward_RealGraphite(t *testing.T) {
 	for ts, v := range r.stored(t) {
 		all[ts] = v
 	}
-	c.waitFor(t, "CPUPercent", all, r.all[0]-60, r.last())
+	c.WaitFor(t, "CPUPercent", all, r.all[0]-60, r.last())
 }
 
 // TestForward_CarbonOutage: with carbon stopped the forward fails and no
@@ -54,11 +56,11 @@ func TestForward_CarbonOutage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("restarts carbon-cache (several seconds)")
 	}
-	c := startCarbon(t, 60)
+	c := testpeer.StartCarbon(t, "60s:30d")
 	prefix := t.TempDir()
 	end := recentEnd() - 200*60
 	rrds := backlog(t, prefix, testNames, 60, end, 300)
-	f := testForwarder(t, prefix, c.addr(), testNames, 10*time.Second, nil)
+	f := testForwarder(t, prefix, c.Addr(), testNames, 10*time.Second, nil)
 	if _, err := f.ForwardOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +69,7 @@ func TestForward_CarbonOutage(t *testing.T) {
 	for _, n := range testNames {
 		r := rrds[n]
 		sent[n] = r.stored(t)
-		c.waitFor(t, n, sent[n], r.all[0]-60, r.last())
+		c.WaitFor(t, n, sent[n], r.all[0]-60, r.last())
 	}
 	before := map[string]string{}
 	for _, n := range testNames {
@@ -77,7 +79,7 @@ func TestForward_CarbonOutage(t *testing.T) {
 		}
 	}
 
-	c.stop()
+	c.Stop()
 	for i, n := range testNames {
 		rrds[n].add(t, wave(150, i+7)...)
 	}
@@ -94,7 +96,7 @@ func TestForward_CarbonOutage(t *testing.T) {
 		t.Fatalf("status during the outage %+v", st)
 	}
 
-	c.start()
+	c.Start()
 	if _, err := f.ForwardOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +105,6 @@ func TestForward_CarbonOutage(t *testing.T) {
 		for ts, v := range r.stored(t) {
 			sent[n][ts] = v
 		}
-		c.waitFor(t, n, sent[n], r.all[0]-60, r.last())
+		c.WaitFor(t, n, sent[n], r.all[0]-60, r.last())
 	}
 }

@@ -2,36 +2,14 @@ package sync
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 	"math"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rogue-metrics/rogue/rrd"
 )
-
-// needTool returns the path of an external program the test drives; without
-// it the test is skipped, or fails under CI (where scripts/test.sh installs
-// it).
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed (CI must install it)", name)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return p
-}
 
 // testLogger returns a logger writing to buf (nil: discarded).
 func testLogger(buf *bytes.Buffer) *slog.Logger {
@@ -115,193 +93,6 @@ func wave(n, seed int) []float64 {
 	return v
 }
 
-// carbon is a carbon-cache (Debian's graphite-carbon) run by a test.
-type carbon struct {
-	t    testing.TB
-	dir  string
-	port int
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
-	log  bytes.Buffer
-}
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// startCarbon starts carbon-cache on free loopback ports with its own
-// storage folder, keeping each point at step resolution for 30 days.
-func startCarbon(t testing.TB, step int64) *carbon {
-	t.Helper()
-	needTool(t, "carbon-cache")
-	needTool(t, "whisper-fetch")
-	dir := t.TempDir()
-	for _, d := range []string{"whisper", "log", "run", "lists"} {
-		os.MkdirAll(filepath.Join(dir, d), 0o755)
-	}
-	c := &carbon{t: t, dir: dir, port: freePort(t)}
-	conf := fmt.Sprintf(`[cache]
-STORAGE_DIR = %[1]s/
-LOCAL_DATA_DIR = %[1]s/whisper/
-WHITELISTS_DIR = %[1]s/lists/
-CONF_DIR = %[1]s/
-LOG_DIR = %[1]s/log/
-PID_DIR = %[1]s/run/
-DATABASE = whisper
-USER =
-MAX_CACHE_SIZE = inf
-MAX_UPDATES_PER_SECOND = 100000
-MAX_CREATES_PER_MINUTE = 100000
-LINE_RECEIVER_INTERFACE = 127.0.0.1
-LINE_RECEIVER_PORT = %[2]d
-ENABLE_UDP_LISTENER = False
-PICKLE_RECEIVER_INTERFACE = 127.0.0.1
-PICKLE_RECEIVER_PORT = %[3]d
-CACHE_QUERY_INTERFACE = 127.0.0.1
-CACHE_QUERY_PORT = %[4]d
-WHISPER_FALLOCATE_CREATE = False
-LOG_LISTENER_CONN_SUCCESS = False
-`, dir, c.port, freePort(t), freePort(t))
-	os.WriteFile(filepath.Join(dir, "carbon.conf"), []byte(conf), 0o644)
-	os.WriteFile(filepath.Join(dir, "storage-schemas.conf"),
-		[]byte(fmt.Sprintf("[all]\npattern = .*\nretentions = %ds:30d\n", step)), 0o644)
-	c.start()
-	t.Cleanup(c.stop)
-	return c
-}
-
-func (c *carbon) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port)) }
-
-// start runs carbon-cache in the foreground and waits for its line port.
-func (c *carbon) start() {
-	c.t.Helper()
-	os.Remove(filepath.Join(c.dir, "run", "carbon-cache-a.pid"))
-	cmd := exec.Command("carbon-cache", "--config="+filepath.Join(c.dir, "carbon.conf"), "--nodaemon", "start")
-	cmd.Dir = c.dir
-	cmd.Stdout, cmd.Stderr = &c.log, &c.log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		c.t.Fatal(err)
-	}
-	c.cmd = cmd
-	exited := make(chan struct{})
-	c.done = exited
-	go func() { cmd.Wait(); close(exited) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		conn, err := net.DialTimeout("tcp", c.addr(), time.Second)
-		if err == nil {
-			conn.Close()
-			return
-		}
-		select {
-		case <-exited:
-			c.t.Fatalf("carbon-cache exited: %s", c.log.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			c.stop()
-			c.t.Fatalf("carbon-cache did not listen within 30 s: %s", c.log.String())
-		}
-	}
-}
-
-// stop ends carbon-cache (SIGTERM lets it write its cache out; SIGKILL
-// after 10 s).
-func (c *carbon) stop() {
-	if c.cmd == nil || c.cmd.Process == nil {
-		return
-	}
-	pid := c.cmd.Process.Pid
-	syscall.Kill(-pid, syscall.SIGTERM)
-	select {
-	case <-c.done:
-	case <-time.After(10 * time.Second):
-		syscall.Kill(-pid, syscall.SIGKILL)
-		<-c.done
-	}
-	c.cmd = nil
-}
-
-// fetch reads a metric's known points in (from, until] with whisper-fetch.
-func (c *carbon) fetch(metric string, from, until int64) (map[int64]float64, error) {
-	p := filepath.Join(c.dir, "whisper", filepath.Join(splitDots(metric)...)) + ".wsp"
-	out, err := exec.Command("whisper-fetch", "--json", "--from="+strconv.FormatInt(from, 10), "--until="+strconv.FormatInt(until, 10), p).Output()
-	if err != nil {
-		return nil, fmt.Errorf("whisper-fetch %s: %w", p, err)
-	}
-	var r struct {
-		Start, End, Step int64
-		Values           []*float64
-	}
-	if err := json.Unmarshal(out, &r); err != nil {
-		return nil, err
-	}
-	got := map[int64]float64{}
-	for i, v := range r.Values {
-		if v != nil {
-			got[r.Start+int64(i)*r.Step] = *v
-		}
-	}
-	return got, nil
-}
-
-func splitDots(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			out = append(out, s[start:i])
-			start = i + 1
-		}
-	}
-	return append(out, s[start:])
-}
-
-// waitFor polls fetch until the metric holds exactly want in (from, until]
-// or the deadline passes; carbon writes its cache out in the background.
-func (c *carbon) waitFor(t testing.TB, metric string, want map[int64]float64, from, until int64) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	var got map[int64]float64
-	var err error
-	for time.Now().Before(deadline) {
-		got, err = c.fetch(metric, from, until)
-		if err == nil && hasAll(got, want) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("%s: %v", metric, err)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("%s: carbon holds %d points, want %d", metric, len(got), len(want))
-	}
-	for ts, v := range want {
-		g, ok := got[ts]
-		if !ok {
-			extra := []int64{}
-			for g := range got {
-				if _, ok := want[g]; !ok {
-					extra = append(extra, g)
-				}
-			}
-			t.Fatalf("%s: point at %d missing in carbon, which has %v instead (fetched (%d, %d])", metric, ts, extra, from, until)
-		}
-		if g != v {
-			t.Fatalf("%s: carbon holds %v at %d, want %v (exactly)", metric, g, ts, v)
-		}
-	}
-}
-
 // stored returns the known values the RRD holds (by rrd.Fetch), checking
 // that they are the values written up to rounding: rrdtool's (and our
 // engine's) GAUGE arithmetic, value*seconds/step, may change the last bit.
@@ -334,13 +125,4 @@ func (r *testRRD) stored(t testing.TB) map[int64]float64 {
 		}
 	}
 	return out
-}
-
-func hasAll(got, want map[int64]float64) bool {
-	for ts := range want {
-		if _, ok := got[ts]; !ok {
-			return false
-		}
-	}
-	return true
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rogue-metrics/rogue/internal/testpeer"
 )
 
 // TestForward_RrdtoolMadeFiles forwards files made by rrdtool as
@@ -17,7 +19,7 @@ import (
 // plus a coarser archive, and compares with what rrdtool fetch reports for
 // the full-resolution archive.
 func TestForward_RrdtoolMadeFiles(t *testing.T) {
-	rrdtool := needTool(t, "rrdtool")
+	rrdtool := testpeer.Need(t, "rrdtool")
 	prefix := t.TempDir()
 	const step = 300
 	end := time.Now().Unix()/step*step - step

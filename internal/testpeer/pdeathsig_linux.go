@@ -1,4 +1,4 @@
-package main
+package testpeer
 
 import (
 	"os/exec"
