@@ -107,9 +107,16 @@ func start(tb testing.TB, cmd *exec.Cmd, stopSig os.Signal, grace time.Duration)
 // timeout.
 func (p *Process) Exited(timeout time.Duration) (error, bool) {
 	select {
+	case <-p.done: // first on its own: select picks at random among ready cases
+		return p.err, true
+	default:
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
 	case <-p.done:
 		return p.err, true
-	case <-time.After(timeout):
+	case <-t.C:
 		return nil, false
 	}
 }
