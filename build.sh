@@ -12,7 +12,7 @@ runs:
 
 On a Mac (needs Go and the Xcode command line tools):
   1. builds the app for arm64 and for amd64 (cgo, which fyne.io/systray
-     needs), for macOS 11 and later,
+     needs), for macOS 12 and later (the oldest Go 1.26 supports),
   2. joins the two into one universal binary with lipo,
   3. assembles dist/Rogue.app: Contents/MacOS/Rogue, Contents/Info.plist
      (from ./Info.plist, version filled in), Contents/Resources/Rogue.icns,
@@ -32,7 +32,7 @@ On a Mac (needs Go and the Xcode command line tools):
 
 On Linux with DARWIN_SDK set to a macOS SDK folder (e.g. MacOSX12.0.sdk):
   cross-builds the same universal dist/Rogue.app with Debian's clang (target
-  arm64-apple-macos11 / x86_64-apple-macos11, -isysroot "$DARWIN_SDK"),
+  arm64-apple-macos12 / x86_64-apple-macos12, -isysroot "$DARWIN_SDK"),
   ld64.lld and llvm-lipo, and zips it to dist/Rogue-VERSION.zip. The app is
   NOT signed (only the linker's ad-hoc signature of each slice): Gatekeeper
   refuses it until it is signed on a Mac. Use it to check that the macOS
@@ -110,9 +110,9 @@ build_slice() {
 	local arch=$1 output=$2 cc=${3:-}
 	say "go build darwin/$arch"
 	env GOOS=darwin GOARCH="$arch" CGO_ENABLED=1 ${cc:+CC="$cc"} \
-		MACOSX_DEPLOYMENT_TARGET=11.0 \
-		CGO_CFLAGS="-mmacosx-version-min=11.0 -O2" \
-		CGO_LDFLAGS="${CGO_LDFLAGS_EXTRA:-} -mmacosx-version-min=11.0 -framework AppKit -framework Foundation -framework CoreFoundation" \
+		MACOSX_DEPLOYMENT_TARGET=12.0 \
+		CGO_CFLAGS="-mmacosx-version-min=12.0 -O2" \
+		CGO_LDFLAGS="${CGO_LDFLAGS_EXTRA:-} -mmacosx-version-min=12.0 -framework AppKit -framework Foundation -framework CoreFoundation" \
 		go build -trimpath -ldflags "$ldflags" -o "$output" ./app
 }
 
@@ -131,7 +131,12 @@ assemble() {
 
 notarize() { # FILE
 	say "notarize $1 (profile $ROGUE_NOTARY_PROFILE)"
-	xcrun notarytool submit "$1" --keychain-profile "$ROGUE_NOTARY_PROFILE" --wait
+	local log="$work/notarytool.log"
+	xcrun notarytool submit "$1" --keychain-profile "$ROGUE_NOTARY_PROFILE" --wait 2>&1 | tee "$log" >&2
+	# notarytool can exit 0 when Apple rejects the upload (status: Invalid);
+	# only "status: Accepted" means there is a ticket for stapler to staple.
+	grep -q 'status: Accepted' "$log" ||
+		die "notarization of $1 was not accepted; see: xcrun notarytool log SUBMISSION-ID --keychain-profile $ROGUE_NOTARY_PROFILE"
 }
 
 build_mac() {
@@ -146,6 +151,10 @@ build_mac() {
 		identity=-
 		warn "ROGUE_SIGN_IDENTITY is unset: signing ad hoc. macOS ties Accessibility and Keychain grants to the signature, so they reset whenever an ad-hoc build changes; users of this build must grant them again."
 	fi
+	# codesign refuses files with extended attributes (quarantine, Finder
+	# info: "resource fork, Finder information, or similar detritus not
+	# allowed"), which macOS's cp copies from a downloaded checkout.
+	xattr -cr "$app"
 	say "codesign ($identity)"
 	local ts=--timestamp
 	[ "$identity" = - ] && ts=--timestamp=none # ad-hoc signatures get no timestamp
@@ -194,7 +203,7 @@ build_cross() {
 		[ "$arch" = amd64 ] && target=x86_64
 		cat >"$tools/cc-$arch" <<EOF
 #!/bin/sh
-exec "$clang" -B"$tools" -target $target-apple-macos11 -isysroot "$sdk" -Wno-unused-command-line-argument "\$@"
+exec "$clang" -B"$tools" -target $target-apple-macos12 -isysroot "$sdk" -Wno-unused-command-line-argument "\$@"
 EOF
 		chmod +x "$tools/cc-$arch"
 		CGO_LDFLAGS_EXTRA="-fuse-ld=lld" build_slice "$arch" "$work/Rogue-$arch" "$tools/cc-$arch"

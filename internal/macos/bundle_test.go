@@ -73,7 +73,7 @@ func checkInfo(t testing.TB, info infoPlist, all map[string]any) {
 	if !info.LSUIElement {
 		t.Error("LSUIElement is not true: Rogue would show in the Dock")
 	}
-	if info.LSMinimumSystemVersion != "11.0" || !info.NSHighResolutionCapable {
+	if info.LSMinimumSystemVersion != "12.0" || !info.NSHighResolutionCapable {
 		t.Errorf("LSMinimumSystemVersion %q, NSHighResolutionCapable %v", info.LSMinimumSystemVersion, info.NSHighResolutionCapable)
 	}
 	if info.LSApplicationCategoryType != "public.app-category.utilities" {
@@ -121,7 +121,7 @@ func TestEntitlementsPlistInvalid(t *testing.T) {
 
 // TestCrossBuiltBundleBroken runs build.sh's Linux cross-build when
 // DARWIN_SDK names a macOS SDK and checks the app bundle it makes: a
-// universal Mach-O with arm64 and x86_64 slices for macOS 11, linked to
+// universal Mach-O with arm64 and x86_64 slices for macOS 12, linked to
 // AppKit, Foundation and CoreFoundation, with Info.plist and icon.
 func TestCrossBuiltBundleBroken(t *testing.T) {
 	sdk := os.Getenv("DARWIN_SDK")
@@ -171,8 +171,8 @@ func checkUniversal(t testing.TB, path string) {
 		minos, err := minOS(a.File)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
-		} else if minos != "11.0" {
-			t.Errorf("%s: minimum macOS %s, want 11.0", name, minos)
+		} else if minos != "12.0" {
+			t.Errorf("%s: minimum macOS %s, want 12.0", name, minos)
 		}
 		libs, err := a.ImportedLibraries()
 		if err != nil {

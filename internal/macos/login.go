@@ -55,7 +55,7 @@ var ErrLoginNotFound = errors.New("macos: login item: Rogue must run from Rogue.
 
 // LoginItem decides what "start at login" means: the primary backend
 // (SMAppService on macOS 13 and later, else a LaunchAgent), plus a legacy
-// LaunchAgent left over from macOS 11–12 that still starts Rogue and is
+// LaunchAgent left over from macOS 12 that still starts Rogue and is
 // therefore shown as on and removed when the user turns the item off.
 type LoginItem struct {
 	Primary LoginBackend
@@ -90,8 +90,15 @@ func (l LoginItem) Enabled() (bool, error) {
 func (l LoginItem) Set(on bool) error {
 	if !on {
 		var errs []error
-		if err := l.Primary.Unregister(); err != nil {
-			errs = append(errs, err)
+		// Only unregister what is registered: SMAppService's
+		// unregisterAndReturnError: fails for a service that is not (the
+		// case after an upgrade from macOS 12, where only the legacy agent
+		// starts Rogue), which would report a failure for a removal that
+		// worked.
+		if s, err := l.Primary.Status(); err != nil || (s != LoginOff && s != LoginNotFound) {
+			if err := l.Primary.Unregister(); err != nil {
+				errs = append(errs, err)
+			}
 		}
 		if l.Legacy != nil {
 			if err := l.Legacy.Unregister(); err != nil {

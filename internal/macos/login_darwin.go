@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 	"unsafe"
 
@@ -49,7 +50,14 @@ func newAppService() (appService, bool) {
 
 // withPool runs f inside an autorelease pool, which the objects Foundation
 // returns autoreleased (the service, errors, strings) drain into.
+//
+// An autorelease pool belongs to the thread that made it, and -drain must
+// run on that thread (NSAutoreleasePool class reference); a goroutine may
+// move to another thread after any call into C, so it stays on one thread
+// until the pool is drained.
 func withPool(f func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	pool := objc.ID(objc.GetClass("NSAutoreleasePool")).Send(objc.RegisterName("new"))
 	defer pool.Send(objc.RegisterName("drain"))
 	f()
@@ -93,8 +101,14 @@ func (a appService) Unregister() error { return a.call("unregisterAndReturnError
 
 func (a appService) openSettings() error {
 	sel := objc.RegisterName("openSystemSettingsLoginItems")
-	if objc.Send[bool](objc.ID(a.class), objc.RegisterName("respondsToSelector:"), sel) {
-		objc.ID(a.class).Send(sel)
+	opened := false
+	withPool(func() {
+		if objc.Send[bool](objc.ID(a.class), objc.RegisterName("respondsToSelector:"), sel) {
+			objc.ID(a.class).Send(sel)
+			opened = true
+		}
+	})
+	if opened {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -11,7 +11,8 @@ import (
 )
 
 // fakeBackend models SMAppService: Register moves Off to After (On, or
-// NeedsApproval when the user must approve).
+// NeedsApproval when the user must approve); Unregister fails for a service
+// that is not registered.
 type fakeBackend struct {
 	status            LoginStatus
 	after             LoginStatus
@@ -19,6 +20,8 @@ type fakeBackend struct {
 	statusErr         error
 	registers, unregs int
 }
+
+var errNotRegistered = errors.New("fake: not registered")
 
 func (f *fakeBackend) Status() (LoginStatus, error) { return f.status, f.statusErr }
 func (f *fakeBackend) Register() error {
@@ -33,6 +36,9 @@ func (f *fakeBackend) Unregister() error {
 	f.unregs++
 	if f.unregErr != nil {
 		return f.unregErr
+	}
+	if f.status == LoginOff || f.status == LoginNotFound {
+		return errNotRegistered
 	}
 	f.status = LoginOff
 	return nil
@@ -60,6 +66,8 @@ func TestLoginItemSetMisbehaves(t *testing.T) {
 		{name: "status fails", primary: fakeBackend{statusErr: boom}, on: true, wantErr: boom},
 		{name: "on replaces legacy agent", primary: fakeBackend{after: LoginOn}, legacy: &fakeBackend{status: LoginOn}, on: true, wantEnabled: true, wantRegs: 1, wantLegacy: LoginOff},
 		{name: "off removes both", primary: fakeBackend{status: LoginOn}, legacy: &fakeBackend{status: LoginOn}, on: false, wantLegacy: LoginOff},
+		{name: "off with only the legacy agent after an upgrade", primary: fakeBackend{}, legacy: &fakeBackend{status: LoginOn}, on: false, wantLegacy: LoginOff},
+		{name: "off when already off", primary: fakeBackend{}, on: false},
 		{name: "off reports unregister failure", primary: fakeBackend{status: LoginOn, unregErr: boom}, on: false, wantErr: boom, wantEnabled: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

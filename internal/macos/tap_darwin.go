@@ -20,6 +20,10 @@ const (
 	kCGHeadInsertEventTap       = 0 // CGEventTapPlacement
 	kCGEventTapOptionListenOnly = 1 // CGEventTapOptions
 	kCGKeyboardEventAutorepeat  = 8 // CGEventField: non-zero for auto-repeated key downs
+
+	// kCFRunLoopRunFinished is what CFRunLoopRunInMode returns at once when
+	// the mode has no sources or timers left (CFRunLoop.h).
+	kCFRunLoopRunFinished = 1
 )
 
 // tapRecheck is how often a running tap re-checks that it is still trusted
@@ -135,7 +139,14 @@ func runTap(ctx context.Context, st *tapState) error {
 	for ctx.Err() == nil {
 		// Run in slices of a second: a stop that arrives between two slices
 		// is seen by the ctx check.
-		fw.CFRunLoopRunInMode(mode, 1.0, false)
+		if fw.CFRunLoopRunInMode(mode, 1.0, false) == kCFRunLoopRunFinished {
+			// The tap's source is gone: the system invalidated its mach
+			// port (CFMachPortInvalidate removes the source from every run
+			// loop), e.g. when the window server restarted. Running the
+			// empty mode again would return at once, a busy loop; the
+			// agent makes a new tap after its back-off instead.
+			return errors.New("macos: the key event tap was invalidated by the system")
+		}
 		if time.Since(last) < tapRecheck {
 			continue
 		}
