@@ -97,6 +97,7 @@ type Agent struct {
 	heartbeat time.Duration
 
 	files      []*rrd.File // per metric, in the order of Metrics
+	fileIDs    []os.FileInfo
 	collectors []*collector
 	tap        KeyTap
 	now        func() time.Time
@@ -269,29 +270,72 @@ func (a *Agent) definition(m Metric, start time.Time) rrd.Definition {
 // openFiles opens or creates every metric's file.
 func (a *Agent) openFiles() error {
 	a.files = make([]*rrd.File, len(Metrics))
+	a.fileIDs = make([]os.FileInfo, len(Metrics))
 	start := a.now().Truncate(time.Second).Add(-time.Second)
 	for i, m := range Metrics {
-		p := a.path(m)
-		f, err := rrd.Open(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			if err = rrd.Create(p, a.definition(m, start)); err == nil || errors.Is(err, fs.ErrExist) {
-				if err == nil {
-					a.log.Info("created", "file", p)
-				}
-				f, err = rrd.Open(p)
-			}
-		}
+		f, fi, err := a.openFile(m, start)
 		if err != nil {
-			if errors.Is(err, rrd.ErrInvalid) {
-				return fmt.Errorf("agent: %s is not an RRD file Rogue can continue (%v); move it away, or start over with --reset", p, err)
-			}
-			return fmt.Errorf("agent: open %s: %w", p, err)
-		}
-		a.files[i] = f
-		if err := a.checkFile(m, f); err != nil {
 			return err
 		}
+		a.files[i], a.fileIDs[i] = f, fi
 	}
+	return nil
+}
+
+// openFile opens m's file, creating it (starting at start) when missing,
+// and checks it. fi identifies the file opened (nil if it cannot be
+// stat'ed).
+func (a *Agent) openFile(m Metric, start time.Time) (f *rrd.File, fi os.FileInfo, err error) {
+	p := a.path(m)
+	f, err = rrd.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = rrd.Create(p, a.definition(m, start)); err == nil || errors.Is(err, fs.ErrExist) {
+			if err == nil {
+				a.log.Info("created", "file", p)
+			}
+			f, err = rrd.Open(p)
+		}
+	}
+	if err != nil {
+		if errors.Is(err, rrd.ErrInvalid) {
+			return nil, nil, fmt.Errorf("agent: %s is not an RRD file Rogue can continue (%v); move it away, or start over with --reset", p, err)
+		}
+		return nil, nil, fmt.Errorf("agent: open %s: %w", p, err)
+	}
+	if err := a.checkFile(m, f); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	fi, _ = os.Stat(p)
+	return f, fi, nil
+}
+
+// followPath makes file i the one now at its path: a file replaced under
+// the running agent (restored from a backup, recreated by rrdtool or by
+// "rogue agent --reset") is continued, a removed one created again, instead
+// of writing on into a file no longer in the folder, where the forwarder,
+// the export and rrdtool never see the samples. start is the creation time
+// for a missing file.
+func (a *Agent) followPath(i int, start time.Time) error {
+	m := Metrics[i]
+	p := a.path(m)
+	fi, err := os.Stat(p)
+	switch {
+	case err == nil && a.fileIDs[i] == nil:
+		a.fileIDs[i] = fi // could not be stat'ed when opened
+		return nil
+	case err == nil && os.SameFile(fi, a.fileIDs[i]):
+		return nil
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("agent: %w", err) // keep the open file meanwhile
+	}
+	f, nfi, err := a.openFile(m, start)
+	if err != nil {
+		return err
+	}
+	a.files[i].Close()
+	a.files[i], a.fileIDs[i] = f, nfi
+	a.log.Warn("file was replaced or removed while running; continuing with the file now at its path", "file", p)
 	return nil
 }
 
@@ -432,10 +476,13 @@ func (a *Agent) prime() {
 func (a *Agent) tick() {
 	now := a.now()
 	t := sampleTime(now, a.step)
-	if !t.After(a.lastTick) {
+	if !t.After(a.lastTick) && a.lastTick.Sub(t) <= a.heartbeat {
 		a.log.Debug("tick skipped: not after the previous one", "time", t, "previous", a.lastTick)
 		return
 	}
+	// A clock set back by more than the heartbeat (corrected after it ran
+	// ahead) does not stop the ticks until it catches up again: the live
+	// values go on, and write says why the files refuse the samples.
 	a.lastTick = t
 	vals := a.sample(now)
 	a.write(t, vals)
@@ -529,10 +576,19 @@ func (a *Agent) write(t time.Time, vals []reading) {
 		default:
 			s.Raw = []string{strconv.FormatUint(v.Counter, 10)}
 		}
+		a.errs.report("open "+m.Name, a.followPath(i, t.Add(-time.Second)), now)
 		err := a.files[i].Update(s)
 		if errors.Is(err, rrd.ErrNotNewer) {
 			a.log.Debug("sample skipped: not newer than the file's last update", "file", a.files[i].Path(), "time", t)
 			err = nil
+			// Far behind the file (the clock ran ahead once): nothing is
+			// stored until the clock passes the file's last update, which
+			// must not go unnoticed. The message stays the same tick after
+			// tick, so it is logged once.
+			if last, lerr := a.files[i].LastUpdate(); lerr == nil && last.Sub(t) > a.heartbeat {
+				err = fmt.Errorf("the file's last update, %s, is later than the clock: no samples are stored until then; correct the clock, or move the file away (or --reset) to start over",
+					last.Format(time.RFC3339))
+			}
 		}
 		a.errs.report("write "+m.Name, err, now)
 	}

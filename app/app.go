@@ -63,8 +63,9 @@ func parseAppFlags(args []string, stderr io.Writer) (appOptions, int, bool) {
 	if o.set["hearbeat"] {
 		o.set["heartbeat"] = true
 	}
-	if (o.set["interval"] && o.interval < 1) || (o.set["heartbeat"] && o.heartbeat < 1) {
-		fmt.Fprintf(stderr, "rogue: --interval and --heartbeat must be at least 1 second\n")
+	if (o.set["interval"] && (o.interval < 1 || o.interval > maxSeconds)) ||
+		(o.set["heartbeat"] && (o.heartbeat < 1 || o.heartbeat > maxSeconds)) {
+		fmt.Fprintf(stderr, "rogue: --interval and --heartbeat must be 1 to %d seconds\n", maxSeconds)
 		return o, 2, false
 	}
 	return o, 0, true
@@ -307,6 +308,17 @@ func (a *app) run(ctx context.Context, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	a.ctx, a.quit = ctx, cancel
+	// Decided before the agent starts: its ticks read a.menu.
+	if a.menu != nil {
+		if problem, warning := trayCheck(ctx); problem != "" {
+			fmt.Fprintf(stderr, "rogue: %s; running without a menu (collecting into %s).\n", problem, a.prefix)
+			a.log.Info("no menu", "reason", problem)
+			a.menu = nil
+		} else if warning != "" {
+			fmt.Fprintf(stderr, "rogue: %s.\n", warning)
+			a.log.Info("tray", "warning", warning)
+		}
+	}
 	var wg gosync.WaitGroup
 	failed := atomic.Bool{}
 	wg.Go(func() {
@@ -322,16 +334,6 @@ func (a *app) run(ctx context.Context, stderr io.Writer) int {
 	}
 	a.log.Info("Rogue started", "version", version, "prefix", a.prefix, "interval", a.eff.Interval, "pid", os.Getpid())
 
-	if a.menu != nil {
-		if problem, warning := trayCheck(ctx); problem != "" {
-			fmt.Fprintf(stderr, "rogue: %s; running without a menu (collecting into %s).\n", problem, a.prefix)
-			a.log.Info("no menu", "reason", problem)
-			a.menu = nil
-		} else if warning != "" {
-			fmt.Fprintf(stderr, "rogue: %s.\n", warning)
-			a.log.Info("tray", "warning", warning)
-		}
-	}
 	if a.menu != nil {
 		a.menu.Run(ctx)
 		st := a.menu.Stats()
@@ -531,6 +533,12 @@ func (a *app) setServer(raw, key string) error {
 	a.mu.Lock()
 	s := a.eff
 	a.mu.Unlock()
+	// A pinned fingerprint is the old server's certificate: kept, it would
+	// refuse every other server. (A CA file may sign many, so it stays.)
+	dropPin := u != s.Server
+	if dropPin {
+		s.PinSHA256 = ""
+	}
 	a.setNotice("Checking the key with " + u + "…")
 	if err := verifyKey(a.ctx, u, key, s, 30*time.Second); err != nil {
 		return fmt.Errorf("Server not changed: %v", err)
@@ -538,7 +546,12 @@ func (a *app) setServer(raw, key string) error {
 	if err := saveAPIKey(u, key); err != nil {
 		return fmt.Errorf("Could not store the key: %v", err)
 	}
-	if err := a.saveSettings(func(s *settings) { s.Server = u }); err != nil {
+	if err := a.saveSettings(func(s *settings) {
+		s.Server = u
+		if dropPin {
+			s.PinSHA256 = ""
+		}
+	}); err != nil {
 		return err
 	}
 	a.mu.Lock()

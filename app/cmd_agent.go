@@ -41,12 +41,12 @@ func runAgent(ctx context.Context, args []string, io stdio) int {
 	if code, ok := parseFlags(fs, args, nil); !ok {
 		return code
 	}
-	if *interval < 1 {
-		fmt.Fprintf(io.Err, "rogue agent: --interval must be at least 1 second, got %d\n", *interval)
+	if *interval < 1 || *interval > maxSeconds {
+		fmt.Fprintf(io.Err, "rogue agent: --interval must be at least 1 second and at most %d, got %d\n", maxSeconds, *interval)
 		return 2
 	}
-	if heartbeat < 1 {
-		fmt.Fprintf(io.Err, "rogue agent: --heartbeat must be at least 1 second, got %d\n", heartbeat)
+	if heartbeat < 1 || heartbeat > maxSeconds {
+		fmt.Fprintf(io.Err, "rogue agent: --heartbeat must be at least 1 second and at most %d, got %d\n", maxSeconds, heartbeat)
 		return 2
 	}
 	if err := orDefaultPrefix(prefix); err != nil {

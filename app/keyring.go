@@ -65,23 +65,54 @@ func normalizeServer(raw string) (string, error) {
 	if !strings.Contains(s, "://") {
 		s = "https://" + s
 	}
+	// Error messages reach the log and the menu: they quote the URL only
+	// without credentials, query or fragment, where a key may have been
+	// pasted.
 	u, err := url.Parse(s)
 	if err != nil {
-		return "", fmt.Errorf("server URL %q: %w", raw, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // it repeats the whole URL
+		}
+		if strings.Contains(s, "@") {
+			return "", fmt.Errorf("server URL %q: not a valid URL (and it must not contain a user name or key)", safeServer(raw))
+		}
+		return "", fmt.Errorf("server URL %q: %w", safeServer(raw), err)
 	}
 	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("server URL %q: scheme must be https or http", raw)
-	case u.Hostname() == "":
-		return "", fmt.Errorf("server URL %q: no host", raw)
 	case u.User != nil:
 		return "", fmt.Errorf("server URL: must not contain a user name or key (the key is asked for separately)")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("server URL %q: scheme must be https or http", safeServer(raw))
+	case u.Hostname() == "":
+		return "", fmt.Errorf("server URL %q: no host", safeServer(raw))
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return "", fmt.Errorf("server URL %q: must not have a query or fragment", raw)
+		return "", fmt.Errorf("server URL %q: must not have a query or fragment", safeServer(raw))
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	u.Host = strings.ToLower(u.Host)
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u.String(), nil
+}
+
+// safeServer returns a server URL as typed, for messages, dialog titles and
+// logs: user information (a key pasted as "key@host" or "user:key@host"),
+// the query and the fragment are replaced by "…".
+func safeServer(raw string) string {
+	s := strings.TrimSpace(raw)
+	start := 0
+	if j := strings.Index(s, "://"); j >= 0 {
+		start = j + 3
+	}
+	// The user information ends at the last "@" of the authority; as a
+	// password may hold a "/", "?" or "#" (which url.Parse then misreads),
+	// everything up to the last "@" is hidden, also an "@" in a path.
+	if at := strings.LastIndex(s[start:], "@"); at >= 0 {
+		s = s[:start] + "…" + s[start+at:]
+	}
+	if q := strings.IndexAny(s[start:], "?#"); q >= 0 {
+		s = s[:start+q] + "…"
+	}
+	return s
 }

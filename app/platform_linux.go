@@ -58,27 +58,82 @@ func (p *linuxPlatform) LoginItem() (bool, error) {
 }
 
 // SetLoginItem writes or removes the autostart entry. The entry runs this
-// executable; an entry of the user's own making is replaced only when on is
-// true (the user asked for Rogue to start) and removed when false.
+// executable. An entry the user edited (anything but exactly what Rogue
+// writes) is never deleted nor replaced: it is switched off and on in place
+// with its Hidden and X-GNOME-Autostart-enabled keys, the rest kept.
 func (p *linuxPlatform) SetLoginItem(on bool) error {
 	path := p.autostartPath()
-	if !on {
+	exe, exeErr := p.executable()
+	if exeErr == nil {
+		if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = resolved
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("login item: %w", err)
+	}
+	exists := err == nil
+	ours := exists && exeErr == nil && string(data) == desktopEntry(exe)
+	edited, canSwitch := switchEntry(string(data), on)
+	switch {
+	case !on && !exists:
+		return nil
+	case !on && (ours || !canSwitch):
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("login item: %w", err)
 		}
 		return nil
+	case exists && !ours && canSwitch:
+		if err := writeConfigFile(path, []byte(edited), 0o644); err != nil {
+			return fmt.Errorf("login item: %w", err)
+		}
+		return nil
 	}
-	exe, err := p.executable()
-	if err != nil {
-		return fmt.Errorf("login item: cannot find Rogue's executable: %w", err)
-	}
-	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = resolved
+	if exeErr != nil {
+		return fmt.Errorf("login item: cannot find Rogue's executable: %w", exeErr)
 	}
 	if err := writeConfigFile(path, []byte(desktopEntry(exe)), 0o644); err != nil {
 		return fmt.Errorf("login item: %w", err)
 	}
 	return nil
+}
+
+// switchEntry returns a desktop entry with its keys that switch it off
+// (Hidden, X-GNOME-Autostart-enabled) removed and, when on is false,
+// Hidden=true added to its [Desktop Entry] group. ok is false when data has
+// no such group or no Exec key to keep.
+func switchEntry(data string, on bool) (out string, ok bool) {
+	var b strings.Builder
+	inEntry, hasGroup, hasExec := false, false, false
+	for line := range strings.Lines(data) {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "[") {
+			inEntry = t == "[Desktop Entry]"
+			if inEntry && !hasGroup {
+				hasGroup = true
+				if !strings.HasSuffix(line, "\n") {
+					line += "\n"
+				}
+				b.WriteString(line)
+				if !on {
+					b.WriteString("Hidden=true\n")
+				}
+				continue
+			}
+		}
+		if inEntry {
+			k, _, _ := strings.Cut(t, "=")
+			switch strings.TrimSpace(k) {
+			case "Hidden", "X-GNOME-Autostart-enabled":
+				continue
+			case "Exec":
+				hasExec = true
+			}
+		}
+		b.WriteString(line)
+	}
+	return b.String(), hasGroup && hasExec
 }
 
 // desktopEntry is the autostart file for the executable at exe.
@@ -162,7 +217,9 @@ func (p *linuxPlatform) AskServer(ctx context.Context, current string) (server, 
 	if strings.TrimSpace(server) == "" {
 		return "", "", errCancelled
 	}
-	apiKey, err = p.zenity(ctx, "--password", "--title=API key for "+server)
+	// The title is in zenity's command line, which every user can list: a
+	// key pasted into the URL must not show there.
+	apiKey, err = p.zenity(ctx, "--password", "--title=API key for "+safeServer(server))
 	if err != nil {
 		return "", "", err
 	}

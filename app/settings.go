@@ -42,6 +42,11 @@ const (
 	defaultPort      = 2003
 )
 
+// maxSeconds bounds the interval and the heartbeat (a year): larger values
+// mean nothing for a metrics agent, and far larger ones overflow a
+// time.Duration (about 292 years) when turned into one.
+const maxSeconds = 365 * 24 * 60 * 60
+
 // defaultSettings returns the settings used when there is no file.
 func defaultSettings() settings {
 	return settings{Interval: defaultInterval, Heartbeat: defaultHeartbeat, Port: defaultPort}
@@ -110,14 +115,16 @@ func parseSettings(data []byte, s *settings) error {
 // validate reports the first value out of range.
 func (s settings) validate() error {
 	switch {
-	case s.Interval < 1:
-		return fmt.Errorf("interval %d s: must be at least 1", s.Interval)
-	case s.Heartbeat < 1:
-		return fmt.Errorf("heartbeat %d s: must be at least 1", s.Heartbeat)
+	case s.Interval < 1 || s.Interval > maxSeconds:
+		return fmt.Errorf("interval %d s: must be 1 to %d", s.Interval, maxSeconds)
+	case s.Heartbeat < 1 || s.Heartbeat > maxSeconds:
+		return fmt.Errorf("heartbeat %d s: must be 1 to %d", s.Heartbeat, maxSeconds)
 	case s.Port < 1 || s.Port > 65535:
 		return fmt.Errorf("port %d: must be 1 to 65535", s.Port)
-	case strings.ContainsAny(s.MetricPrefix, " \t\r\n"):
-		return fmt.Errorf("metric prefix %q: must not contain white space", s.MetricPrefix)
+	case strings.ContainsFunc(s.MetricPrefix, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		// The forwarder refuses these too; refused here, the file is set
+		// aside and Rogue starts with defaults instead of not at all.
+		return fmt.Errorf("metric prefix %q: must not contain white space or control characters", s.MetricPrefix)
 	}
 	if s.Server != "" {
 		if _, err := normalizeServer(s.Server); err != nil {

@@ -122,10 +122,10 @@ func parseBaseURL(s string) (*url.URL, error) {
 		return nil, fmt.Errorf("bad server URL %q: give the API key separately, not in the URL", redactURL(s))
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
-		return nil, fmt.Errorf("bad server URL %q: it must start with https://", s)
+		return nil, fmt.Errorf("bad server URL %q: it must start with https://", redactURL(s))
 	}
 	if u.Hostname() == "" {
-		return nil, fmt.Errorf("bad server URL %q: no host name", s)
+		return nil, fmt.Errorf("bad server URL %q: no host name", redactURL(s))
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawQuery, u.Fragment = "", ""
@@ -220,10 +220,11 @@ func ParseFingerprint(s string) ([32]byte, error) {
 	return out, nil
 }
 
-// Verify checks that the server is reachable and accepts the key (GET
-// /_metrics/custom).
+// Verify checks that the server is reachable, accepts the key and answers
+// like Grok (GET /_metrics/custom gives a JSON list): a web page at a
+// mistyped URL does not pass for a Grok server that took the key.
 func (c *Client) Verify(ctx context.Context) error {
-	_, err := c.do(ctx, http.MethodGet, "/_metrics/custom", nil)
+	_, err := c.CustomMetrics(ctx)
 	return err
 }
 

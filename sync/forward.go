@@ -179,23 +179,26 @@ func CarbonAddr(server string, port int) (string, error) {
 	return net.JoinHostPort(host, p), nil
 }
 
-// redactURL hides user information (a key pasted into a URL) from messages.
+// redactURL hides user information (a key pasted into a URL), the query
+// and the fragment from messages. The user information ends at the last "@" before the path, query or
+// fragment; an "@" further on belongs to those and is kept.
 func redactURL(s string) string {
-	at := strings.LastIndex(s, "@")
+	start := 0
+	if j := strings.Index(s, "://"); j >= 0 {
+		start = j + 3
+	}
+	end := len(s)
+	if i := strings.IndexAny(s[start:], "/?#"); i >= 0 {
+		end = start + i
+	}
+	if q := strings.IndexAny(s[start:], "?#"); q >= 0 {
+		s = s[:start+q] + "…" // a query may carry a key too
+	}
+	at := strings.LastIndex(s[start:min(end, len(s))], "@")
 	if at < 0 {
 		return s
 	}
-	start := 0
-	if j := strings.Index(s, "://"); j >= 0 {
-		if j > at {
-			return s
-		}
-		start = j + 3
-	}
-	if slash := strings.IndexAny(s[start:], "/?#"); slash >= 0 && start+slash < at {
-		return s // the @ is in the path, not in the authority
-	}
-	return s[:start] + "…" + s[at:]
+	return s[:start] + "…" + s[start+at:]
 }
 
 // Status is what the menu shows about forwarding.
