@@ -247,7 +247,7 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 	}
 	a.fwd.SetEnabled(a.eff.Forwarding)
 	if !opts.headless {
-		a.menu = tray.New(a, tray.Options{Icon: assets.Icon, TemplateIcon: assets.TemplateIcon})
+		a.menu = tray.New(a, tray.Options{Icon: assets.Icon, TemplateIcon: assets.TemplateIcon2x})
 	}
 	return a, nil
 }
@@ -335,6 +335,7 @@ func (a *app) run(ctx context.Context, stderr io.Writer) int {
 	a.log.Info("Rogue started", "version", version, "prefix", a.prefix, "interval", a.eff.Interval, "pid", os.Getpid())
 
 	if a.menu != nil {
+		a.offerKeyAccess()
 		a.menu.Run(ctx)
 		st := a.menu.Stats()
 		a.log.Info("menu refreshes", "count", st.Refreshes, "updates", st.Updates,
@@ -643,6 +644,21 @@ func (a *app) KeyStats() {
 		a.setNotice(hint)
 	}
 	a.bg.Go(func() { a.plat.RequestKeyAccess(a.ctx) })
+}
+
+// offerKeyAccess starts the OS's walk-through for key access once, at the
+// first run with a menu, when key events may not be observed yet.
+func (a *app) offerKeyAccess() {
+	a.mu.Lock()
+	asked := a.saved.KeyAccessAsked
+	a.mu.Unlock()
+	if asked {
+		return
+	}
+	if ok, _ := a.plat.KeyAccess(); !ok {
+		a.bg.Go(func() { a.plat.RequestKeyAccess(a.ctx) })
+	}
+	a.saveSettings(func(s *settings) { s.KeyAccessAsked = true })
 }
 
 // ToggleLoginItem implements tray.App.

@@ -33,6 +33,10 @@ type settings struct {
 	// PinSHA256 is the SHA-256 fingerprint of the server's certificate,
 	// accepted whoever signed it.
 	PinSHA256 string `json:"pin_sha256"`
+	// KeyAccessAsked records that the first-run walk-through for key access
+	// (the macOS Accessibility prompt) was offered, so it is offered once;
+	// afterwards the menu's "Keystroke statistics" row starts it again.
+	KeyAccessAsked bool `json:"key_access_asked"`
 }
 
 // Defaults of the settings, as numenta-rogue had them.
