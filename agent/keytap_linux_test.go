@@ -20,7 +20,7 @@ func TestX11TapUnderXvfb(t *testing.T) {
 	events := make(chan KeyEvent, 1024)
 	done := make(chan error, 1)
 	go func() { done <- tap.Run(ctx, events) }()
-	time.Sleep(300 * time.Millisecond) // let the context be enabled
+	waitRecording(t, display, events, done)
 
 	const text = "hello rogue"
 	xdotool(t, display, "type", "--delay", "30", text)
@@ -55,6 +55,41 @@ func TestX11TapUnderXvfb(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return after cancel")
 	}
+}
+
+// waitRecording presses a key every few seconds until the tap reports an
+// event, which shows that its RECORD context is enabled (the server
+// enables it a while after Run starts, later still on a busy machine), and
+// consumes that press's events. xdotool waits for the server to process
+// its events before it exits and the server delivers recorded events in
+// order, so a press that produced no event within seconds was made before
+// the context was enabled and will produce none.
+func waitRecording(t *testing.T, display string, events <-chan KeyEvent, done <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		xdotool(t, display, "key", "x")
+		select {
+		case ev := <-events:
+			if ev.Down { // the context was enabled before the press: its release follows
+				select {
+				case ev := <-events:
+					if ev.Down {
+						t.Fatal("two key presses recorded without a release between them")
+					}
+				case err := <-done:
+					t.Fatalf("tap stopped early: %v", err)
+				case <-time.After(30 * time.Second):
+					t.Fatal("a recorded key press had no release within 30 s")
+				}
+			}
+			return
+		case err := <-done:
+			t.Fatalf("tap stopped early: %v", err)
+		case <-time.After(5 * time.Second):
+		}
+	}
+	t.Fatal("the tap reported no key event within 60 s")
 }
 
 func TestX11TapNoDisplay(t *testing.T) {

@@ -202,7 +202,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 		t.Fatalf("status line %q before forwarding was turned on", e.Label)
 	}
 	item.click(t, "Forward to Grok")
-	item.waitEntry(t, "Forward to Grok", 5*time.Second, "Forward to Grok checked", func(e menuEntry) bool { return e.Checked })
+	item.waitEntry(t, "Forward to Grok", 30*time.Second, "Forward to Grok checked", func(e menuEntry) bool { return e.Checked })
 	status := item.waitEntry(t, "Sent ", 30*time.Second, "status line saying points were sent", func(menuEntry) bool { return true })
 	if !strings.Contains(status.Label, "pending") || status.Enabled {
 		t.Errorf("status line %+v, want a disabled \"Sent … · N pending\"", status)
@@ -238,29 +238,29 @@ func TestAppMenuOverDBus(t *testing.T) {
 	// Start at Login creates and removes the autostart entry.
 	desktop := filepath.Join(env.Config, "autostart", "rogue.desktop")
 	item.click(t, "Start at Login")
-	item.waitEntry(t, "Start at Login", 5*time.Second, "Start at Login checked", func(e menuEntry) bool { return e.Checked })
+	item.waitEntry(t, "Start at Login", 30*time.Second, "Start at Login checked", func(e menuEntry) bool { return e.Checked })
 	data, err := os.ReadFile(desktop)
 	if err != nil || !strings.Contains(string(data), "Exec=\""+rogueBinary(t)+"\"") {
 		t.Errorf("autostart entry: %v\n%s", err, data)
 	}
 	item.click(t, "Start at Login")
-	item.waitEntry(t, "Start at Login", 5*time.Second, "Start at Login unchecked", func(e menuEntry) bool { return !e.Checked })
+	item.waitEntry(t, "Start at Login", 30*time.Second, "Start at Login unchecked", func(e menuEntry) bool { return !e.Checked })
 	if _, err := os.Stat(desktop); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("autostart entry still there after unchecking: %v", err)
 	}
 
 	// Grok Server… without zenity tells the user what to run instead.
 	item.click(t, "Grok Server")
-	item.waitEntry(t, "Run 'rogue login --server URL' in a terminal", 5*time.Second, "the rogue login hint", func(menuEntry) bool { return true })
+	item.waitEntry(t, "Run 'rogue login --server URL' in a terminal", 30*time.Second, "the rogue login hint", func(menuEntry) bool { return true })
 
 	// Without xdg-open or zenity, the data folder, About and the key
 	// statistics answer in the menu itself.
 	item.click(t, "Open Data Folder")
-	item.waitEntry(t, "Data folder: "+filepath.Join(env.Data, "rogue", "db"), 5*time.Second, "the data folder's path", func(menuEntry) bool { return true })
+	item.waitEntry(t, "Data folder: "+filepath.Join(env.Data, "rogue", "db"), 30*time.Second, "the data folder's path", func(menuEntry) bool { return true })
 	item.click(t, "About Rogue test")
-	item.waitEntry(t, "Rogue test · data in ", 5*time.Second, "the About line", func(menuEntry) bool { return true })
+	item.waitEntry(t, "Rogue test · data in ", 30*time.Second, "the About line", func(menuEntry) bool { return true })
 	item.click(t, "Keystroke statistics: on")
-	item.waitEntry(t, "Recording typing rhythm: timings only, never which keys", 5*time.Second, "the key statistics line", func(menuEntry) bool { return true })
+	item.waitEntry(t, "Recording typing rhythm: timings only, never which keys", 30*time.Second, "the key statistics line", func(menuEntry) bool { return true })
 
 	// A second rogue says so and exits 0.
 	second := exec.Command(rogueBinary(t), "--interval", "1")
@@ -272,7 +272,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 
 	t.Logf("%.1f s: login item, server, second instance", time.Since(t0).Seconds())
 	// Quit stops cleanly.
-	item.click(t, "Quit Rogue")
+	item.clickQuit(t, "Quit Rogue")
 	if code := p.wait(t, 20*time.Second); code != 0 {
 		t.Fatalf("exit code %d after Quit, want 0", code)
 	}
@@ -355,7 +355,7 @@ func TestAppCorruptSettingsWarnsInMenu(t *testing.T) {
 	os.WriteFile(path, []byte(`{"interval": 1, "server": "https://gr`), 0o600)
 	p := startRogue(t, env, nil, "--interval", "1")
 	item := findTrayItem(t, bus.Conn(t), p.Cmd.Process.Pid, 30*time.Second)
-	w := item.waitEntry(t, "⚠ Settings could not be read", 10*time.Second, "settings warning", func(menuEntry) bool { return true })
+	w := item.waitEntry(t, "⚠ Settings could not be read", 30*time.Second, "settings warning", func(menuEntry) bool { return true })
 	if !strings.Contains(w.Label, "settings.json.bad-") {
 		t.Errorf("warning %q does not say where the file went", w.Label)
 	}
@@ -450,7 +450,7 @@ func TestAppGrokServerDialog(t *testing.T) {
 	answerDialog(t, display, "Grok Server", grok.URL)
 	answerDialog(t, display, "API key for", good)
 	item.waitEntry(t, "Grok server set to "+grok.URL, 20*time.Second, "the new server in the menu", func(menuEntry) bool { return true })
-	item.waitEntry(t, "Grok Server: "+grok.URL, 5*time.Second, "the server item", func(menuEntry) bool { return true })
+	item.waitEntry(t, "Grok Server: "+grok.URL, 30*time.Second, "the server item", func(menuEntry) bool { return true })
 	if got := lookup(); got != good {
 		t.Errorf("keyring holds %q for %s, want the key", got, grok.URL)
 	}
@@ -459,7 +459,7 @@ func TestAppGrokServerDialog(t *testing.T) {
 		t.Errorf("settings %+v, %v; want server %s", saved, err, grok.URL)
 	}
 
-	item.click(t, "Quit Rogue")
+	item.clickQuit(t, "Quit Rogue")
 	if code := p.wait(t, 20*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
@@ -488,10 +488,10 @@ func TestAppUnmovableSettingsNeverOverwritten(t *testing.T) {
 	}
 	p := startRogue(t, env, nil, "--interval", "1")
 	item := findTrayItem(t, bus.Conn(t), p.Cmd.Process.Pid, 30*time.Second)
-	item.waitEntry(t, "⚠ Settings could not be read; changes are not saved", 10*time.Second, "warning", func(menuEntry) bool { return true })
+	item.waitEntry(t, "⚠ Settings could not be read; changes are not saved", 30*time.Second, "warning", func(menuEntry) bool { return true })
 	item.click(t, "Forward to Grok")
-	item.waitEntry(t, "Forward to Grok", 5*time.Second, "Forward to Grok checked", func(e menuEntry) bool { return e.Checked })
-	item.click(t, "Quit Rogue")
+	item.waitEntry(t, "Forward to Grok", 30*time.Second, "Forward to Grok checked", func(e menuEntry) bool { return e.Checked })
+	item.clickQuit(t, "Quit Rogue")
 	if code := p.wait(t, 20*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}

@@ -2,11 +2,12 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,23 +69,32 @@ func TestLockStaleFromCrashIsTakenOver(t *testing.T) {
 	}
 }
 
+// TestLockHeldByOtherProcess: while another process holds the lock, the
+// app reports that process's pid; once it is killed, the lock is taken
+// over.
 func TestLockHeldByOtherProcess(t *testing.T) {
-	flockBin, err := exec.LookPath("flock")
-	if err != nil {
+	if _, err := exec.LookPath("flock"); err != nil {
 		t.Skip("flock (util-linux) not installed")
 	}
 	path := filepath.Join(t.TempDir(), lockFile)
 	os.WriteFile(path, []byte("4242\n"), 0o600)
-	// flock holds the lock while sleep (which inherits the descriptor) runs;
-	// both are killed as a group.
-	cmd := exec.Command(flockBin, "-x", path, "sleep", "30")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// The shell opens the file (appending: the pid stays), flock(1) locks
+	// that descriptor and exits, and the shell, having waited for it,
+	// becomes sleep: from then on sleep, the started process itself, is the
+	// only holder, so once Wait has reaped it the kernel has dropped the
+	// lock. (With "flock FILE sleep 30" a forked child also holds the
+	// descriptor for a moment and may still be dying after flock is reaped.)
+	cmd := exec.Command("sh", "-c", `exec 9>>"$1" && flock -x 9 && exec sleep 30`, "sh", path)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	kill := func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() }
+	kill := func() { cmd.Process.Kill(); cmd.Wait() }
 	t.Cleanup(kill)
-	testpeer.WaitFor(t, 5*time.Second, "flock holds the lock", func() (bool, error) {
+	testpeer.WaitFor(t, 30*time.Second, "sleep holds the lock", func() (bool, error) {
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
+		if err != nil || strings.TrimSpace(string(comm)) != "sleep" {
+			return false, err
+		}
 		f, err := os.Open(path)
 		if err != nil {
 			return false, err
@@ -93,7 +103,7 @@ func TestLockHeldByOtherProcess(t *testing.T) {
 		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
 		return err != nil, err
 	})
-	_, err = acquireLock(path)
+	_, err := acquireLock(path)
 	var running *alreadyRunningError
 	if !errors.As(err, &running) || running.PID != 4242 {
 		t.Fatalf("err = %v, want already running with pid 4242", err)

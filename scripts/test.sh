@@ -41,5 +41,5 @@ go test -timeout 15m "$@" ./...
 
 if [ -f rrd/fuzz_test.go ]; then
   echo "== fuzz (brief)"
-  go test -run '^$' -fuzz '^FuzzOpen$' -fuzztime 20s ./rrd
+  go test -run '^$' -fuzz '^FuzzOpen$' -fuzztime 20s -fuzzminimizetime 1s ./rrd
 fi

@@ -63,8 +63,8 @@ func SessionBus(tb testing.TB) *Bus {
 			tb.Fatalf("dbus-daemon printed no address: %s", stderr.String())
 		}
 		return &Bus{Addr: a}
-	case <-time.After(10 * time.Second):
-		tb.Fatal("dbus-daemon did not start within 10 s")
+	case <-time.After(30 * time.Second):
+		tb.Fatal("dbus-daemon did not start within 30 s")
 	}
 	return nil
 }
@@ -111,7 +111,7 @@ func Keyring(tb testing.TB, bus *Bus, env []string) {
 	cmd.Stdout, cmd.Stderr = log, log
 	proc := Start(tb, cmd)
 	c := bus.Conn(tb)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var has bool
 		c.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.freedesktop.secrets").Store(&has)
@@ -122,7 +122,7 @@ func Keyring(tb testing.TB, bus *Bus, env []string) {
 			tb.Fatalf("gnome-keyring-daemon exited: %v\n%s", err, log.String())
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("gnome-keyring-daemon did not take org.freedesktop.secrets within 10 s")
+			tb.Fatalf("gnome-keyring-daemon did not take org.freedesktop.secrets within 30 s")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -27,15 +27,37 @@ func Need(tb testing.TB, name string) string {
 	return p
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// given holds the ports FreePort has handed out in this process.
+var given struct {
+	gosync.Mutex
+	ports map[int]bool
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago and
+// that FreePort has not returned before in this process: the kernel may
+// hand out a port again as soon as it is closed, and a test asking for
+// several ports (Carbon's line, pickle and query ports) needs them distinct.
 func FreePort(tb testing.TB) int {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
+	given.Lock()
+	defer given.Unlock()
+	if given.ports == nil {
+		given.ports = map[int]bool{}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	for range 1000 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !given.ports[port] {
+			given.ports[port] = true
+			return port
+		}
+	}
+	tb.Fatal("no fresh free port in 1000 attempts")
+	return 0
 }
 
 // ShortTempDir returns a fresh folder with a short path (unix socket paths

@@ -89,6 +89,19 @@ func TestBufferConcurrentWrites(t *testing.T) {
 	}
 }
 
+// TestFreePortNeverRepeats: ports handed out in one process are distinct,
+// even though the kernel may offer a closed port again at once.
+func TestFreePortNeverRepeats(t *testing.T) {
+	seen := map[int]bool{}
+	for range 200 {
+		p := FreePort(t)
+		if seen[p] {
+			t.Fatalf("port %d returned twice", p)
+		}
+		seen[p] = true
+	}
+}
+
 // TestFreePortIsListenable: the port returned can be listened on again.
 func TestFreePortIsListenable(t *testing.T) {
 	p := FreePort(t)
