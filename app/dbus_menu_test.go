@@ -132,17 +132,8 @@ func (it *trayItem) waitEntry(t testing.TB, prefix string, timeout time.Duration
 // entry.
 func (it *trayItem) click(t testing.TB, prefix string) {
 	t.Helper()
-	e, err := it.entry(prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !e.Enabled {
-		t.Fatalf("entry %q is disabled", e.Label)
-	}
-	call := it.conn.Object(it.name, it.menuPath).Call("com.canonical.dbusmenu.Event", 0,
-		e.ID, "clicked", dbus.MakeVariant(""), uint32(time.Now().Unix()))
-	if call.Err != nil {
-		t.Fatalf("click %q: %v", e.Label, call.Err)
+	if label, err := it.sendClick(t, prefix); err != nil {
+		t.Fatalf("click %q: %v", label, err)
 	}
 }
 
@@ -151,6 +142,17 @@ func (it *trayItem) click(t testing.TB, prefix string) {
 // answers NoReply on its behalf (a tray host ignores Event's reply); any
 // other error fails the test. The caller checks that the app exits and how.
 func (it *trayItem) clickQuit(t testing.TB, prefix string) {
+	t.Helper()
+	label, err := it.sendClick(t, prefix)
+	var de dbus.Error
+	if err != nil && !(errors.As(err, &de) && de.Name == "org.freedesktop.DBus.Error.NoReply") {
+		t.Fatalf("click %q: %v", label, err)
+	}
+}
+
+// sendClick sends "clicked" to the enabled entry whose label starts with
+// prefix and returns its label and the call's error.
+func (it *trayItem) sendClick(t testing.TB, prefix string) (string, error) {
 	t.Helper()
 	e, err := it.entry(prefix)
 	if err != nil {
@@ -161,10 +163,7 @@ func (it *trayItem) clickQuit(t testing.TB, prefix string) {
 	}
 	call := it.conn.Object(it.name, it.menuPath).Call("com.canonical.dbusmenu.Event", 0,
 		e.ID, "clicked", dbus.MakeVariant(""), uint32(time.Now().Unix()))
-	var de dbus.Error
-	if call.Err != nil && !(errors.As(call.Err, &de) && de.Name == "org.freedesktop.DBus.Error.NoReply") {
-		t.Fatalf("click %q: %v", e.Label, call.Err)
-	}
+	return e.Label, call.Err
 }
 
 func labels(entries []menuEntry) string {
