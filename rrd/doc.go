@@ -52,10 +52,11 @@
 // update in flight is lost. (The header block of a usual file lies inside
 // its first page, where the kernel copies a write in one piece; in a file
 // with very many data sources or archives, a kill during that write can
-// leave part of the block from the lost update, still a readable file.) Killed between the two steps, the file keeps
-// its previous header and the rows written by the lost update land in the
-// archive slots that were about to be recycled, that is, the oldest rows
-// of each archive may show those newer values. Update does not fsync, like
+// leave part of the block from the lost update, still a readable file.)
+// Killed between the two steps, the file keeps its previous header and the
+// rows written by the lost update land in the archive slots that were about
+// to be recycled, that is, the oldest rows of each archive may show those
+// newer values. Update does not fsync, like
 // rrdtool: after a power failure the operating system decides how much of
 // the recent updates reached the disk.
 package rrd
