@@ -18,25 +18,37 @@ type params struct {
 	spatialTol float64 // fraction of the seen range beyond which a value is new
 	rest       int     // refractory samples after a detection
 	restLevel  float64 // score that starts a refractory period
+	restDamp   float64 // scores during the refractory period are capped at restLevel*restDamp
+
+	spatialGrade float64 // >0: spatial score spatialBase + excess/range*spatialGrade
+	spatialBase  float64
+	rawOut       bool // output the raw novelty instead of its likelihood
+	tod          int     // time-of-day buckets of the time channel (0: off)
+	todWeight    float64 // the time channel's score is multiplied by this
 }
 
 var defaultParams = params{
 	warmup:     150,
 	bins:       16,
-	orders:     6,
 	short:      10,
-	hist:       4096,
 	minStd:     0.05,
-	spatialTol: 0.05,
 	rest:       30,
 	restLevel:  0.5,
+	restDamp:   0.99,
+	tod:        0,
+	todWeight:  1,
+	orders:     1,
+	hist:       8000,
+	spatialTol: 0,
 }
 
 const (
+	warmupMax = 1024
 	maxOrders = 8
 	tableBits = 15
 	shortMax  = 64
 	histMax   = 8192
+	nchan     = 2
 )
 
 // step scores one non-NaN sample.
@@ -45,11 +57,17 @@ func (d *Detector) step(t int64, v float64) float64 {
 	d.n++
 	d.lastT = t
 
-	// Spatial novelty: a value well outside the range seen so far.
-	spatial := false
+	// Spatial novelty: a value outside the range seen so far.
+	spatial := 0.0
 	if d.n > 1 && d.max > d.min {
-		tol := (d.max - d.min) * p.spatialTol
-		spatial = v > d.max+tol || v < d.min-tol
+		r := d.max - d.min
+		ex := max(v-d.max, d.min-v)
+		if ex > r*p.spatialTol {
+			spatial = 1
+			if p.spatialGrade > 0 {
+				spatial = min(1, p.spatialBase+ex/r*p.spatialGrade)
+			}
+		}
 	}
 	if d.n == 1 || v < d.min {
 		d.min = v
@@ -58,28 +76,31 @@ func (d *Detector) step(t int64, v float64) float64 {
 		d.max = v
 	}
 
-	// Sequence novelty: how many of the contexts ending in this value were
-	// never seen before.
-	q := 0
-	if d.max > d.min {
-		q = int((v - d.min) / (d.max - d.min) * float64(p.bins))
-		if q >= p.bins {
-			q = p.bins - 1
-		}
-	}
-	raw := d.ctx.observe(uint8(q), p.orders)
-
-	score := d.lh.update(raw, p, d.n > int64(p.warmup))
-	if spatial && d.n > int64(p.warmup) {
-		score = 1
-	}
+	// Sequence novelty on a grid fixed at the end of the warm-up: bin width
+	// is the warm-up range / bins, anchored at the first value.
 	if d.n <= int64(p.warmup) {
+		d.warm[d.n-1] = v
+		d.warmT[d.n-1] = t
+		if d.n == 1 {
+			d.anchor = v
+		}
+		if d.n == int64(p.warmup) {
+			d.width = (d.max - d.min) / float64(p.bins)
+			for i, w := range d.warm[:d.n] {
+				d.channels(d.warmT[i], w, false)
+			}
+		}
 		return 0
 	}
+	if d.width == 0 && d.max > d.min {
+		d.width = (d.max - d.min) / float64(p.bins)
+	}
+	score := d.channels(t, v, true)
+	score = max(score, spatial)
 	if d.rest > 0 {
 		d.rest--
 		if score >= p.restLevel {
-			score = p.restLevel * 0.99
+			score = p.restLevel * p.restDamp
 		}
 	} else if score >= p.restLevel {
 		d.rest = p.rest
@@ -87,10 +108,44 @@ func (d *Detector) step(t int64, v float64) float64 {
 	return score
 }
 
+// channels feeds v to every novelty channel and returns the highest
+// likelihood score.
+func (d *Detector) channels(t int64, v float64, active bool) float64 {
+	p := &d.p
+	q := d.bin(v)
+	score := 0.0
+	raw := d.ctx.observe(q, p.orders)
+	d.dbgRaw = raw
+	s := d.lh[0].update(raw, p, active)
+	if p.rawOut {
+		s = raw
+	}
+	score = max(score, s)
+	if p.tod > 0 {
+		b := uint64((t%86400+86400)%86400) * uint64(p.tod) / 86400
+		raw := 0.0
+		if d.ctx.novel(1, b<<32|uint64(uint32(q))) {
+			raw = 1
+		}
+		s := d.lh[1].update(raw, p, active)
+		score = max(score, s*p.todWeight)
+	}
+	return score
+}
+
+// bin quantises v on the detector's grid.
+func (d *Detector) bin(v float64) int32 {
+	if d.width == 0 {
+		return 0
+	}
+	b := math.Floor((v - d.anchor) / d.width)
+	return int32(min(max(b, -1e9), 1e9))
+}
+
 // context is a sequence memory: it remembers which short sequences of
 // quantised values have occurred, in a fixed-size hash set.
 type context struct {
-	hist  [maxOrders]uint8 // last values, hist[0] newest
+	hist  [maxOrders]int32 // last values, hist[0] newest
 	nhist int
 	table [1 << tableBits]uint32
 }
@@ -99,12 +154,12 @@ func (c *context) reset() { *c = context{} }
 
 // observe records q after the current history and returns the fraction of
 // context lengths for which the sequence was new.
-func (c *context) observe(q uint8, orders int) float64 {
+func (c *context) observe(q int32, orders int) float64 {
 	novel, total := 0, 0
 	h := uint64(14695981039346656037)
 	for k := 0; k < orders && k < c.nhist; k++ {
 		h = (h ^ uint64(c.hist[k]) ^ uint64(k)<<8) * 1099511628211
-		key := (h ^ uint64(q)<<16) * 0x9E3779B97F4A7C15
+		key := (h ^ uint64(uint32(q))<<20) * 0x9E3779B97F4A7C15
 		slot := key >> (64 - tableBits)
 		tag := uint32(key) | 1
 		total++
@@ -122,6 +177,20 @@ func (c *context) observe(q uint8, orders int) float64 {
 		return 1
 	}
 	return float64(novel) / float64(total)
+}
+
+// novel reports whether key (in channel ch) was never seen, and remembers it.
+func (c *context) novel(ch, key uint64) bool {
+	h := (key ^ ch<<60 ^ 0x5bd1e995) * 0x9E3779B97F4A7C15
+	h ^= h >> 29
+	h *= 0xBF58476D1CE4E5B9
+	slot := h >> (64 - tableBits)
+	tag := uint32(h) | 1
+	if c.table[slot] == tag {
+		return false
+	}
+	c.table[slot] = tag
+	return true
 }
 
 // likelihood turns raw novelty scores into the probability that their recent

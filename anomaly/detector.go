@@ -34,16 +34,22 @@ type Detector struct {
 
 	min, max float64 // range seen so far
 
+	warm          [warmupMax]float64 // the warm-up samples
+	warmT         [warmupMax]int64
+	anchor, width float64            // the sequence memory's grid
+
 	ctx  context // sequence memory
-	lh   likelihood
+	lh   [nchan]likelihood
 	rest int // samples left in the refractory period
+
+	dbgRaw, dbgAvg float64
 }
 
 // New returns a detector with the given settings (zero fields: defaults).
 func New(c Config) *Detector {
 	d := &Detector{p: defaultParams}
 	if c.Warmup > 0 {
-		d.p.warmup = c.Warmup
+		d.p.warmup = min(c.Warmup, warmupMax)
 	}
 	d.Reset()
 	return d
@@ -54,7 +60,9 @@ func (d *Detector) Reset() {
 	p := d.p
 	*d = Detector{p: p}
 	d.ctx.reset()
-	d.lh.reset()
+	for i := range d.lh {
+		d.lh[i].reset()
+	}
 }
 
 // Size returns the detector's memory footprint in bytes. It is fixed at
