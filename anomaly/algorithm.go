@@ -25,6 +25,8 @@ type params struct {
 	rawOut       bool // output the raw novelty instead of its likelihood
 	tod          int     // time-of-day buckets of the time channel (0: off)
 	todWeight    float64 // the time channel's score is multiplied by this
+	pois         bool    // Poisson likelihood of the novelty count
+	minRate      float64 // floor of the novelty rate
 }
 
 var defaultParams = params{
@@ -204,6 +206,8 @@ type likelihood struct {
 	nhist     int
 	sum, sum2 float64
 	pos       int
+	rate      float64 // pois: mean raw score (novelty rate)
+	nrate     int
 }
 
 func (l *likelihood) reset() { *l = likelihood{} }
@@ -220,6 +224,15 @@ func (l *likelihood) update(raw float64, p *params, active bool) float64 {
 	avg := l.shortSum / float64(n)
 
 	score := 0.0
+	if p.pois {
+		if active && l.nrate > 0 {
+			lam := float64(n) * max(l.rate, p.minRate)
+			score = poissonScore(lam, int(math.Round(l.shortSum)))
+		}
+		l.nrate++
+		l.rate += (raw - l.rate) / float64(min(l.nrate, p.hist))
+		return score
+	}
 	if active && l.nhist > 1 {
 		mean := l.sum / float64(l.nhist)
 		v := l.sum2/float64(l.nhist) - mean*mean
@@ -245,4 +258,26 @@ func (l *likelihood) update(raw float64, p *params, active bool) float64 {
 	l.sum2 += a * a
 	l.pos = (j + 1) % p.hist
 	return score
+}
+
+// poissonScore returns -log10(P(X >= k))/10 for X ~ Poisson(lam), clipped
+// to [0, 1]: 0 for an unsurprising count, 1 for a 1e-10 event.
+func poissonScore(lam float64, k int) float64 {
+	if k <= 0 || lam <= 0 {
+		return 0
+	}
+	// log of the k-th term, then the sum of the tail terms relative to it.
+	lg, _ := math.Lgamma(float64(k + 1))
+	logt := -lam + float64(k)*math.Log(lam) - lg
+	sum, term := 1.0, 1.0
+	for j := k + 1; j < k+60; j++ {
+		term *= lam / float64(j)
+		sum += term
+		if term < 1e-12*sum {
+			break
+		}
+	}
+	lp := logt + math.Log(sum)
+	s := lp / math.Log(1e-10)
+	return min(max(s, 0), 1)
 }

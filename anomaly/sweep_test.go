@@ -69,6 +69,10 @@ func setParam(p *params, name, vs string) bool {
 		p.tod = i
 	case "todWeight":
 		p.todWeight = f
+	case "pois":
+		p.pois = i != 0
+	case "minRate":
+		p.minRate = f
 	default:
 		return false
 	}

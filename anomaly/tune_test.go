@@ -1,0 +1,60 @@
+package anomaly
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogue-metrics/rogue/anomaly/internal/nabscore"
+)
+
+// TestNABTune runs a coordinate search over the parameters listed in
+// $NAB_TUNE ("name=v1,v2,... name2=..."), starting from $NAB_BASE, keeping
+// every change that raises the standard score. Development tool only.
+func TestNABTune(t *testing.T) {
+	spec := os.Getenv("NAB_TUNE")
+	if spec == "" {
+		t.Skip("NAB_TUNE not set")
+	}
+	files := loadNAB(t)
+	cur := defaultParams
+	for _, kv := range strings.Fields(os.Getenv("NAB_BASE")) {
+		k, v, _ := strings.Cut(kv, "=")
+		if !setParam(&cur, k, v) {
+			t.Fatalf("unknown param %s", k)
+		}
+	}
+	eval := func(p params) float64 {
+		return nabscore.Score(files, runNAB(files, p), nabscore.Profiles[0]).Normalized
+	}
+	best := eval(cur)
+	t.Logf("start %.2f", best)
+	chosen := map[string]string{}
+	for round := 0; round < 3; round++ {
+		improved := false
+		for _, item := range strings.Fields(spec) {
+			name, vals, _ := strings.Cut(item, "=")
+			for _, vs := range strings.Split(vals, ",") {
+				p := cur
+				if !setParam(&p, name, vs) {
+					t.Fatalf("unknown param %s", name)
+				}
+				if s := eval(p); s > best+0.01 {
+					best, cur, improved = s, p, true
+					chosen[name] = vs
+					t.Logf("round %d: %s=%s -> %.2f  %v", round, name, vs, s, chosen)
+				}
+			}
+		}
+		if !improved {
+			break
+		}
+	}
+	var out []string
+	for k, v := range chosen {
+		out = append(out, k+"="+v)
+	}
+	t.Logf("best %.2f with %s", best, strings.Join(out, " "))
+	_ = strconv.Itoa
+}
