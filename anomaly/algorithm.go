@@ -22,26 +22,34 @@ type params struct {
 
 	spatialGrade float64 // >0: spatial score spatialBase + excess/range*spatialGrade
 	spatialBase  float64
-	rawOut       bool // output the raw novelty instead of its likelihood
+	rawOut       bool    // output the raw novelty instead of its likelihood
 	tod          int     // time-of-day buckets of the time channel (0: off)
 	todWeight    float64 // the time channel's score is multiplied by this
+	diff         bool    // channel of first differences
+	diffScale    float64 // its bin width: mean |difference| in the warm-up times this
+	diffWeight   float64
+	combine      bool    // one likelihood of the channels' weighted mean novelty
 	pois         bool    // Poisson likelihood of the novelty count
 	minRate      float64 // floor of the novelty rate
 }
 
 var defaultParams = params{
-	warmup:     150,
-	bins:       16,
-	short:      10,
-	minStd:     0.05,
-	rest:       30,
-	restLevel:  0.5,
-	restDamp:   0.99,
-	tod:        0,
-	todWeight:  1,
-	orders:     1,
-	hist:       8000,
-	spatialTol: 0,
+	spatialBase:  0.3,
+	spatialGrade: 20,
+	warmup:       150,
+	bins:         12,
+	short:        10,
+	minStd:       0.05,
+	rest:         30,
+	restLevel:    0.4,
+	restDamp:     0.99,
+	tod:          48,
+	todWeight:    1,
+	diffScale:    1,
+	diffWeight:   1,
+	orders:       2,
+	hist:         8000,
+	spatialTol:   0,
 }
 
 const (
@@ -50,7 +58,7 @@ const (
 	tableBits = 15
 	shortMax  = 64
 	histMax   = 8192
-	nchan     = 2
+	nchan     = 3
 )
 
 // step scores one non-NaN sample.
@@ -88,6 +96,11 @@ func (d *Detector) step(t int64, v float64) float64 {
 		}
 		if d.n == int64(p.warmup) {
 			d.width = (d.max - d.min) / float64(p.bins)
+			sum := 0.0
+			for i := 1; i < int(d.n); i++ {
+				sum += math.Abs(d.warm[i] - d.warm[i-1])
+			}
+			d.dwidth = sum / float64(d.n-1) * p.diffScale
 			for i, w := range d.warm[:d.n] {
 				d.channels(d.warmT[i], w, false)
 			}
@@ -115,22 +128,39 @@ func (d *Detector) step(t int64, v float64) float64 {
 func (d *Detector) channels(t int64, v float64, active bool) float64 {
 	p := &d.p
 	q := d.bin(v)
-	score := 0.0
-	raw := d.ctx.observe(q, p.orders)
-	d.dbgRaw = raw
-	s := d.lh[0].update(raw, p, active)
-	if p.rawOut {
-		s = raw
-	}
-	score = max(score, s)
+	var raws [nchan]float64
+	var ws [nchan]float64
+	raws[0], ws[0] = d.ctx.observe(q, p.orders), 1
 	if p.tod > 0 {
 		b := uint64((t%86400+86400)%86400) * uint64(p.tod) / 86400
-		raw := 0.0
 		if d.ctx.novel(1, b<<32|uint64(uint32(q))) {
-			raw = 1
+			raws[1] = 1
 		}
-		s := d.lh[1].update(raw, p, active)
-		score = max(score, s*p.todWeight)
+		ws[1] = p.todWeight
+	}
+	if p.diff && d.dwidth > 0 {
+		b := int32(min(max(math.Floor((v-d.prevV)/d.dwidth), -1e6), 1e6))
+		if d.ctx.novel(2, uint64(uint32(d.prevD))<<32|uint64(uint32(b))) {
+			raws[2] = 1
+		}
+		d.prevD = b
+		ws[2] = p.diffWeight
+	}
+	d.prevV = v
+	d.dbgRaw = raws[0]
+	if p.combine {
+		raw, wsum := 0.0, 0.0
+		for i := range raws {
+			raw += raws[i] * ws[i]
+			wsum += ws[i]
+		}
+		return d.lh[0].update(raw/wsum, p, active)
+	}
+	score := 0.0
+	for i := range raws {
+		if ws[i] > 0 {
+			score = max(score, d.lh[i].update(raws[i], p, active)*ws[i])
+		}
 	}
 	return score
 }

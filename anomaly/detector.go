@@ -36,7 +36,10 @@ type Detector struct {
 
 	warm          [warmupMax]float64 // the warm-up samples
 	warmT         [warmupMax]int64
-	anchor, width float64            // the sequence memory's grid
+	anchor, width float64 // the sequence memory's grid
+	dwidth        float64 // grid of the differences
+	prevV         float64
+	prevD         int32
 
 	ctx  context // sequence memory
 	lh   [nchan]likelihood
@@ -73,8 +76,9 @@ func (d *Detector) Size() int { return int(unsafe.Sizeof(*d)) }
 // first).
 func (d *Detector) Score() float64 { return d.last }
 
-// Update feeds the sample (t, v), t in Unix seconds and non-decreasing, and
-// returns its anomaly score in [0, 1]. A NaN v is skipped: the state is
+// Update feeds the next sample (t, v), t in Unix seconds, and returns its
+// anomaly score in [0, 1]. Samples are taken in the order given; t serves
+// only to place the sample in its day, so a clock step back does no harm. A NaN v is skipped: the state is
 // unchanged and the previous score is returned.
 func (d *Detector) Update(t int64, v float64) float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {

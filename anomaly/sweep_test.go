@@ -73,6 +73,14 @@ func setParam(p *params, name, vs string) bool {
 		p.pois = i != 0
 	case "minRate":
 		p.minRate = f
+	case "diff":
+		p.diff = i != 0
+	case "diffScale":
+		p.diffScale = f
+	case "diffWeight":
+		p.diffWeight = f
+	case "combine":
+		p.combine = i != 0
 	default:
 		return false
 	}

@@ -84,7 +84,7 @@ func (c Command) Run(ctx context.Context, args []string, stdin io.Reader, stdout
 		err = detectRRD(ctx, *rrdPath, out)
 	case fs.NArg() != 1:
 		return bad("want one FILE.csv, \"-\", or a metric NAME (see rogue detect -h)")
-	case *prefix != "" || isMetricName(fs.Arg(0)):
+	case *prefix != "" || isMetricName(fs.Arg(0)) && !fileExists(fs.Arg(0)):
 		name := fs.Arg(0)
 		if !isMetricName(name) {
 			return bad("%q is not a metric name", name)
@@ -127,9 +127,9 @@ func (c Command) Run(ctx context.Context, args []string, stdin io.Reader, stdout
 }
 
 // isMetricName reports whether s looks like a metric (an RRD data source
-// name) rather than a file: letters, digits, '_' and '-' only.
+// name) rather than a file: a letter, then letters, digits, '_' and '-'.
 func isMetricName(s string) bool {
-	if s == "" || len(s) > 19 {
+	if s == "" || len(s) > 19 || !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
 		return false
 	}
 	for _, r := range s {
@@ -138,6 +138,11 @@ func isMetricName(s string) bool {
 		}
 	}
 	return true
+}
+
+func fileExists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
 }
 
 // ErrBadInput is wrapped by every error about the content of a CSV input.
@@ -169,7 +174,6 @@ func detectCSV(ctx context.Context, name string, in io.Reader, out *bufio.Writer
 	}
 	out.WriteString("timestamp,value,anomaly_score\n")
 	d := anomaly.New(anomaly.Config{})
-	prev := int64(math.MinInt64)
 	var buf []byte
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
@@ -191,10 +195,6 @@ func detectCSV(ctx context.Context, name string, in io.Reader, out *bufio.Writer
 		if err != nil {
 			return fmt.Errorf("%s line %d: %w: %w", name, line, ErrBadInput, err)
 		}
-		if t < prev {
-			return fmt.Errorf("%s line %d: %w: timestamp %q is earlier than the previous row's", name, line, ErrBadInput, ts)
-		}
-		prev = t
 		v, err := parseValue(vs)
 		if err != nil {
 			return fmt.Errorf("%s line %d: %w: %w", name, line, ErrBadInput, err)
