@@ -29,13 +29,18 @@ type params struct {
 	diffScale    float64 // its bin width: mean |difference| in the warm-up times this
 	diffWeight   float64
 	combine      bool    // one likelihood of the channels' weighted mean novelty
+	ev           bool    // spatial score from the excess over past records
+	evMinBeta    float64 // floor of the record scale, fraction of the range
+	evWeight     float64
+	evN          float64 // >0: the record probability's n, instead of the sample count
+	evMin        bool    // spatial score: the lower of the range and record scores
 	pois         bool    // Poisson likelihood of the novelty count
 	minRate      float64 // floor of the novelty rate
 }
 
 var defaultParams = params{
 	spatialBase:  0.3,
-	spatialGrade: 20,
+	spatialGrade: 30,
 	warmup:       150,
 	bins:         12,
 	short:        10,
@@ -47,6 +52,8 @@ var defaultParams = params{
 	todWeight:    1,
 	diffScale:    1,
 	diffWeight:   1,
+	evWeight:     1,
+	evMinBeta:    0.001,
 	orders:       2,
 	hist:         8000,
 	spatialTol:   0,
@@ -78,6 +85,29 @@ func (d *Detector) step(t int64, v float64) float64 {
 				spatial = min(1, p.spatialBase+ex/r*p.spatialGrade)
 			}
 		}
+		if p.ev && ex > 0 {
+			// A new record: how improbable is its excess, given how far
+			// records have gone past each other so far?
+			beta := d.recHi / float64(max(d.nrecHi, 1))
+			if v < d.min {
+				beta = d.recLo / float64(max(d.nrecLo, 1))
+			}
+			beta = max(beta, r*p.evMinBeta)
+			nn := float64(d.n)
+			if p.evN > 0 {
+				nn = p.evN
+			}
+			logp := math.Log(2/nn) - ex/beta
+			spatial = min(1, max(0, logp/math.Log(1e-10))) * p.evWeight
+		}
+	}
+	if d.n > 1 && v > d.max {
+		d.recHi += v - d.max
+		d.nrecHi++
+	}
+	if d.n > 1 && v < d.min {
+		d.recLo += d.min - v
+		d.nrecLo++
 	}
 	if d.n == 1 || v < d.min {
 		d.min = v

@@ -8,7 +8,7 @@ import (
 // Threshold is the default score at or above which a sample is reported as
 // anomalous: the threshold NAB's optimiser chose for this detector under
 // NAB's standard profile (see bench/nab.sh).
-const Threshold = 0.5
+const Threshold = 0.43
 
 // Config holds the detector's few settings. The zero Config means the
 // defaults (DefaultConfig); a zero field means that field's default.
@@ -33,6 +33,9 @@ type Detector struct {
 	lastT int64
 
 	min, max float64 // range seen so far
+
+	recHi, recLo   float64 // sums of the excesses of past records
+	nrecHi, nrecLo int
 
 	warm          [warmupMax]float64 // the warm-up samples
 	warmT         [warmupMax]int64

@@ -81,6 +81,16 @@ func setParam(p *params, name, vs string) bool {
 		p.diffWeight = f
 	case "combine":
 		p.combine = i != 0
+	case "ev":
+		p.ev = i != 0
+	case "evMinBeta":
+		p.evMinBeta = f
+	case "evWeight":
+		p.evWeight = f
+	case "evMin":
+		p.evMin = i != 0
+	case "evN":
+		p.evN = f
 	default:
 		return false
 	}

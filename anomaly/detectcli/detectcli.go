@@ -183,10 +183,10 @@ func detectCSV(ctx context.Context, name string, in io.Reader, out *bufio.Writer
 		if err == io.EOF {
 			return nil
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
 			return fmt.Errorf("%s: %w: %w", name, ErrBadInput, err)
 		}
+		line, _ := r.FieldPos(0)
 		if len(rec) <= max(tcol, vcol) {
 			return fmt.Errorf("%s line %d: %w: %d columns, want at least %d", name, line, ErrBadInput, len(rec), max(tcol, vcol)+1)
 		}
@@ -288,6 +288,9 @@ func detectRRD(ctx context.Context, path string, out *bufio.Writer) error {
 			return ctx.Err()
 		}
 		t := r.Time(i).Unix()
+		if t > end.Unix() {
+			break // rrdtool's fetch adds a row past the last update
+		}
 		v := row[0]
 		s := d.Update(t, v)
 		buf = strconv.AppendInt(buf[:0], t, 10)
