@@ -34,28 +34,39 @@ type params struct {
 	evWeight     float64
 	evN          float64 // >0: the record probability's n, instead of the sample count
 	evMin        bool    // spatial score: the lower of the range and record scores
+	zGate        float64 // >0: spatial scores of values within zGate local SDs are damped
+	zDamp        float64
+	zAlpha       float64 // weight of the local mean and variance
 	pois         bool    // Poisson likelihood of the novelty count
 	minRate      float64 // floor of the novelty rate
+	disp         bool    // quasi-Poisson: allow for the counts' overdispersion
 }
 
 var defaultParams = params{
+	diff:         true,
+	evN:          20000,
+	evMin:        true,
+	ev:           true,
+	pois:         true,
 	spatialBase:  0.3,
 	spatialGrade: 30,
 	warmup:       150,
-	bins:         12,
-	short:        10,
+	bins:         10,
+	short:        20,
 	minStd:       0.05,
-	rest:         30,
-	restLevel:    0.4,
+	rest:         20,
+	restLevel:    0.35,
 	restDamp:     0.99,
 	tod:          48,
-	todWeight:    1,
+	todWeight:    1.2,
 	diffScale:    1,
 	diffWeight:   1,
 	evWeight:     1,
-	evMinBeta:    0.001,
+	zDamp:        0.5,
+	zAlpha:       0.01,
+	evMinBeta:    0.003,
 	orders:       2,
-	hist:         8000,
+	hist:         4000,
 	spatialTol:   0,
 }
 
@@ -101,6 +112,22 @@ func (d *Detector) step(t int64, v float64) float64 {
 			spatial = min(1, max(0, logp/math.Log(1e-10))) * p.evWeight
 		}
 	}
+	if p.zGate > 0 {
+		if d.n > 1 {
+			z := math.Abs(v-d.zm) / math.Sqrt(max(d.zv, 1e-300))
+			if !(z >= p.zGate) {
+				spatial *= p.zDamp
+			}
+		}
+		a := p.zAlpha
+		if d.n == 1 {
+			d.zm, d.zv = v, 0
+		} else {
+			dv := v - d.zm
+			d.zm += a * dv
+			d.zv = (1 - a) * (d.zv + a*dv*dv)
+		}
+	}
 	if d.n > 1 && v > d.max {
 		d.recHi += v - d.max
 		d.nrecHi++
@@ -141,6 +168,7 @@ func (d *Detector) step(t int64, v float64) float64 {
 		d.width = (d.max - d.min) / float64(p.bins)
 	}
 	score := d.channels(t, v, true)
+	d.dbgSp = spatial
 	score = max(score, spatial)
 	if d.rest > 0 {
 		d.rest--
@@ -189,7 +217,8 @@ func (d *Detector) channels(t int64, v float64, active bool) float64 {
 	score := 0.0
 	for i := range raws {
 		if ws[i] > 0 {
-			score = max(score, d.lh[i].update(raws[i], p, active)*ws[i])
+			d.dbgS[i] = d.lh[i].update(raws[i], p, active) * ws[i]
+			score = max(score, d.dbgS[i])
 		}
 	}
 	return score
@@ -267,6 +296,8 @@ type likelihood struct {
 	sum, sum2 float64
 	pos       int
 	rate      float64 // pois: mean raw score (novelty rate)
+	cmean     float64 // pois: mean and variance of the window's count
+	cvar      float64
 	nrate     int
 }
 
@@ -285,12 +316,23 @@ func (l *likelihood) update(raw float64, p *params, active bool) float64 {
 
 	score := 0.0
 	if p.pois {
+		lam := float64(n) * max(l.rate, p.minRate)
+		k := l.shortSum
 		if active && l.nrate > 0 {
-			lam := float64(n) * max(l.rate, p.minRate)
-			score = poissonScore(lam, int(math.Round(l.shortSum)))
+			phi := 1.0
+			if p.disp && l.nrate > n {
+				// Novelties come in clusters: scale by the window count's
+				// observed dispersion (a quasi-Poisson model).
+				phi = max(1, l.cvar/max(l.cmean, 1e-9))
+			}
+			score = poissonScore(lam/phi, int(math.Round(k/phi)))
 		}
 		l.nrate++
-		l.rate += (raw - l.rate) / float64(min(l.nrate, p.hist))
+		a := 1 / float64(min(l.nrate, p.hist))
+		l.rate += (raw - l.rate) * a
+		d := k - l.cmean
+		l.cmean += d * a
+		l.cvar += (d*(k-l.cmean) - l.cvar) * a
 		return score
 	}
 	if active && l.nhist > 1 {

@@ -8,7 +8,7 @@ import (
 // Threshold is the default score at or above which a sample is reported as
 // anomalous: the threshold NAB's optimiser chose for this detector under
 // NAB's standard profile (see bench/nab.sh).
-const Threshold = 0.43
+const Threshold = 0.4078
 
 // Config holds the detector's few settings. The zero Config means the
 // defaults (DefaultConfig); a zero field means that field's default.
@@ -34,6 +34,7 @@ type Detector struct {
 
 	min, max float64 // range seen so far
 
+	zm, zv         float64 // local (exponentially weighted) mean and variance
 	recHi, recLo   float64 // sums of the excesses of past records
 	nrecHi, nrecLo int
 
@@ -49,6 +50,8 @@ type Detector struct {
 	rest int // samples left in the refractory period
 
 	dbgRaw, dbgAvg float64
+	dbgS           [nchan]float64
+	dbgSp          float64
 }
 
 // New returns a detector with the given settings (zero fields: defaults).

@@ -1,6 +1,7 @@
 package anomaly
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -42,16 +43,20 @@ func score(vs []float64) []float64 {
 	return out
 }
 
-// TestFlagged checks that each kind of change is flagged within a few
-// samples of its start, and not before.
-func TestFlagged(t *testing.T) {
-	const at = 3000
+type flagCase struct {
+	name   string
+	s      series
+	within int
+}
+
+const changeAt = 3000
+
+// flagCases are the synthetic changes the detector must flag within a few
+// samples of their start (changeAt), and not before.
+func flagCases() []flagCase {
+	const at = changeAt
 	base := series{n: at + 200, period: 288, amp: 10, noise: 1, seed: 1, at: at}
-	cases := []struct {
-		name   string
-		s      series
-		within int
-	}{
+	return []flagCase{
 		{"spike", with(base, func(i int, v float64, _ *rand.Rand) float64 {
 			if i == at {
 				return v + 40
@@ -69,21 +74,51 @@ func TestFlagged(t *testing.T) {
 		{"flat line starts to move", series{n: at + 200, period: 1, amp: 0, noise: 0, seed: 2, at: at,
 			change: func(i int, v float64, r *rand.Rand) float64 { return v + r.NormFloat64() }}, 3},
 	}
-	for _, c := range cases {
+}
+
+// checkFlagged returns what is wrong with the scores of case c at
+// threshold thr, or "".
+func checkFlagged(c flagCase, sc []float64, thr float64) string {
+	for i := 1000; i < changeAt; i++ {
+		if sc[i] >= thr {
+			return fmt.Sprintf("sample %d scored %.3f before the change at %d", i, sc[i], changeAt)
+		}
+	}
+	for i := changeAt; i < changeAt+c.within; i++ {
+		if sc[i] >= thr {
+			return ""
+		}
+	}
+	return fmt.Sprintf("not flagged within %d samples; scores %.3f", c.within, sc[changeAt:changeAt+c.within])
+}
+
+// stationaryCases are long stationary series, with and without a cycle.
+var stationaryCases = []series{
+	{n: 20000, period: 288, amp: 10, noise: 1, seed: 3},
+	{n: 20000, period: 1, amp: 0, noise: 1, seed: 4},
+	{n: 20000, period: 50, amp: 3, noise: 3, seed: 5},
+}
+
+// checkStationary returns how many samples after the first 1000 score at
+// least thr.
+func checkStationary(sc []float64, thr float64) int {
+	n := 0
+	for i := 1000; i < len(sc); i++ {
+		if sc[i] >= thr {
+			n++
+		}
+	}
+	return n
+}
+
+// TestFlagged checks that each kind of change is flagged within a few
+// samples of its start, and not before.
+func TestFlagged(t *testing.T) {
+	for _, c := range flagCases() {
 		t.Run(c.name, func(t *testing.T) {
-			sc := score(c.s.values())
-			for i := 1000; i < at; i++ {
-				if sc[i] >= Threshold {
-					t.Fatalf("sample %d scored %.3f before the change at %d", i, sc[i], at)
-				}
+			if msg := checkFlagged(c, score(c.s.values()), Threshold); msg != "" {
+				t.Error(msg)
 			}
-			for i := at; i < at+c.within; i++ {
-				if sc[i] >= Threshold {
-					t.Logf("flagged at +%d (score %.3f)", i-at, sc[i])
-					return
-				}
-			}
-			t.Errorf("not flagged within %d samples; scores %.3f", c.within, sc[at:at+c.within])
 		})
 	}
 }
@@ -96,20 +131,9 @@ func with(s series, f func(int, float64, *rand.Rand) float64) series {
 // TestStationary checks that long stationary noise, with and without a
 // daily cycle, is not flagged after the warm-up.
 func TestStationary(t *testing.T) {
-	for _, s := range []series{
-		{n: 20000, period: 288, amp: 10, noise: 1, seed: 3},
-		{n: 20000, period: 1, amp: 0, noise: 1, seed: 4},
-		{n: 20000, period: 50, amp: 3, noise: 3, seed: 5},
-	} {
-		sc := score(s.values())
-		n := 0
-		for i := 1000; i < len(sc); i++ {
-			if sc[i] >= Threshold {
-				n++
-			}
-		}
-		if n > 0 {
-			t.Errorf("%+v: %d of %d samples flagged", s, n, len(sc)-1000)
+	for _, s := range stationaryCases {
+		if n := checkStationary(score(s.values()), Threshold); n > 0 {
+			t.Errorf("%+v: %d of %d samples flagged", s, n, s.n-1000)
 		}
 	}
 }

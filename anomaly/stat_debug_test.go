@@ -1,6 +1,7 @@
 package anomaly
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 func TestStatDebug(t *testing.T) {
 	thr := Threshold
+	_ = strings.Cut
 	if os.Getenv("THR") != "" {
 		thr = 0
 		for _, c := range os.Getenv("THR") {
@@ -38,6 +40,39 @@ func TestStatDebug(t *testing.T) {
 				}
 			}
 			t.Logf("period %v spatialTol %v: %d flagged, %d after 5000", s.period, sp, n, n2)
+		}
+	}
+}
+
+func TestSynthDebug(t *testing.T) {
+	if os.Getenv("SYNTH_THR") == "" {
+		t.Skip()
+	}
+	p := defaultParams
+	for _, kv := range strings.Fields(os.Getenv("NAB_BASE")) {
+		k, v, _ := strings.Cut(kv, "=")
+		setParam(&p, k, v)
+	}
+	var thr float64
+	fmt.Sscan(os.Getenv("SYNTH_THR"), &thr)
+	run := func(vs []float64) []float64 {
+		d := New(Config{})
+		d.p = p
+		d.Reset()
+		out := make([]float64, len(vs))
+		for i, v := range vs {
+			out[i] = d.Update(int64(1_400_000_000+i*step), v)
+		}
+		return out
+	}
+	for _, c := range flagCases() {
+		if m := checkFlagged(c, run(c.s.values()), thr); m != "" {
+			t.Logf("%s: %s", c.name, m)
+		}
+	}
+	for _, s := range stationaryCases {
+		if n := checkStationary(run(s.values()), thr); n > 0 {
+			t.Logf("stationary %v: %d", s.period, n)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package anomaly
 
 import (
+	"github.com/rogue-metrics/rogue/anomaly/internal/nabscore"
 	"os"
 	"strconv"
 	"strings"
@@ -30,7 +31,9 @@ func TestNABSweep(t *testing.T) {
 					t.Fatalf("unknown param %s", kv)
 				}
 			}
-			t.Logf("%s=%s:%s", name, vs, nabLine(files, runNAB(files, p)))
+			sc := runNAB(files, p)
+			r := nabscore.Score(files, sc, nabscore.Profiles[0])
+			t.Logf("%s=%s:%s synthFail=%d", name, vs, nabLine(files, sc), synthFailures(p, r.Threshold))
 		}
 	}
 }
@@ -91,6 +94,14 @@ func setParam(p *params, name, vs string) bool {
 		p.evMin = i != 0
 	case "evN":
 		p.evN = f
+	case "disp":
+		p.disp = i != 0
+	case "zGate":
+		p.zGate = f
+	case "zDamp":
+		p.zDamp = f
+	case "zAlpha":
+		p.zAlpha = f
 	default:
 		return false
 	}

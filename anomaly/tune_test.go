@@ -26,7 +26,13 @@ func TestNABTune(t *testing.T) {
 		}
 	}
 	eval := func(p params) float64 {
-		return nabscore.Score(files, runNAB(files, p), nabscore.Profiles[0]).Normalized
+		r := nabscore.Score(files, runNAB(files, p), nabscore.Profiles[0])
+		if os.Getenv("NAB_SYNTH") != "" {
+			if bad := synthFailures(p, r.Threshold); bad > 0 {
+				return r.Normalized - 100*float64(bad)
+			}
+		}
+		return r.Normalized
 	}
 	best := eval(cur)
 	t.Logf("start %.2f", best)
@@ -56,5 +62,33 @@ func TestNABTune(t *testing.T) {
 		out = append(out, k+"="+v)
 	}
 	t.Logf("best %.2f with %s", best, strings.Join(out, " "))
-	_ = strconv.Itoa
+}
+
+// statMax is how many flags a stationary case may have during tuning.
+var statMax, _ = strconv.Atoi(os.Getenv("NAB_STATMAX"))
+
+// synthFailures counts the synthetic cases that p fails at threshold thr.
+func synthFailures(p params, thr float64) int {
+	run := func(vs []float64) []float64 {
+		d := New(Config{})
+		d.p = p
+		d.Reset()
+		out := make([]float64, len(vs))
+		for i, v := range vs {
+			out[i] = d.Update(int64(1_400_000_000+i*step), v)
+		}
+		return out
+	}
+	bad := 0
+	for _, c := range flagCases() {
+		if checkFlagged(c, run(c.s.values()), thr) != "" {
+			bad++
+		}
+	}
+	for _, s := range stationaryCases {
+		if checkStationary(run(s.values()), thr) > statMax {
+			bad++
+		}
+	}
+	return bad
 }
