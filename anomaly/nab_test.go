@@ -66,3 +66,32 @@ func TestNAB(t *testing.T) {
 	files := loadNAB(t)
 	t.Log("default:" + nabLine(files, runNAB(files, defaultParams)))
 }
+
+// BenchmarkNABCorpus runs the detector over the whole NAB corpus (one
+// fresh detector per file, one goroutine) and reports points per second:
+// the goal is at least 1 M. It needs $NAB_DIR; bench/nab.sh runs it.
+func BenchmarkNABCorpus(b *testing.B) {
+	if os.Getenv("NAB_DIR") == "" {
+		b.Skip("NAB_DIR not set")
+	}
+	files, err := nabCorpus()
+	if err != nil {
+		b.Fatal(err)
+	}
+	points := 0
+	for _, f := range files {
+		points += len(f.Values)
+	}
+	d := New(Config{})
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, f := range files {
+			d.Reset()
+			for j, v := range f.Values {
+				d.Update(f.Times[j], v)
+			}
+		}
+	}
+	b.ReportMetric(float64(points)*float64(b.N)/b.Elapsed().Seconds(), "points/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(points)/float64(b.N), "ns/point")
+}

@@ -18,13 +18,7 @@ func TestNABTune(t *testing.T) {
 		t.Skip("NAB_TUNE not set")
 	}
 	files := loadNAB(t)
-	cur := defaultParams
-	for _, kv := range strings.Fields(os.Getenv("NAB_BASE")) {
-		k, v, _ := strings.Cut(kv, "=")
-		if !setParam(&cur, k, v) {
-			t.Fatalf("unknown param %s", k)
-		}
-	}
+	cur := baseParams(t)
 	eval := func(p params) float64 {
 		r := nabscore.Score(files, runNAB(files, p), nabscore.Profiles[0])
 		if os.Getenv("NAB_SYNTH") != "" {
