@@ -97,6 +97,18 @@ func runApp(ctx context.Context, args []string, stdio stdio) int {
 		return 1
 	}
 	defer lock.release()
+	prefix, err := appPrefix(opts, d)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "rogue: %v\n", err)
+		return 1
+	}
+	dataLock, err := lockData(prefix, dataLockWait, true)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "rogue: %v\n", err)
+		logger.Error("cannot start", "err", err)
+		return 1
+	}
+	defer dataLock.release()
 
 	a, err := newApp(opts, d, logger)
 	if err != nil {
@@ -105,6 +117,20 @@ func runApp(ctx context.Context, args []string, stdio stdio) int {
 		return 1
 	}
 	return a.run(ctx, stdio.Err)
+}
+
+// dataLockWait is how long the app and the agent wait for a "rogue
+// forward" or "rogue export" that holds the data folder to finish.
+const dataLockWait = 5 * time.Second
+
+// appPrefix is the folder of the RRD files: --prefix, else the data
+// folder's db, as an absolute path.
+func appPrefix(opts appOptions, d dirs) (string, error) {
+	p := opts.prefix
+	if p == "" {
+		p = filepath.Join(d.Data, "db")
+	}
+	return filepath.Abs(p)
 }
 
 // maxLogSize is the size at which the log file is moved to rogue.log.1 at
@@ -217,11 +243,7 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		}
 		a.eff.Server = u
 	}
-	a.prefix = opts.prefix
-	if a.prefix == "" {
-		a.prefix = filepath.Join(d.Data, "db")
-	}
-	if a.prefix, err = filepath.Abs(a.prefix); err != nil {
+	if a.prefix, err = appPrefix(opts, d); err != nil {
 		return nil, err
 	}
 	if on, err := a.plat.LoginItem(); err == nil {

@@ -62,6 +62,12 @@ func runExport(ctx context.Context, args []string, io stdio) int {
 			return 2
 		}
 	}
+	lock, err := lockData(*prefix, commandLockWait, false)
+	if err != nil {
+		fmt.Fprintf(io.Err, "rogue export: %v\n", err)
+		return 1
+	}
+	defer lock.release()
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: slog.LevelWarn})))
 
 	if *out == "" {

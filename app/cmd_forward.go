@@ -53,6 +53,12 @@ func runForward(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Err, "rogue forward: %v\n", err)
 		return 1
 	}
+	lock, err := lockData(*prefix, commandLockWait, false)
+	if err != nil {
+		fmt.Fprintf(io.Err, "rogue forward: %v\n", err)
+		return 1
+	}
+	defer lock.release()
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug
@@ -91,6 +97,10 @@ func runForward(ctx context.Context, args []string, io stdio) int {
 	fmt.Fprintf(io.Out, "Sent %d points to %s in %.3f s.\n", sent, addr, time.Since(start).Seconds())
 	return 0
 }
+
+// commandLockWait is how long "rogue forward" and "rogue export" wait for
+// another short command on the same data folder to finish.
+const commandLockWait = 2 * time.Second
 
 // splitList splits a comma-separated flag value, dropping empty items.
 func splitList(s string) []string {
