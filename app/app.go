@@ -484,6 +484,11 @@ func (a *app) startModels() {
 	a.bg.Go(func() {
 		key, err := loadAPIKey(s.Server)
 		if err != nil {
+			if errors.Is(err, errNoKeyring) {
+				a.log.Warn("no keyring is available: points are forwarded, Grok models are not started (they need the API key)", "reason", err)
+				a.setNotice("No keyring available: points are sent, models not started")
+				return
+			}
 			a.log.Info("not starting Grok models", "reason", err)
 			if errors.Is(err, errNoKey) {
 				a.setNotice("No API key for " + s.Server + ": points are sent, models not started — choose Grok Server…")
