@@ -214,7 +214,7 @@ func (a *Agent) configure() error {
 		a.log.Info("heartbeat raised to twice the interval", "heartbeat", a.heartbeat.String(), "now", (2 * a.step).String())
 		a.heartbeat = 2 * a.step
 	}
-	if err := os.MkdirAll(cfg.Prefix, 0o755); err != nil {
+	if err := MakePrivate(cfg.Prefix, a.log); err != nil {
 		return fmt.Errorf("%w: cannot create prefix: %v", ErrConfig, err)
 	}
 	probe, err := os.CreateTemp(cfg.Prefix, ".rogue-write-test-*")
@@ -293,6 +293,11 @@ func (a *Agent) openFile(m metric.Metric, start time.Time) (f *rrd.File, fi os.F
 		if err = rrd.Create(p, a.definition(m, start)); err == nil || errors.Is(err, fs.ErrExist) {
 			if err == nil {
 				a.log.Info("created", "file", p)
+				// rrd.Create makes files 0644, as rrdtool does with the
+				// usual umask; key timings are nobody else's business.
+				if cerr := os.Chmod(p, privateFile); cerr != nil {
+					a.log.Warn("could not make the file private", "file", p, "err", cerr)
+				}
 			}
 			f, err = rrd.Open(p)
 		}

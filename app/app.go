@@ -246,6 +246,13 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 	if a.prefix, err = appPrefix(opts, d); err != nil {
 		return nil, err
 	}
+	if opts.prefix == "" {
+		// The data folder around the default db folder holds cursors and
+		// exports of key timings too.
+		if err := agent.MakePrivate(d.Data, logger); err != nil {
+			logger.Warn("data folder", "err", err)
+		}
+	}
 	if on, err := a.plat.LoginItem(); err == nil {
 		a.loginItem = on
 	} else {
