@@ -400,6 +400,9 @@ func (a *app) State() tray.State {
 		Notice:     a.notice,
 		Warning:    a.warning,
 	}
+	for _, b := range snap.BadFiles {
+		s.SetAside = append(s.SetAside, filepath.Base(b.Aside))
+	}
 	if a.eff.Forwarding {
 		s.ForwardStatus = fst.Format(a.now())
 	}
@@ -640,6 +643,12 @@ func (a *app) ExportCSV() {
 			return
 		}
 		a.log.Info("exported", "dir", dir, "points", sum.Points, "rows", sum.Rows)
+		for _, b := range sum.Bad {
+			a.log.Warn("not exported: the RRD file could not be read", "metric", b.Name, "err", b.Err)
+		}
+		if len(sum.Bad) > 0 {
+			a.setNotice(fmt.Sprintf("Exported; %d metric(s) not exported: unreadable RRD file (see the log)", len(sum.Bad)))
+		}
 		if err := a.plat.Reveal(dir); err != nil {
 			a.log.Info("reveal export", "err", err)
 		}

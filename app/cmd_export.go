@@ -113,6 +113,13 @@ func runExport(ctx context.Context, args []string, io stdio) int {
 	if len(sum.Missing) > 0 {
 		fmt.Fprintf(io.Out, "No RRD file for: %v\n", sum.Missing)
 	}
+	if len(sum.Bad) > 0 {
+		fmt.Fprintf(io.Err, "rogue export: not exported, the RRD file could not be read:\n")
+		for _, b := range sum.Bad {
+			fmt.Fprintf(io.Err, "  %s: %v\n", b.Name, b.Err)
+		}
+		return 1
+	}
 	return 0
 }
 

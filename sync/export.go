@@ -187,8 +187,15 @@ type Summary struct {
 	Points   int       // values written to the per-metric files
 	Rows     int       // data rows of the combined file
 	Missing  []string  // metrics without an RRD file
+	Bad      []BadFile // metrics whose RRD file could not be read
 	Since    time.Time // the range exported
 	Until    time.Time
+}
+
+// BadFile is a metric whose RRD file an export could not read, and why.
+type BadFile struct {
+	Name string
+	Err  error
 }
 
 // CombinedName is the name of the wide CSV in a folder export.
@@ -248,7 +255,12 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 			continue
 		}
 		if err != nil {
-			return sum, fmt.Errorf("sync: export %s: %w", name, err)
+			// One unreadable file (garbage, truncated, another layout)
+			// costs its own metric only.
+			sum.Bad = append(sum.Bad, BadFile{Name: name, Err: err})
+			total--
+			report(progress, done, total)
+			continue
 		}
 		tmp, err := writeTemp(outDir, name+".csv", func(w *bufio.Writer) error {
 			w.WriteString("timestamp,iso8601," + name + "\r\n")
@@ -274,6 +286,9 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 		report(progress, done, total)
 	}
 	if len(cols) == 0 {
+		if len(sum.Bad) > 0 {
+			return sum, fmt.Errorf("sync: no RRD file in %s could be read: %w", prefix, sum.Bad[0].Err)
+		}
 		return sum, fmt.Errorf("sync: %w in %s (is the prefix right?)", ErrNoRRDs, prefix)
 	}
 	tmp, err := writeTemp(outDir, CombinedName, func(w *bufio.Writer) error {
