@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -37,6 +38,15 @@ var (
 	ErrTLS = errors.New("the server's certificate is not trusted")
 	// ErrResponseTooLarge is returned when an answer exceeds 1 MiB.
 	ErrResponseTooLarge = errors.New("answer larger than 1 MiB")
+	// ErrQuota is returned when Grok answers 403: the account is over its
+	// quota.
+	ErrQuota = errors.New("the Grok server's quota is used up")
+	// ErrServerLimit is returned when Grok answers 500 "Server limit
+	// exceeded": it monitors as many instances as its edition allows.
+	ErrServerLimit = errors.New("the Grok server has reached its limit")
+	// ErrModel is returned by EnsureModels when Grok reports a model in its
+	// ERROR state.
+	ErrModel = errors.New("a Grok model failed")
 )
 
 // ClientOptions tune a Client.
@@ -331,8 +341,8 @@ func (c *Client) EnsureModels(ctx context.Context, host string, metrics []metric
 	if strings.TrimSpace(host) == "" {
 		return errors.New("no host name to start models for")
 	}
-	var errs []error
-	for _, m := range metrics {
+	var failed []Model
+	for i, m := range metrics {
 		spec := modelSpec{
 			Datasource: "custom",
 			MetricSpec: metricSpec{Metric: m.Name, Resource: host, Unit: m.Unit},
@@ -344,15 +354,51 @@ func (c *Client) EnsureModels(ctx context.Context, host string, metrics []metric
 		if err != nil {
 			return err
 		}
-		if _, err := c.do(ctx, http.MethodPost, "/_models", body); err != nil {
-			if errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrTLS) || ctx.Err() != nil || isNetError(err) {
-				return fmt.Errorf("start model for %s: %w", m.Name, err)
+		b, err := c.do(ctx, http.MethodPost, "/_models", body)
+		if err != nil {
+			// A refusal (key, quota, limit, certificate, server down) is
+			// the same for every metric: stop at the first.
+			if left := len(metrics) - i - 1; left > 0 {
+				return fmt.Errorf("start model for %s: %w (%d more not requested)", m.Name, err, left)
 			}
-			errs = append(errs, fmt.Errorf("start model for %s: %w", m.Name, err))
+			return fmt.Errorf("start model for %s: %w", m.Name, err)
+		}
+		// Grok answers 201 with the model(s); one in ERROR carries why.
+		var got []Model
+		if json.Unmarshal(b, &got) == nil {
+			for _, g := range got {
+				if g.Status == ModelError {
+					failed = append(failed, g)
+				}
+			}
 		}
 	}
-	return errors.Join(errs...)
+	if len(failed) > 0 {
+		return &ModelsInErrorError{Models: failed}
+	}
+	return nil
 }
+
+// ModelsInErrorError is returned by EnsureModels when Grok reports models
+// in its ERROR state; it matches ErrModel.
+type ModelsInErrorError struct {
+	Models []Model // the models in ERROR, with Grok's message
+}
+
+func (e *ModelsInErrorError) Error() string {
+	m := e.Models[0]
+	msg := m.Message
+	if msg == "" {
+		msg = "no message from Grok"
+	}
+	s := fmt.Sprintf("Grok's model for %s is in ERROR: %s", m.Name, msg)
+	if len(e.Models) > 1 {
+		s += fmt.Sprintf(" (and %d more in ERROR)", len(e.Models)-1)
+	}
+	return s
+}
+
+func (e *ModelsInErrorError) Unwrap() error { return ErrModel }
 
 // do sends one request and returns the body of a 2xx answer.
 func (c *Client) do(ctx context.Context, method, path string, body []byte) ([]byte, error) {
@@ -384,15 +430,51 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) ([]by
 	if len(b) > maxResponse {
 		return nil, fmt.Errorf("%s %s: %w", method, path, ErrResponseTooLarge)
 	}
-	switch {
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return nil, fmt.Errorf("%w by %s (%s)", ErrUnauthorized, c.host, resp.Status)
-	case resp.StatusCode >= 500:
-		return nil, fmt.Errorf("%w at %s: %s%s", ErrServer, c.host, resp.Status, c.excerpt(b))
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, fmt.Errorf("%s %s on %s: unexpected answer %s%s", method, path, c.host, resp.Status, c.excerpt(b))
+	if err := c.statusError(method, path, resp.StatusCode, resp.Status, b); err != nil {
+		return nil, err
 	}
 	return b, nil
+}
+
+// serverLimit matches the message of Grok's QuotaError (grok/app/quota.py),
+// which the model handler answers with 500.
+var serverLimit = regexp.MustCompile(`Server limit exceeded; edition=([^;]*); count=(\d+); limit=(\d+)`)
+
+// statusError turns an answer that is not 2xx into plain words, the way
+// Grok's handlers (grok/app/webservices: handlers.py, responses.py,
+// models_api.py) use the codes:
+//
+//   - 400 {"result": "Invalid API Key"}: a wrong key. Grok answers 400, not
+//     401, on purpose ("browser auto-401 dialog is a bad user experience");
+//     other 400s are requests it could not accept.
+//   - 403 {"result": ...}: over quota (QuotaErrorResponse).
+//   - 500 "Server limit exceeded; edition=…; count=…; limit=…." in a plain
+//     body: creating a model would go past the instance limit.
+//   - other 5xx: a failure inside the server.
+//
+// 401 is taken as a wrong key too (a proxy in front of Grok).
+func (c *Client) statusError(method, path string, code int, status string, body []byte) error {
+	if code >= 200 && code <= 299 {
+		return nil
+	}
+	msg := c.excerpt(body)
+	result := strings.TrimPrefix(msg, ": ")
+	switch {
+	case code == http.StatusUnauthorized,
+		code == http.StatusBadRequest && (strings.EqualFold(result, "Invalid API Key") || strings.EqualFold(result, "unauthorized")):
+		return fmt.Errorf("%w by %s (Grok answered %q): check the key on the server's settings page and enter it again", ErrUnauthorized, c.host, result)
+	case code == http.StatusForbidden:
+		return fmt.Errorf("%w: %s refused the request as over quota%s", ErrQuota, c.host, msg)
+	case code >= 500:
+		if m := serverLimit.FindStringSubmatch(string(body)); m != nil {
+			return fmt.Errorf("%w: %s already monitors %s of at most %s instances (%s edition), so it starts no new model; remove models you no longer need there, or raise its limit",
+				ErrServerLimit, c.host, m[2], m[3], m[1])
+		}
+		return fmt.Errorf("%w at %s: %s%s", ErrServer, c.host, status, msg)
+	case code == http.StatusBadRequest:
+		return fmt.Errorf("%s %s: %s did not accept the request%s", method, path, c.host, msg)
+	}
+	return fmt.Errorf("%s %s on %s: unexpected answer %s%s", method, path, c.host, status, msg)
 }
 
 // excerpt returns the start of a response body for an error message, with
@@ -478,11 +560,4 @@ func (c *Client) netError(ctx context.Context, err error) error {
 		err = ue.Err
 	}
 	return fmt.Errorf("cannot reach %s: %w", c.host, err)
-}
-
-// isNetError reports whether err means the server could not be reached at
-// all (so further requests are pointless).
-func isNetError(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, context.DeadlineExceeded)
 }
