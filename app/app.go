@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"log/slog"
 	"os"
@@ -216,6 +217,8 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		// The forwarder logs every delivery at info level: once per tick.
 		a.fwdLog = slog.New(minLevel{slog.LevelWarn, logger.Handler()})
 	}
+	_, statErr := os.Stat(a.settingsPath)
+	firstRun := errors.Is(statErr, fs.ErrNotExist)
 	s, err := loadSettings(a.settingsPath, a.now())
 	if err != nil {
 		// The file was moved aside (or could not be); defaults are used.
@@ -245,6 +248,13 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 	}
 	if a.prefix, err = appPrefix(opts, d); err != nil {
 		return nil, err
+	}
+	if mp, ok := newInstallMetricPrefix(firstRun, a.prefix, os.Hostname); ok {
+		a.saved.MetricPrefix, a.eff.MetricPrefix = mp, mp
+		if err := a.saved.save(a.settingsPath); err != nil {
+			logger.Warn("settings", "err", err)
+		}
+		logger.Info("new install: metrics are sent to Grok under this machine's name, so that machines sharing a server keep apart", "metric_prefix", mp)
 	}
 	if opts.prefix == "" {
 		// The data folder around the default db folder holds cursors and
@@ -280,6 +290,30 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		a.menu = tray.New(a, tray.Options{Icon: assets.Icon, TemplateIcon: assets.TemplateIcon2x})
 	}
 	return a, nil
+}
+
+// newInstallMetricPrefix returns the metric prefix of a new install: the
+// host's short name, sanitised (sync.HostPrefix). Grok keys a custom metric
+// by its name alone, so two machines sending a bare "CPUPercent" to one
+// server feed one model, and its storer drops whichever samples are older.
+// An install is new when there was no settings file and no forwarding
+// cursor in the data folder (numenta-rogue's .pos files): existing setups
+// keep the names they have been sending.
+func newInstallMetricPrefix(firstRun bool, prefix string, hostname func() (string, error)) (string, bool) {
+	if !firstRun {
+		return "", false
+	}
+	for _, m := range metric.All {
+		if _, err := os.Stat(sync.CursorPath(prefix, m.Name, sync.Grok)); err == nil {
+			return "", false
+		}
+	}
+	host, err := hostname()
+	if err != nil {
+		return "", false
+	}
+	p := sync.HostPrefix(host)
+	return p, p != ""
 }
 
 // forwardConfig is the forwarder's configuration for settings s.

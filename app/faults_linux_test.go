@@ -14,6 +14,7 @@ import (
 
 	"github.com/rogue-metrics/rogue/internal/testpeer"
 	"github.com/rogue-metrics/rogue/metric"
+	"github.com/rogue-metrics/rogue/sync"
 )
 
 // startHeadless starts the app binary without a session bus on its own
@@ -124,6 +125,13 @@ func TestAppSIGHUPStopsCleanly(t *testing.T) {
 	}
 	if !strings.Contains(p.out.String(), "Rogue stopped") {
 		t.Errorf("no shutdown logged after SIGHUP:\n%s", p.out.String())
+	}
+	// A new install (no settings before) remembers a per-machine metric
+	// prefix.
+	s, err := loadSettings(filepath.Join(env.Config, "rogue", settingsFile), time.Now())
+	host, _ := os.Hostname()
+	if want := sync.HostPrefix(host); err != nil || want == "" || s.MetricPrefix != want {
+		t.Errorf("settings after the first start: metric prefix %q, %v; want %q", s.MetricPrefix, err, want)
 	}
 }
 
