@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	gosync "sync"
 	"sync/atomic"
 	"time"
@@ -554,7 +555,16 @@ func (a *app) startModels() {
 		defer cancel()
 		if err := c.EnsureModels(ctx, host, metrics); err != nil {
 			a.log.Warn("starting Grok models", "err", err)
-			a.setNotice("Could not start Grok models: " + err.Error())
+			var ue *sync.UntrustedCertError
+			switch {
+			case errors.As(err, &ue):
+				a.setNotice("Grok's certificate is not trusted (" + strings.Join(ue.Problems, "; ") + ") — choose Grok Server… to review it")
+			case errors.Is(err, sync.ErrTLS):
+				a.log.Error("Grok's certificate changed: nothing is sent to its API", "err", err)
+				a.setNotice("⚠ " + err.Error())
+			default:
+				a.setNotice("Could not start Grok models: " + err.Error())
+			}
 			return
 		}
 		a.log.Info("Grok models started", "server", s.Server, "metrics", len(metrics))
@@ -613,8 +623,17 @@ func (a *app) setServer(raw, key string) error {
 		s.PinSHA256 = ""
 	}
 	a.setNotice("Checking the key with " + u + "…")
-	if err := verifyKey(a.ctx, u, key, s, 30*time.Second); err != nil {
+	var ask func(context.Context, string) (bool, error)
+	if t, ok := a.plat.(certTruster); ok {
+		ask = t.AskTrust
+	}
+	pin, err := verifyKeyTrusting(a.ctx, u, key, s, 30*time.Second, ask)
+	if err != nil {
 		return fmt.Errorf("Server not changed: %v", err)
+	}
+	trusted := pin != s.PinSHA256
+	if trusted {
+		a.log.Info("certificate trusted and pinned", "server", u, "sha256", pin)
 	}
 	if err := saveAPIKey(u, key); err != nil {
 		return fmt.Errorf("Could not store the key: %v", err)
@@ -623,6 +642,9 @@ func (a *app) setServer(raw, key string) error {
 		s.Server = u
 		if dropPin {
 			s.PinSHA256 = ""
+		}
+		if trusted {
+			s.PinSHA256 = pin
 		}
 	}); err != nil {
 		return err

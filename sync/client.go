@@ -3,6 +3,7 @@ package sync
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -18,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -68,10 +70,11 @@ type ClientOptions struct {
 
 // Client talks to a Grok server's HTTP API with an API key.
 type Client struct {
-	base *url.URL
-	key  string
-	hc   *http.Client
-	host string
+	base  *url.URL
+	key   string
+	hc    *http.Client
+	host  string
+	roots *x509.CertPool // the trusted authorities; nil: the system's
 }
 
 // NewClient returns a client for the Grok server at baseURL
@@ -85,11 +88,13 @@ func NewClient(baseURL, apiKey string, opt ClientOptions) (*Client, error) {
 		opt.Timeout = DefaultTimeout
 	}
 	hc := opt.HTTPClient
+	var roots *x509.CertPool
 	if hc == nil {
 		tc, err := tlsConfig(opt)
 		if err != nil {
 			return nil, err
 		}
+		roots = tc.RootCAs
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.TLSClientConfig = tc
 		tr.Proxy = http.ProxyFromEnvironment
@@ -112,7 +117,7 @@ func NewClient(baseURL, apiKey string, opt ClientOptions) (*Client, error) {
 	if c.Timeout == 0 {
 		c.Timeout = opt.Timeout
 	}
-	return &Client{base: u, key: apiKey, hc: &c, host: u.Host}, nil
+	return &Client{base: u, key: apiKey, hc: &c, host: u.Host, roots: roots}, nil
 }
 
 // parseBaseURL checks a server URL; a bare host name means https.
@@ -174,7 +179,7 @@ func tlsConfig(opt ClientOptions) (*tls.Config, error) {
 			}
 			got := sha256.Sum256(cs.PeerCertificates[0].Raw)
 			if got != pin {
-				return &pinError{got: got}
+				return &pinError{got: got, want: pin}
 			}
 			return nil
 		}
@@ -182,14 +187,83 @@ func tlsConfig(opt ClientOptions) (*tls.Config, error) {
 	return tc, nil
 }
 
-// pinError reports a certificate that does not match the pin.
-type pinError struct{ got [32]byte }
+// pinError reports a certificate that does not match the pin: the server's
+// certificate changed since it was trusted.
+type pinError struct{ got, want [32]byte }
 
 func (e *pinError) Error() string {
-	return "the server's certificate (SHA-256 " + Fingerprint(e.got[:]) + ") is not the pinned one"
+	return "the server's certificate has CHANGED since it was trusted: it is not the pinned one (pinned SHA-256 " + Fingerprint(e.want[:]) +
+		", now " + Fingerprint(e.got[:]) + "). This can be an attack on the connection, so nothing was sent. If the server's certificate was replaced on purpose, " +
+		"check the new fingerprint with its administrator and trust it again (rogue login --pin NEW)"
 }
 
 func (e *pinError) Unwrap() error { return ErrTLS }
+
+// UntrustedCertError is returned when a server's certificate does not
+// verify and no pin is set: the caller may show the fingerprint and the
+// problems and, if the user trusts the certificate, pin it (as ssh does on
+// first contact). Verification is never turned off. It matches ErrTLS.
+type UntrustedCertError struct {
+	Host        string   // the server, host[:port]
+	Fingerprint string   // SHA-256 of the certificate, as openssl prints it
+	Problems    []string // what is wrong with it, in plain words
+	Err         error    // the verification error
+}
+
+func (e *UntrustedCertError) Error() string {
+	return fmt.Sprintf("the certificate of %s is not trusted: %s (SHA-256 %s)", e.Host, strings.Join(e.Problems, "; "), e.Fingerprint)
+}
+
+func (e *UntrustedCertError) Unwrap() []error { return []error{ErrTLS, e.Err} }
+
+// certProblems says what is wrong with cert for host at now, all of it
+// (Go's verification stops at the first problem): validity dates, who
+// signed it, the names it is for, a weak key or signature.
+func certProblems(cert *x509.Certificate, host string, roots *x509.CertPool, now time.Time) []string {
+	var p []string
+	switch {
+	case now.After(cert.NotAfter):
+		p = append(p, "it expired on "+cert.NotAfter.UTC().Format("2006-01-02"))
+	case now.Before(cert.NotBefore):
+		p = append(p, "it is not valid before "+cert.NotBefore.UTC().Format("2006-01-02"))
+	}
+	// Who vouches for it, checked at a time it is valid.
+	opts := x509.VerifyOptions{Roots: roots, CurrentTime: cert.NotBefore.Add(time.Second)}
+	if _, err := cert.Verify(opts); err != nil {
+		if bytes.Equal(cert.RawIssuer, cert.RawSubject) {
+			p = append(p, "it is self-signed (no authority this computer trusts vouches for it)")
+		} else {
+			p = append(p, "it is signed by an authority this computer does not trust ("+cert.Issuer.String()+")")
+		}
+	}
+	if err := cert.VerifyHostname(host); err != nil {
+		if len(cert.DNSNames) == 0 && len(cert.IPAddresses) == 0 {
+			p = append(p, "it names no host (no subjectAltName)")
+		} else {
+			names := slices.Clone(cert.DNSNames)
+			for _, ip := range cert.IPAddresses {
+				names = append(names, ip.String())
+			}
+			p = append(p, "it is for "+strings.Join(names, ", ")+", not "+host)
+		}
+	}
+	switch k := cert.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 2048 {
+			p = append(p, fmt.Sprintf("its key is weak (%d-bit RSA)", k.N.BitLen()))
+		}
+	}
+	switch cert.SignatureAlgorithm {
+	case x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1:
+		p = append(p, "it is signed with SHA-1, which is broken")
+	case x509.MD5WithRSA, x509.MD2WithRSA:
+		p = append(p, "it is signed with MD5, which is broken")
+	}
+	if len(p) == 0 {
+		p = append(p, "it does not verify")
+	}
+	return p
+}
 
 // Fingerprint formats a SHA-256 sum as colon-separated upper-case hex, as
 // openssl x509 -fingerprint -sha256 prints it.
@@ -527,7 +601,15 @@ func (c *Client) netError(ctx context.Context, err error) error {
 	const hint = "; if it is your Grok server with a self-signed certificate, pass its certificate with --ca-file or its fingerprint with --pin"
 	switch {
 	case errors.As(err, &pe):
-		return fmt.Errorf("TLS failure with %s: %w (check the fingerprint given with --pin)", c.host, pe)
+		return fmt.Errorf("TLS failure with %s: %w", c.host, pe)
+	case errors.As(err, &cv) && len(cv.UnverifiedCertificates) > 0:
+		leaf := cv.UnverifiedCertificates[0]
+		return &UntrustedCertError{
+			Host:        c.host,
+			Fingerprint: CertFingerprint(leaf.Raw),
+			Problems:    certProblems(leaf, host, c.roots, time.Now()),
+			Err:         cv.Err,
+		}
 	case errors.As(err, &ua):
 		fp := ""
 		if ua.Cert != nil {

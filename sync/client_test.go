@@ -2,6 +2,11 @@ package sync
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -9,6 +14,7 @@ import (
 	"io"
 	"log"
 	"math"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -349,7 +355,7 @@ func TestClient_SelfSignedTLS(t *testing.T) {
 		if !errors.Is(err, ErrTLS) {
 			t.Fatalf("err = %v, want ErrTLS", err)
 		}
-		for _, want := range []string{"--ca-file", "--pin", fp} {
+		for _, want := range []string{"not trusted", "self-signed", fp} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q does not mention %s", err, want)
 			}
@@ -379,7 +385,7 @@ func TestClient_SelfSignedTLS(t *testing.T) {
 	t.Run("WrongPin", func(t *testing.T) {
 		c, _ := NewClient(srv.URL, testKey, ClientOptions{PinSHA256: strings.Repeat("ab", 32)})
 		err := c.Verify(ctx)
-		if !errors.Is(err, ErrTLS) || !strings.Contains(err.Error(), "not the pinned one") {
+		if !errors.Is(err, ErrTLS) || !strings.Contains(err.Error(), "CHANGED") {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -487,5 +493,91 @@ func TestVerifyRefusesWhatIsNotGrok(t *testing.T) {
 				t.Errorf("error repeats the key: %v", err)
 			}
 		})
+	}
+}
+
+// grokStockCert makes a certificate like Grok's stock one (grok/conf/ssl):
+// self-signed, expired in 2015, 1024-bit RSA, SHA-1, no subjectAltName.
+func grokStockCert(t testing.TB, cn string) tls.Certificate {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:       big.NewInt(time.Now().UnixNano()),
+		Subject:            pkix.Name{CommonName: cn, Organization: []string{"Numenta"}},
+		NotBefore:          time.Date(2014, 6, 1, 0, 0, 0, 0, time.UTC),
+		NotAfter:           time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC),
+		SignatureAlgorithm: x509.SHA1WithRSA,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: k}
+}
+
+// badTLSGrok runs a fake Grok over TLS with cert.
+func badTLSGrok(t testing.TB, cert tls.Certificate) *httptest.Server {
+	srv := httptest.NewUnstartedServer(newFakeGrok(testKey))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestClient_UntrustedCertificate: Grok's stock certificate can only be
+// trusted by a pin. On first contact the error carries its fingerprint and
+// everything wrong with it (so the user can decide, as with ssh); pinned, it
+// is accepted; a changed certificate is refused loudly, and no longer
+// offered for trust.
+func TestClient_UntrustedCertificate(t *testing.T) {
+	cert := grokStockCert(t, "grok.example.com")
+	srv := badTLSGrok(t, cert)
+	fp := CertFingerprint(cert.Certificate[0])
+	ctx := context.Background()
+
+	c, _ := NewClient(srv.URL, testKey, ClientOptions{})
+	err := c.Verify(ctx)
+	var ue *UntrustedCertError
+	if !errors.As(err, &ue) || !errors.Is(err, ErrTLS) {
+		t.Fatalf("err = %v, want an UntrustedCertError", err)
+	}
+	if ue.Fingerprint != fp {
+		t.Errorf("fingerprint %s, want %s", ue.Fingerprint, fp)
+	}
+	want := []string{
+		"it expired on 2015-06-01",
+		"it is self-signed (no authority this computer trusts vouches for it)",
+		"it names no host (no subjectAltName)",
+		"its key is weak (1024-bit RSA)",
+		"it is signed with SHA-1, which is broken",
+	}
+	if strings.Join(ue.Problems, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(ue.Problems, "\n"), strings.Join(want, "\n"))
+	}
+	assertNoKey(t, err)
+
+	// A CA file cannot make it valid (expired, no name); only a pin can.
+	caFile := filepath.Join(t.TempDir(), "grok.pem")
+	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600)
+	c, _ = NewClient(srv.URL, testKey, ClientOptions{CAFile: caFile})
+	if err := c.Verify(ctx); !errors.As(err, &ue) {
+		t.Errorf("with the certificate as CA file: %v, want still untrusted", err)
+	}
+	c, _ = NewClient(srv.URL, testKey, ClientOptions{PinSHA256: fp})
+	if err := c.Verify(ctx); err != nil {
+		t.Fatalf("pinned: %v", err)
+	}
+
+	// The server's certificate changes: refused loudly, not offered.
+	other := badTLSGrok(t, grokStockCert(t, "grok.example.com"))
+	c, _ = NewClient(other.URL, testKey, ClientOptions{PinSHA256: fp})
+	err = c.Verify(ctx)
+	if !errors.Is(err, ErrTLS) || errors.As(err, &ue) || !strings.Contains(err.Error(), "CHANGED") ||
+		!strings.Contains(err.Error(), fp) || !strings.Contains(err.Error(), CertFingerprint(other.Certificate().Raw)) {
+		t.Errorf("changed certificate: %v", err)
 	}
 }
