@@ -42,7 +42,11 @@ func runLogin(ctx context.Context, args []string, io stdio) int {
 			"Reads the Grok API key from the terminal (without echo) or, when standard\n"+
 			"input is not a terminal, from its first line; checks it with the server and\n"+
 			"stores it in the keychain (Secret Service on Linux) under the service\n"+
-			"\"Rogue\". The key is never taken from the command line.\n\nFlags:\n")
+			"\"Rogue\". The key is never taken from the command line.\n\n"+
+			"A server certificate that does not verify (a self-signed Grok) is shown,\n"+
+			"its SHA-256 fingerprint and what is wrong with it, and you are asked on the\n"+
+			"terminal whether to trust it; trusted, it is pinned in the settings and any\n"+
+			"other certificate from that server is refused.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	// An argument is not repeated: it may well be the key itself.

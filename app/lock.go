@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -141,6 +142,11 @@ func lockData(dir string, wait time.Duration, create bool) (*instanceLock, error
 	}
 	path := filepath.Join(dir, dataLockFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if !create && (errors.Is(err, fs.ErrPermission) || errors.Is(err, unix.EROFS)) {
+		// A folder this user cannot write (a read-only copy exported from)
+		// has no running Rogue of this user to keep apart from.
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock data folder: %w", err)
 	}
