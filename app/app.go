@@ -122,8 +122,9 @@ func runApp(ctx context.Context, args []string, stdio stdio) int {
 }
 
 // dataLockWait is how long the app and the agent wait for a "rogue
-// forward" or "rogue export" that holds the data folder to finish.
-const dataLockWait = 5 * time.Second
+// forward" or "rogue export" that holds the data folder to finish (a
+// variable for tests).
+var dataLockWait = 5 * time.Second
 
 // appPrefix is the folder of the RRD files: --prefix, else the data
 // folder's db, as an absolute path.

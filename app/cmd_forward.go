@@ -132,8 +132,9 @@ func loadSettingsQuietly(path string) (settings, error) {
 }
 
 // commandLockWait is how long "rogue forward" and "rogue export" wait for
-// another short command on the same data folder to finish.
-const commandLockWait = 2 * time.Second
+// another short command on the same data folder to finish (a variable for
+// tests).
+var commandLockWait = 2 * time.Second
 
 // splitList splits a comma-separated flag value, dropping empty items.
 func splitList(s string) []string {

@@ -63,6 +63,10 @@ func TestCommandsRefuseDataFolderInUse(t *testing.T) {
 	}()
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
+	// The app holds the folder for good: no point in waiting for it.
+	oldData, oldCmd := dataLockWait, commandLockWait
+	dataLockWait, commandLockWait = 200*time.Millisecond, 200*time.Millisecond
+	t.Cleanup(func() { dataLockWait, commandLockWait = oldData, oldCmd })
 	for _, args := range [][]string{
 		{"forward", "--server", ln.Addr().String(), "--prefix", prefix},
 		{"export", "--prefix", prefix},
