@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/rogue-metrics/rogue/metric"
 )
 
 // Typing rhythm is personal: key timings tell typists apart and leak part
@@ -74,14 +76,27 @@ func MakePrivate(dir string, log *slog.Logger) error {
 }
 
 // rogueFile reports whether name is one of the files Rogue keeps in a data
-// folder.
+// folder: a metric's <Name>.rrd, <Name>.pos, <Name>-csv.pos, <Name>.csv, a
+// file set aside as <Name>.rrd.bad-<time>, a hidden temporary file of one
+// of these, or the lock.
 func rogueFile(name string) bool {
-	for _, suffix := range []string{".rrd", ".pos", ".csv", ".rogue.lock"} {
-		if strings.HasSuffix(name, suffix) {
-			return true
+	if name == ".rogue.lock" {
+		return true
+	}
+	if t, _, ok := strings.Cut(name, ".tmp-"); ok && strings.HasPrefix(t, ".") {
+		name = t[1:]
+	}
+	if base, _, ok := strings.Cut(name, ".rrd.bad-"); ok {
+		name = base + ".rrd"
+	}
+	for _, m := range metric.All {
+		for _, suffix := range []string{".rrd", ".pos", "-csv.pos", ".csv"} {
+			if name == m.Name+suffix {
+				return true
+			}
 		}
 	}
-	return strings.Contains(name, ".bad-")
+	return false
 }
 
 func sameDir(a, b string) bool {

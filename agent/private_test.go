@@ -54,6 +54,7 @@ func TestDataIsPrivate(t *testing.T) {
 					os.WriteFile(filepath.Join(prefix, n), []byte("1"), 0o644)
 				}
 				os.WriteFile(filepath.Join(prefix, "notes.txt"), []byte("mine"), 0o644)
+				os.WriteFile(filepath.Join(prefix, "budget.csv"), []byte("mine"), 0o644)
 			}
 			_, logs := newTestAgent(t, Config{Prefix: prefix, Interval: 10 * time.Second})
 			if m := mode(t, prefix); m != 0o700 {
@@ -75,8 +76,10 @@ func TestDataIsPrivate(t *testing.T) {
 					t.Errorf("%s %v, want -rw-------", n, got)
 				}
 			}
-			if got := mode(t, filepath.Join(prefix, "notes.txt")); got != 0o644 {
-				t.Errorf("a file that is not Rogue's was changed to %v", got)
+			for _, n := range []string{"notes.txt", "budget.csv"} {
+				if got := mode(t, filepath.Join(prefix, n)); got != 0o644 {
+					t.Errorf("%s, not Rogue's, was changed to %v", n, got)
+				}
 			}
 			if logs.count("data folder was readable by other users", "was=-rwxr-xr-x") != 1 || logs.count("files were readable by other users", "files=17") != 1 {
 				t.Errorf("the log does not say what was made private:\n%s", logs)
