@@ -10,11 +10,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/rogue-metrics/rogue/metric"
 	"github.com/rogue-metrics/rogue/rrd"
 )
 
@@ -66,13 +68,16 @@ type Config struct {
 // Snapshot is the agent's live state, for the menu: no files are read.
 type Snapshot struct {
 	Time   time.Time // time of the latest tick; zero before the first
-	Series []Series  // one per metric, in the order of Metrics
+	Series []Series  // one per metric, in the order of metric.All
 	Keys   KeyStatus
+	// BadFiles lists the RRD files set aside since the agent started
+	// because they could not be continued.
+	BadFiles []BadFile
 }
 
 // Series is one metric's live values.
 type Series struct {
-	Metric Metric
+	Metric metric.Metric
 	// Latest is the value of the latest tick, NaN when unknown. Counters
 	// (DERIVE metrics) are given as rates per second, as the RRD stores
 	// them.
@@ -96,7 +101,7 @@ type Agent struct {
 	step      time.Duration
 	heartbeat time.Duration
 
-	files      []*rrd.File // per metric, in the order of Metrics
+	files      []*rrd.File // per metric, in the order of metric.All
 	fileIDs    []os.FileInfo
 	collectors []*collector
 	tap        KeyTap
@@ -115,6 +120,8 @@ type Agent struct {
 	history     []ring
 	prevReading []reading
 	prevTime    time.Time
+
+	bad []BadFile // files set aside, guarded by liveMu
 
 	lastTick time.Time // time of the latest tick processed
 	running  atomic.Bool
@@ -164,7 +171,7 @@ func New(cfg Config) (*Agent, error) {
 	}
 	a.collectors = defaultCollectors()
 	a.errs = newErrTracker(a.log)
-	n := len(Metrics)
+	n := len(metric.All)
 	a.latest = make([]float64, n)
 	for i := range a.latest {
 		a.latest[i] = math.NaN()
@@ -213,7 +220,7 @@ func (a *Agent) configure() error {
 		a.log.Info("heartbeat raised to twice the interval", "heartbeat", a.heartbeat.String(), "now", (2 * a.step).String())
 		a.heartbeat = 2 * a.step
 	}
-	if err := os.MkdirAll(cfg.Prefix, 0o755); err != nil {
+	if err := MakePrivate(cfg.Prefix, a.log); err != nil {
 		return fmt.Errorf("%w: cannot create prefix: %v", ErrConfig, err)
 	}
 	probe, err := os.CreateTemp(cfg.Prefix, ".rogue-write-test-*")
@@ -226,12 +233,12 @@ func (a *Agent) configure() error {
 }
 
 // path returns the RRD file of metric m.
-func (a *Agent) path(m Metric) string { return filepath.Join(a.cfg.Prefix, m.Name+".rrd") }
+func (a *Agent) path(m metric.Metric) string { return filepath.Join(a.cfg.Prefix, m.Name+".rrd") }
 
 // reset removes every metric's file and logs what it removed.
 func (a *Agent) reset() error {
 	removed := 0
-	for _, m := range Metrics {
+	for _, m := range metric.All {
 		p := a.path(m)
 		err := os.Remove(p)
 		switch {
@@ -250,7 +257,7 @@ func (a *Agent) reset() error {
 }
 
 // definition is what New creates for metric m.
-func (a *Agent) definition(m Metric, start time.Time) rrd.Definition {
+func (a *Agent) definition(m metric.Metric, start time.Time) rrd.Definition {
 	hourSteps := max(1, int((time.Hour+a.step/2)/a.step))
 	rows := func(span, per time.Duration) int { return int((span + per - 1) / per) }
 	return rrd.Definition{
@@ -269,10 +276,10 @@ func (a *Agent) definition(m Metric, start time.Time) rrd.Definition {
 
 // openFiles opens or creates every metric's file.
 func (a *Agent) openFiles() error {
-	a.files = make([]*rrd.File, len(Metrics))
-	a.fileIDs = make([]os.FileInfo, len(Metrics))
+	a.files = make([]*rrd.File, len(metric.All))
+	a.fileIDs = make([]os.FileInfo, len(metric.All))
 	start := a.now().Truncate(time.Second).Add(-time.Second)
-	for i, m := range Metrics {
+	for i, m := range metric.All {
 		f, fi, err := a.openFile(m, start)
 		if err != nil {
 			return err
@@ -285,28 +292,87 @@ func (a *Agent) openFiles() error {
 // openFile opens m's file, creating it (starting at start) when missing,
 // and checks it. fi identifies the file opened (nil if it cannot be
 // stat'ed).
-func (a *Agent) openFile(m Metric, start time.Time) (f *rrd.File, fi os.FileInfo, err error) {
+func (a *Agent) openFile(m metric.Metric, start time.Time) (f *rrd.File, fi os.FileInfo, err error) {
 	p := a.path(m)
 	f, err = rrd.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err = rrd.Create(p, a.definition(m, start)); err == nil || errors.Is(err, fs.ErrExist) {
 			if err == nil {
 				a.log.Info("created", "file", p)
+				// rrd.Create makes files 0644, as rrdtool does with the
+				// usual umask; key timings are nobody else's business.
+				if cerr := os.Chmod(p, privateFile); cerr != nil {
+					a.log.Warn("could not make the file private", "file", p, "err", cerr)
+				}
 			}
 			f, err = rrd.Open(p)
 		}
 	}
 	if err != nil {
 		if errors.Is(err, rrd.ErrInvalid) {
-			return nil, nil, fmt.Errorf("agent: %s is not an RRD file Rogue can continue (%v); move it away, or start over with --reset", p, err)
+			return a.replaceBad(m, start, err)
 		}
 		return nil, nil, fmt.Errorf("agent: open %s: %w", p, err)
 	}
 	if err := a.checkFile(m, f); err != nil {
 		f.Close()
+		if errors.Is(err, errForeign) {
+			return a.replaceBad(m, start, err)
+		}
 		return nil, nil, err
 	}
 	fi, _ = os.Stat(p)
+	return f, fi, nil
+}
+
+// errForeign is matched by checkFile's error for an RRD file that is valid
+// but not one Rogue can write its metric into.
+var errForeign = errors.New("not a file of this metric")
+
+// BadFile is an RRD file the agent could not continue (garbage, truncated,
+// another machine's layout, more than one data source) and set aside under
+// a new name, starting a fresh file in its place.
+type BadFile struct {
+	Metric string    // the metric's name
+	Aside  string    // where the file is now: <Name>.rrd.bad-<UTC time>
+	Reason string    // what is wrong with it
+	Time   time.Time // when it was set aside
+}
+
+// replaceBad sets m's unusable file aside (renamed, never deleted), records
+// and logs it, and opens a new file in its place, so that one bad file
+// stops only its own series, and only until the new file is made.
+func (a *Agent) replaceBad(m metric.Metric, start time.Time, reason error) (*rrd.File, os.FileInfo, error) {
+	p := a.path(m)
+	now := a.now()
+	base := p + ".bad-" + now.UTC().Format("20060102T150405Z")
+	aside := base
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(aside); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		aside = fmt.Sprintf("%s-%d", base, i)
+	}
+	if err := os.Rename(p, aside); err != nil {
+		return nil, nil, fmt.Errorf("agent: %s cannot be continued (%v), and it could not be set aside: %w", p, reason, err)
+	}
+	a.log.Warn("RRD file cannot be continued: set it aside and started a new one; the other metrics are not affected",
+		"file", p, "aside", filepath.Base(aside), "reason", reason.Error())
+	a.liveMu.Lock()
+	a.bad = append(a.bad, BadFile{Metric: m.Name, Aside: aside, Reason: reason.Error(), Time: now})
+	a.liveMu.Unlock()
+	if err := rrd.Create(p, a.definition(m, start)); err != nil {
+		return nil, nil, fmt.Errorf("agent: create %s: %w", p, err)
+	}
+	a.log.Info("created", "file", p)
+	if err := os.Chmod(p, privateFile); err != nil {
+		a.log.Warn("could not make the file private", "file", p, "err", err)
+	}
+	f, err := rrd.Open(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("agent: open %s: %w", p, err)
+	}
+	fi, _ := os.Stat(p)
 	return f, fi, nil
 }
 
@@ -317,7 +383,7 @@ func (a *Agent) openFile(m Metric, start time.Time) (f *rrd.File, fi os.FileInfo
 // the export and rrdtool never see the samples. start is the creation time
 // for a missing file.
 func (a *Agent) followPath(i int, start time.Time) error {
-	m := Metrics[i]
+	m := metric.All[i]
 	p := a.path(m)
 	fi, err := os.Stat(p)
 	switch {
@@ -341,11 +407,11 @@ func (a *Agent) followPath(i int, start time.Time) error {
 
 // checkFile checks that an existing file can take m's samples and warns
 // about settings that differ from what Rogue would create.
-func (a *Agent) checkFile(m Metric, f *rrd.File) error {
+func (a *Agent) checkFile(m metric.Metric, f *rrd.File) error {
 	def := f.Definition()
 	p := f.Path()
 	if len(def.DS) != 1 {
-		return fmt.Errorf("agent: %s has %d data sources, Rogue writes one per file; move it away, or start over with --reset", p, len(def.DS))
+		return fmt.Errorf("agent: %s has %d data sources, Rogue writes one per file: %w", p, len(def.DS), errForeign)
 	}
 	ds := def.DS[0]
 	if def.Step != a.step {
@@ -381,7 +447,7 @@ func (a *Agent) bindCollectors() error {
 }
 
 func metricIndex(name string) int {
-	for i, m := range Metrics {
+	for i, m := range metric.All {
 		if m.Name == name {
 			return i
 		}
@@ -504,7 +570,7 @@ func (a *Agent) collectTimeout() time.Duration { return min(a.step/2, 10*time.Se
 // deadline, and adds the key statistics. Metrics of collectors that failed
 // or were late are unknown.
 func (a *Agent) sample(now time.Time) []reading {
-	vals := make([]reading, len(Metrics))
+	vals := make([]reading, len(metric.All))
 	type result struct {
 		c   *collector
 		out []reading
@@ -556,7 +622,7 @@ func (a *Agent) sample(now time.Time) []reading {
 	return vals
 }
 
-// keyMetricBase is the index in Metrics of KeyCount, followed by KeyDownDown,
+// keyMetricBase is the index in metric.All of KeyCount, followed by KeyDownDown,
 // KeyUpDown, KeyHold and KeySpeed.
 var keyMetricBase = metricIndex("KeyCount")
 
@@ -565,7 +631,7 @@ var keyMetricBase = metricIndex("KeyCount")
 // gaps into unknown.
 func (a *Agent) write(t time.Time, vals []reading) {
 	now := a.now()
-	for i, m := range Metrics {
+	for i, m := range metric.All {
 		s := rrd.Sample{Time: t}
 		v := vals[i]
 		switch {
@@ -599,7 +665,7 @@ func (a *Agent) publish(t time.Time, vals []reading) {
 	a.liveMu.Lock()
 	defer a.liveMu.Unlock()
 	dt := t.Sub(a.prevTime).Seconds()
-	for i, m := range Metrics {
+	for i, m := range metric.All {
 		v := vals[i]
 		x := math.NaN()
 		switch {
@@ -623,10 +689,11 @@ func (a *Agent) publish(t time.Time, vals []reading) {
 // from any goroutine.
 func (a *Agent) Snapshot() Snapshot {
 	a.liveMu.RLock()
-	s := Snapshot{Time: a.liveTime, Series: make([]Series, len(Metrics))}
-	for i, m := range Metrics {
+	s := Snapshot{Time: a.liveTime, Series: make([]Series, len(metric.All))}
+	for i, m := range metric.All {
 		s.Series[i] = Series{Metric: m, Latest: a.latest[i], History: a.history[i].slice()}
 	}
+	s.BadFiles = slices.Clone(a.bad)
 	a.liveMu.RUnlock()
 	a.keyMu.Lock()
 	s.Keys = a.keyStatus
