@@ -56,6 +56,8 @@ type params struct {
 	rateWindow   int     // novelty rates average over up to this many samples
 	todBuckets   int     // time-of-day buckets
 	todWeight    float64 // weight of the time-of-day channel's score
+	seqWeight    float64 // weight of the sequence channel's score
+	diffWeight   float64 // weight of the differences channel's score
 	spatialBase  float64
 	spatialGrade float64
 	zGate        float64 // new extremes within zGate local SDs score half
@@ -63,6 +65,8 @@ type params struct {
 	zDamp        float64 // factor of the spatial score of such extremes
 	rest         int     // samples capped after a report
 	restLevel    float64 // score that starts the rest period
+	restFrac     float64 // the rest period is at least this fraction of the samples seen
+	restMax      int     // the longest rest period
 }
 
 var defaultParams = params{
@@ -72,13 +76,17 @@ var defaultParams = params{
 	rateWindow:   3000,
 	todBuckets:   24,
 	todWeight:    1.5,
+	seqWeight:    1,
+	diffWeight:   1,
 	spatialBase:  0.2,
 	spatialGrade: 15,
 	zGate:        5,
 	zAlpha:       0.01,
 	zDamp:        0.5,
-	rest:         40,
+	rest:         20,
 	restLevel:    0.5,
+	restFrac:     0.03,
+	restMax:      500,
 }
 
 const (
@@ -114,12 +122,15 @@ func (d *Detector) step(t int64, v float64) float64 {
 		// A flat warm-up: the grid starts with the first movement.
 		d.width = (d.max - d.min) / float64(p.bins)
 	}
-	score := max(d.channels(t, v, true), spatial)
+	score := d.channels(t, v, true)
+	if spatial > score {
+		score, d.why = spatial, 3
+	}
 	if d.rest > 0 {
 		d.rest--
 		score = min(score, p.restLevel*0.99)
 	} else if score >= p.restLevel {
-		d.rest = p.rest
+		d.rest = max(p.rest, min(p.restMax, int(float64(d.n)*p.restFrac)))
 	}
 	return score
 }
@@ -197,7 +208,8 @@ func (d *Detector) channels(t int64, v float64, active bool) float64 {
 	}
 	d.hist[1], d.hist[0] = d.hist[0], q
 	d.nhist = min(d.nhist+1, 2)
-	score := d.lh[chanSeq].update(raw, p, active)
+	score := d.lh[chanSeq].update(raw, p, active) * p.seqWeight
+	d.why = chanSeq
 
 	// Time of day.
 	b := uint64((t%86400+86400)%86400) * uint64(p.todBuckets) / 86400
@@ -205,7 +217,9 @@ func (d *Detector) channels(t int64, v float64, active bool) float64 {
 	if d.mem.novel(chanTime, b<<32|uint64(uint32(q))) {
 		raw = 1
 	}
-	score = max(score, d.lh[chanTime].update(raw, p, active)*p.todWeight)
+	if s := d.lh[chanTime].update(raw, p, active) * p.todWeight; s > score {
+		score, d.why = s, chanTime
+	}
 
 	// Differences.
 	raw = 0
@@ -217,7 +231,9 @@ func (d *Detector) channels(t int64, v float64, active bool) float64 {
 		d.prevD = db
 	}
 	d.prevV = v
-	score = max(score, d.lh[chanDiff].update(raw, p, active))
+	if s := d.lh[chanDiff].update(raw, p, active) * p.diffWeight; s > score {
+		score, d.why = s, chanDiff
+	}
 	return min(score, 1)
 }
 

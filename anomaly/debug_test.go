@@ -2,25 +2,42 @@ package anomaly
 
 import (
 	"fmt"
-	"github.com/rogue-metrics/rogue/anomaly/internal/nabscore"
 	"os"
 	"testing"
+
+	"github.com/rogue-metrics/rogue/anomaly/internal/nabscore"
 )
 
-// TestNABFiles prints per-file detections at the standard threshold.
+// TestNABFiles prints per-file detections at the standard threshold, and
+// which source (s: sequence, t: time of day, d: differences, x: extreme)
+// raised each. Development tool: set $NAB_FILES.
 func TestNABFiles(t *testing.T) {
 	if os.Getenv("NAB_FILES") == "" {
-		t.Skip()
+		t.Skip("NAB_FILES not set")
 	}
 	files := loadNAB(t)
-	scores := runNAB(files, baseParams(t))
+	p := baseParams(t)
+	scores := make([][]float64, len(files))
+	whys := make([][]int8, len(files))
+	for i, f := range files {
+		d := New(Config{})
+		d.p = p
+		d.Reset()
+		scores[i] = make([]float64, len(f.Values))
+		whys[i] = make([]int8, len(f.Values))
+		for j, v := range f.Values {
+			scores[i][j] = d.Update(f.Times[j], v)
+			whys[i][j] = d.why
+		}
+	}
 	r := nabscore.Score(files, scores, nabscore.Profiles[0])
 	thr := r.Threshold
 	fmt.Printf("standard %.2f thr %.4f\n", r.Normalized, thr)
+	const src = "stdx"
+	var fpBy, tpBy [4]int
 	for i, f := range files {
 		prob := nabscore.ProbationLength(len(f.Values))
-		fp := 0
-		var ws []string
+		fps := ""
 		for j := prob; j < len(f.Values); j++ {
 			if scores[i][j] < thr {
 				continue
@@ -30,9 +47,11 @@ func TestNABFiles(t *testing.T) {
 				in = in || (j >= w[0] && j <= w[1])
 			}
 			if !in {
-				fp++
+				fpBy[whys[i][j]]++
+				fps += fmt.Sprintf(" %d%c", j, src[whys[i][j]])
 			}
 		}
+		var ws []string
 		for _, w := range f.Windows {
 			first := -1
 			for j := max(w[0], prob); j <= w[1]; j++ {
@@ -44,9 +63,11 @@ func TestNABFiles(t *testing.T) {
 			if first < 0 {
 				ws = append(ws, fmt.Sprintf("MISS[%d-%d]", w[0], w[1]))
 			} else {
-				ws = append(ws, fmt.Sprintf("%.2f", float64(first-w[0])/float64(w[1]-w[0])))
+				tpBy[whys[i][first]]++
+				ws = append(ws, fmt.Sprintf("%.2f%c", float64(first-w[0])/float64(w[1]-w[0]), src[whys[i][first]]))
 			}
 		}
-		fmt.Printf("%-55s n=%5d prob=%3d FP=%3d %v\n", f.Name, len(f.Values), prob, fp, ws)
+		fmt.Printf("%-50.50s n=%5d prob=%3d %v FP:%s\n", f.Name, len(f.Values), prob, ws, fps)
 	}
+	fmt.Printf("first TP by source %v, FP by source %v (s t d x)\n", tpBy, fpBy)
 }

@@ -49,7 +49,8 @@ type Detector struct {
 	prevD      int32
 	mem        memory
 	lh         [nchan]likelihood
-	rest       int // samples left in the rest period
+	rest       int  // samples left in the rest period
+	why        int8 // source of the last score (a channel, or 3: extreme)
 }
 
 // New returns a detector with the given settings (zero fields: defaults).

@@ -64,6 +64,14 @@ func setParam(p *params, name, vs string) bool {
 		p.todBuckets = i
 	case "todWeight":
 		p.todWeight = f
+	case "restFrac":
+		p.restFrac = f
+	case "restMax":
+		p.restMax = i
+	case "seqWeight":
+		p.seqWeight = f
+	case "diffWeight":
+		p.diffWeight = f
 	case "spatialBase":
 		p.spatialBase = f
 	case "spatialGrade":
