@@ -57,16 +57,22 @@ type params struct {
 	todBuckets   int     // time-of-day buckets
 	todWeight    float64 // weight of the time-of-day channel's score
 	seqWeight    float64 // weight of the sequence channel's score
+	sumWeight    float64 // weight of the sum of all scores
 	diffWeight   float64 // weight of the differences channel's score
 	spatialBase  float64
 	spatialGrade float64
 	zGate        float64 // new extremes within zGate local SDs score half
+	localBlock   int     // the recent range spans localBlocks blocks of this many samples (0: off)
+	localWeight  float64 // weight of the score of a value beyond the recent range
 	zAlpha       float64 // weight of the newest sample in the local mean and variance
 	zDamp        float64 // factor of the spatial score of such extremes
 	rest         int     // samples capped after a report
 	restLevel    float64 // score that starts the rest period
 	restFrac     float64 // the rest period is at least this fraction of the samples seen
 	restMax      int     // the longest rest period
+	runMin       int     // a run of equal values this long and twice the longest before is reported (0: off)
+	tailMult     float64 // after the rest, scores are damped for tailMult rest periods
+	tailDamp     float64 // by this factor
 }
 
 var defaultParams = params{
@@ -74,26 +80,33 @@ var defaultParams = params{
 	bins:         10,
 	short:        15,
 	rateWindow:   3000,
-	todBuckets:   24,
-	todWeight:    1.5,
+	todBuckets:   48,
+	todWeight:    1.3,
 	seqWeight:    1,
+	sumWeight:    0,
 	diffWeight:   1,
-	spatialBase:  0.2,
+	spatialBase:  0.1,
 	spatialGrade: 15,
 	zGate:        5,
+	localBlock:   0,
+	localWeight:  0.8,
 	zAlpha:       0.01,
-	zDamp:        0.5,
+	zDamp:        0.6,
 	rest:         20,
 	restLevel:    0.5,
 	restFrac:     0.03,
 	restMax:      500,
+	runMin:       30,
+	tailMult:     0,
+	tailDamp:     1,
 }
 
 const (
-	warmupMax = 1024 // largest Config.Warmup
-	tableBits = 15   // the sequence memory holds 2^15 sequences
-	shortMax  = 64
-	nchan     = 3
+	warmupMax   = 1024 // largest Config.Warmup
+	tableBits   = 15   // the sequence memory holds 2^15 sequences
+	shortMax    = 64
+	nchan       = 3
+	localBlocks = 16
 )
 
 // Channels, also the hash salts of their sequences.
@@ -123,14 +136,27 @@ func (d *Detector) step(t int64, v float64) float64 {
 		d.width = (d.max - d.min) / float64(p.bins)
 	}
 	score := d.channels(t, v, true)
+	if p.runMin > 0 && d.run >= p.runMin && d.run == max(p.runMin, 2*d.maxRun+1) {
+		score, d.why = 1, 3
+	}
 	if spatial > score {
 		score, d.why = spatial, 3
+	}
+	if c := (d.chsum + spatial) * p.sumWeight; c > score {
+		score, d.why = c, 3
 	}
 	if d.rest > 0 {
 		d.rest--
 		score = min(score, p.restLevel*0.99)
-	} else if score >= p.restLevel {
-		d.rest = max(p.rest, min(p.restMax, int(float64(d.n)*p.restFrac)))
+	} else {
+		if d.tail > 0 {
+			d.tail--
+			score *= p.tailDamp
+		}
+		if score >= p.restLevel {
+			d.rest = max(p.rest, min(p.restMax, int(float64(d.n)*p.restFrac)))
+			d.tail = int(float64(d.rest) * p.tailMult)
+		}
 	}
 	return score
 }
@@ -139,14 +165,45 @@ func (d *Detector) step(t int64, v float64) float64 {
 // local mean and variance.
 func (d *Detector) extreme(v float64) float64 {
 	p := &d.p
+	if d.n > 1 && v == d.lastV {
+		d.run++
+	} else {
+		if d.run > d.maxRun && d.n > 1 {
+			d.maxRun = d.run
+		}
+		d.run = 1
+	}
+	d.lastV = v
 	s := 0.0
 	if d.n > 1 && d.max > d.min {
 		r := d.max - d.min
 		if ex := max(v-d.max, d.min-v); ex > 0 {
 			s = min(1, p.spatialBase+ex/r*p.spatialGrade)
+		} else if p.localBlock > 0 && d.nblocks > 0 {
+			lo, hi := d.bmin, d.bmax
+			for i := range min(d.nblocks, localBlocks) {
+				lo, hi = min(lo, d.lmin[i]), max(hi, d.lmax[i])
+			}
+			if ex := max(v-hi, lo-v); ex > 0 {
+				s = min(1, ex/(hi-lo)*p.localWeight)
+			}
+		}
+		if s > 0 {
 			if z := math.Abs(v-d.mean) / math.Sqrt(d.vari); !(z >= p.zGate) {
 				s *= p.zDamp
 			}
+		}
+	}
+	if p.localBlock > 0 {
+		if d.bfill == 0 {
+			d.bmin, d.bmax = v, v
+		}
+		d.bmin, d.bmax = min(d.bmin, v), max(d.bmax, v)
+		if d.bfill++; d.bfill == p.localBlock {
+			i := d.nblocks % localBlocks
+			d.lmin[i], d.lmax[i] = d.bmin, d.bmax
+			d.nblocks++
+			d.bfill = 0
 		}
 	}
 	if d.n == 1 {
@@ -208,8 +265,10 @@ func (d *Detector) channels(t int64, v float64, active bool) float64 {
 	}
 	d.hist[1], d.hist[0] = d.hist[0], q
 	d.nhist = min(d.nhist+1, 2)
-	score := d.lh[chanSeq].update(raw, p, active) * p.seqWeight
+	s0 := d.lh[chanSeq].update(raw, p, active)
+	score := s0 * p.seqWeight
 	d.why = chanSeq
+	d.chsum = s0
 
 	// Time of day.
 	b := uint64((t%86400+86400)%86400) * uint64(p.todBuckets) / 86400
@@ -217,7 +276,9 @@ func (d *Detector) channels(t int64, v float64, active bool) float64 {
 	if d.mem.novel(chanTime, b<<32|uint64(uint32(q))) {
 		raw = 1
 	}
-	if s := d.lh[chanTime].update(raw, p, active) * p.todWeight; s > score {
+	s1 := d.lh[chanTime].update(raw, p, active)
+	d.chsum += s1
+	if s := s1 * p.todWeight; s > score {
 		score, d.why = s, chanTime
 	}
 
@@ -231,7 +292,9 @@ func (d *Detector) channels(t int64, v float64, active bool) float64 {
 		d.prevD = db
 	}
 	d.prevV = v
-	if s := d.lh[chanDiff].update(raw, p, active) * p.diffWeight; s > score {
+	s2 := d.lh[chanDiff].update(raw, p, active)
+	d.chsum += s2
+	if s := s2 * p.diffWeight; s > score {
 		score, d.why = s, chanDiff
 	}
 	return min(score, 1)

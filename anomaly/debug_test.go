@@ -61,13 +61,25 @@ func TestNABFiles(t *testing.T) {
 				}
 			}
 			if first < 0 {
-				ws = append(ws, fmt.Sprintf("MISS[%d-%d]", w[0], w[1]))
+				d := New(Config{})
+				d.p = p
+				d.p.rest, d.p.restFrac = 0, 0
+				d.Reset()
+				best, at, why := 0.0, 0, int8(0)
+				for j, v := range f.Values[:w[1]+1] {
+					s := d.Update(f.Times[j], v)
+					if j >= max(w[0], prob) && s > best {
+						best, at, why = s, j, d.why
+					}
+				}
+				ws = append(ws, fmt.Sprintf("MISS[%d-%d](%.2f%c@%d)", w[0], w[1], best, src[why], at))
 			} else {
 				tpBy[whys[i][first]]++
 				ws = append(ws, fmt.Sprintf("%.2f%c", float64(first-w[0])/float64(w[1]-w[0]), src[whys[i][first]]))
 			}
 		}
-		fmt.Printf("%-50.50s n=%5d prob=%3d %v FP:%s\n", f.Name, len(f.Values), prob, ws, fps)
+		fr := nabscore.ScoreAt(files[i:i+1], scores[i:i+1], nabscore.Profiles[0], thr)
+		fmt.Printf("%-50.50s n=%5d prob=%3d raw=%6.2f %v FP:%s\n", f.Name, len(f.Values), prob, fr.Raw, ws, fps)
 	}
 	fmt.Printf("first TP by source %v, FP by source %v (s t d x)\n", tpBy, fpBy)
 }

@@ -8,7 +8,7 @@ import (
 // Threshold is the default score at or above which a sample is reported as
 // anomalous: the threshold NAB's optimiser chose for this detector under
 // NAB's standard profile (bench/nab.sh).
-const Threshold = 0.5
+const Threshold = 0.5029
 
 // Config holds the detector's settings. The zero Config means the defaults
 // (DefaultConfig); a zero field means that field's default.
@@ -40,7 +40,11 @@ type Detector struct {
 	min, max   float64 // range seen so far
 	mean, vari float64 // local (exponentially weighted) mean and variance
 	warm       [warmupMax]sample
-	anchor     float64 // the grid: bin i is [anchor+i*width, anchor+(i+1)*width)
+	lmin, lmax [localBlocks]float64 // the recent range, by blocks (a ring)
+	bmin, bmax float64              // of the block being filled
+	bfill      int                  // samples in that block
+	nblocks    int                  // blocks completed
+	anchor     float64              // the grid: bin i is [anchor+i*width, anchor+(i+1)*width)
 	width      float64
 	dwidth     float64 // bin width of the differences
 	hist       [2]int32
@@ -49,7 +53,12 @@ type Detector struct {
 	prevD      int32
 	mem        memory
 	lh         [nchan]likelihood
-	rest       int  // samples left in the rest period
+	rest       int // samples left in the rest period
+	chsum      float64
+	lastV      float64
+	run        int
+	maxRun     int
+	tail       int  // samples left in the damped tail after it
 	why        int8 // source of the last score (a channel, or 3: extreme)
 }
 

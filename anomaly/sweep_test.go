@@ -64,6 +64,18 @@ func setParam(p *params, name, vs string) bool {
 		p.todBuckets = i
 	case "todWeight":
 		p.todWeight = f
+	case "localBlock":
+		p.localBlock = i
+	case "localWeight":
+		p.localWeight = f
+	case "tailMult":
+		p.tailMult = f
+	case "tailDamp":
+		p.tailDamp = f
+	case "sumWeight":
+		p.sumWeight = f
+	case "runMin":
+		p.runMin = i
 	case "restFrac":
 		p.restFrac = f
 	case "restMax":
