@@ -70,6 +70,11 @@ type params struct {
 	restLevel    float64 // score that starts the rest period
 	restFrac     float64 // the rest period is at least this fraction of the samples seen
 	restMax      int     // the longest rest period
+	rateFloor    float64 // the least novelty rate
+	weekWeight   float64 // weight of the hour-of-week channel (0: off)
+	zSpike       float64 // a value zSpike local SDs from the local mean scores 0.5 (0: off)
+	fatigue      float64 // scores are divided by 1 + fatigue × reports per 1000 samples
+	replayWeight int     // the warm-up counts as this many samples in the novelty rates (0: all)
 	runMin       int     // a run of equal values this long and twice the longest before is reported (0: off)
 	tailMult     float64 // after the rest, scores are damped for tailMult rest periods
 	tailDamp     float64 // by this factor
@@ -82,6 +87,7 @@ var defaultParams = params{
 	rateWindow:   3000,
 	todBuckets:   48,
 	todWeight:    1.3,
+	weekWeight:   1,
 	seqWeight:    1,
 	sumWeight:    0,
 	diffWeight:   1,
@@ -105,7 +111,7 @@ const (
 	warmupMax   = 1024 // largest Config.Warmup
 	tableBits   = 15   // the sequence memory holds 2^15 sequences
 	shortMax    = 64
-	nchan       = 3
+	nchan       = 4
 	localBlocks = 16
 )
 
@@ -114,6 +120,7 @@ const (
 	chanSeq = iota
 	chanTime
 	chanDiff
+	chanWeek
 )
 
 // step scores one non-NaN sample.
@@ -154,6 +161,10 @@ func (d *Detector) step(t int64, v float64) float64 {
 			score *= p.tailDamp
 		}
 		if score >= p.restLevel {
+			if p.fatigue > 0 && d.reports > 0 {
+				score = p.restLevel + (score-p.restLevel)/(1+p.fatigue*float64(d.reports)*1000/float64(d.n))
+			}
+			d.reports++
 			d.rest = max(p.rest, min(p.restMax, int(float64(d.n)*p.restFrac)))
 			d.tail = int(float64(d.rest) * p.tailMult)
 		}
@@ -188,10 +199,12 @@ func (d *Detector) extreme(v float64) float64 {
 				s = min(1, ex/(hi-lo)*p.localWeight)
 			}
 		}
-		if s > 0 {
-			if z := math.Abs(v-d.mean) / math.Sqrt(d.vari); !(z >= p.zGate) {
-				s *= p.zDamp
-			}
+		z := math.Abs(v-d.mean) / math.Sqrt(d.vari)
+		if s > 0 && !(z >= p.zGate) {
+			s *= p.zDamp
+		}
+		if p.zSpike > 0 && z >= 0 {
+			s = max(s, min(1, 0.5*z/p.zSpike))
 		}
 	}
 	if p.localBlock > 0 {
@@ -231,6 +244,11 @@ func (d *Detector) endWarmup() {
 	}
 	for _, s := range w {
 		d.channels(s.t, s.v, false)
+	}
+	if p.replayWeight > 0 {
+		for i := range d.lh {
+			d.lh[i].n = min(d.lh[i].n, p.replayWeight)
+		}
 	}
 }
 
@@ -280,6 +298,18 @@ func (d *Detector) channels(t int64, v float64, active bool) float64 {
 	d.chsum += s1
 	if s := s1 * p.todWeight; s > score {
 		score, d.why = s, chanTime
+	}
+
+	// Hour of the week.
+	if p.weekWeight > 0 {
+		wb := uint64(((t/3600)%168+168)%168) | 1<<20
+		raw = 0
+		if d.mem.novel(chanWeek+8, wb<<32|uint64(uint32(q))) {
+			raw = 1
+		}
+		if s := d.lh[chanWeek].update(raw, p, active) * p.weekWeight; s > score {
+			score, d.why = s, chanTime
+		}
 	}
 
 	// Differences.
@@ -341,7 +371,7 @@ func (l *likelihood) update(raw float64, p *params, active bool) float64 {
 	w := min(l.n+1, p.short)
 	score := 0.0
 	if active && l.n > 0 {
-		score = poissonScore(float64(w)*l.rate, int(math.Round(l.sum)))
+		score = poissonScore(float64(w)*max(l.rate, p.rateFloor), int(math.Round(l.sum)))
 	}
 	l.n++
 	l.rate += (raw - l.rate) / float64(min(l.n, p.rateWindow))

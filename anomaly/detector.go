@@ -8,7 +8,7 @@ import (
 // Threshold is the default score at or above which a sample is reported as
 // anomalous: the threshold NAB's optimiser chose for this detector under
 // NAB's standard profile (bench/nab.sh).
-const Threshold = 0.5029
+const Threshold = 0.5042
 
 // Config holds the detector's settings. The zero Config means the defaults
 // (DefaultConfig); a zero field means that field's default.
@@ -55,6 +55,7 @@ type Detector struct {
 	lh         [nchan]likelihood
 	rest       int // samples left in the rest period
 	chsum      float64
+	reports    int
 	lastV      float64
 	run        int
 	maxRun     int

@@ -76,6 +76,16 @@ func setParam(p *params, name, vs string) bool {
 		p.sumWeight = f
 	case "runMin":
 		p.runMin = i
+	case "replayWeight":
+		p.replayWeight = i
+	case "rateFloor":
+		p.rateFloor = f
+	case "fatigue":
+		p.fatigue = f
+	case "zSpike":
+		p.zSpike = f
+	case "weekWeight":
+		p.weekWeight = f
 	case "restFrac":
 		p.restFrac = f
 	case "restMax":
