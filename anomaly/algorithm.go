@@ -53,66 +53,49 @@ type params struct {
 	warmup       int     // samples only stored, then learned at once
 	bins         int     // grid bins across the warm-up range
 	short        int     // window of the novelty counts (≤ shortMax)
+	long         int     // the longer window of the novelty counts (≤ shortMax)
 	rateWindow   int     // novelty rates average over up to this many samples
 	todBuckets   int     // time-of-day buckets
 	todWeight    float64 // weight of the time-of-day channel's score
-	seqWeight    float64 // weight of the sequence channel's score
-	sumWeight    float64 // weight of the sum of all scores
-	diffWeight   float64 // weight of the differences channel's score
+	weekWeight   float64 // weight of the hour-of-week channel's score
 	spatialBase  float64
 	spatialGrade float64
-	zGate        float64 // new extremes within zGate local SDs score half
-	localBlock   int     // the recent range spans localBlocks blocks of this many samples (0: off)
-	localWeight  float64 // weight of the score of a value beyond the recent range
+	zGate        float64 // new extremes within zGate local SDs are damped
 	zAlpha       float64 // weight of the newest sample in the local mean and variance
 	zDamp        float64 // factor of the spatial score of such extremes
-	rest         int     // samples capped after a report
+	runMin       int     // a run of equal values this long, and more than twice the longest before, is reported
+	rest         int     // samples capped after a report, at least
+	restFrac     float64 // the rest period is this fraction of the samples seen, within [rest, restMax]
+	restMax      int
 	restLevel    float64 // score that starts the rest period
-	restFrac     float64 // the rest period is at least this fraction of the samples seen
-	restMax      int     // the longest rest period
-	rateFloor    float64 // the least novelty rate
-	weekWeight   float64 // weight of the hour-of-week channel (0: off)
-	zSpike       float64 // a value zSpike local SDs from the local mean scores 0.5 (0: off)
-	fatigue      float64 // scores are divided by 1 + fatigue × reports per 1000 samples
-	replayWeight int     // the warm-up counts as this many samples in the novelty rates (0: all)
-	runMin       int     // a run of equal values this long and twice the longest before is reported (0: off)
-	tailMult     float64 // after the rest, scores are damped for tailMult rest periods
-	tailDamp     float64 // by this factor
 }
 
 var defaultParams = params{
 	warmup:       150,
 	bins:         10,
 	short:        15,
+	long:         30,
 	rateWindow:   3000,
 	todBuckets:   48,
 	todWeight:    1.3,
 	weekWeight:   1,
-	seqWeight:    1,
-	sumWeight:    0,
-	diffWeight:   1,
 	spatialBase:  0.1,
 	spatialGrade: 15,
 	zGate:        5,
-	localBlock:   0,
-	localWeight:  0.8,
 	zAlpha:       0.01,
-	zDamp:        0.6,
+	zDamp:        0.52,
+	runMin:       30,
 	rest:         20,
-	restLevel:    0.5,
 	restFrac:     0.03,
 	restMax:      500,
-	runMin:       30,
-	tailMult:     0,
-	tailDamp:     1,
+	restLevel:    0.5,
 }
 
 const (
-	warmupMax   = 1024 // largest Config.Warmup
-	tableBits   = 15   // the sequence memory holds 2^15 sequences
-	shortMax    = 64
-	nchan       = 4
-	localBlocks = 16
+	warmupMax = 1024 // largest Config.Warmup
+	tableBits = 15   // the sequence memory holds 2^15 sequences
+	shortMax  = 64
+	nchan     = 4
 )
 
 // Channels, also the hash salts of their sequences.
@@ -121,7 +104,11 @@ const (
 	chanTime
 	chanDiff
 	chanWeek
+	srcExtreme // not a channel: the score of an extreme or of a flat run
 )
+
+// saltWeek is the hash salt of the hour-of-week channel's sequences.
+const saltWeek = chanWeek + 8
 
 // step scores one non-NaN sample.
 func (d *Detector) step(t int64, v float64) float64 {
@@ -143,31 +130,18 @@ func (d *Detector) step(t int64, v float64) float64 {
 		d.width = (d.max - d.min) / float64(p.bins)
 	}
 	score := d.channels(t, v, true)
-	if p.runMin > 0 && d.run >= p.runMin && d.run == max(p.runMin, 2*d.maxRun+1) {
-		score, d.why = 1, 3
+	if d.run >= p.runMin && d.run == max(p.runMin, 2*d.maxRun+1) {
+		// A flat run twice as long as any before: a stuck series.
+		score, d.why = 1, srcExtreme
 	}
 	if spatial > score {
-		score, d.why = spatial, 3
-	}
-	if c := (d.chsum + spatial) * p.sumWeight; c > score {
-		score, d.why = c, 3
+		score, d.why = spatial, srcExtreme
 	}
 	if d.rest > 0 {
 		d.rest--
 		score = min(score, p.restLevel*0.99)
-	} else {
-		if d.tail > 0 {
-			d.tail--
-			score *= p.tailDamp
-		}
-		if score >= p.restLevel {
-			if p.fatigue > 0 && d.reports > 0 {
-				score = p.restLevel + (score-p.restLevel)/(1+p.fatigue*float64(d.reports)*1000/float64(d.n))
-			}
-			d.reports++
-			d.rest = max(p.rest, min(p.restMax, int(float64(d.n)*p.restFrac)))
-			d.tail = int(float64(d.rest) * p.tailMult)
-		}
+	} else if score >= p.restLevel {
+		d.rest = max(p.rest, min(p.restMax, int(float64(d.n)*p.restFrac)))
 	}
 	return score
 }
@@ -179,8 +153,8 @@ func (d *Detector) extreme(v float64) float64 {
 	if d.n > 1 && v == d.lastV {
 		d.run++
 	} else {
-		if d.run > d.maxRun && d.n > 1 {
-			d.maxRun = d.run
+		if d.n > 1 {
+			d.maxRun = max(d.maxRun, d.run)
 		}
 		d.run = 1
 	}
@@ -190,33 +164,9 @@ func (d *Detector) extreme(v float64) float64 {
 		r := d.max - d.min
 		if ex := max(v-d.max, d.min-v); ex > 0 {
 			s = min(1, p.spatialBase+ex/r*p.spatialGrade)
-		} else if p.localBlock > 0 && d.nblocks > 0 {
-			lo, hi := d.bmin, d.bmax
-			for i := range min(d.nblocks, localBlocks) {
-				lo, hi = min(lo, d.lmin[i]), max(hi, d.lmax[i])
+			if z := math.Abs(v-d.mean) / math.Sqrt(d.vari); !(z >= p.zGate) {
+				s *= p.zDamp
 			}
-			if ex := max(v-hi, lo-v); ex > 0 {
-				s = min(1, ex/(hi-lo)*p.localWeight)
-			}
-		}
-		z := math.Abs(v-d.mean) / math.Sqrt(d.vari)
-		if s > 0 && !(z >= p.zGate) {
-			s *= p.zDamp
-		}
-		if p.zSpike > 0 && z >= 0 {
-			s = max(s, min(1, 0.5*z/p.zSpike))
-		}
-	}
-	if p.localBlock > 0 {
-		if d.bfill == 0 {
-			d.bmin, d.bmax = v, v
-		}
-		d.bmin, d.bmax = min(d.bmin, v), max(d.bmax, v)
-		if d.bfill++; d.bfill == p.localBlock {
-			i := d.nblocks % localBlocks
-			d.lmin[i], d.lmax[i] = d.bmin, d.bmax
-			d.nblocks++
-			d.bfill = 0
 		}
 	}
 	if d.n == 1 {
@@ -244,11 +194,6 @@ func (d *Detector) endWarmup() {
 	}
 	for _, s := range w {
 		d.channels(s.t, s.v, false)
-	}
-	if p.replayWeight > 0 {
-		for i := range d.lh {
-			d.lh[i].n = min(d.lh[i].n, p.replayWeight)
-		}
 	}
 }
 
@@ -283,10 +228,8 @@ func (d *Detector) channels(t int64, v float64, active bool) float64 {
 	}
 	d.hist[1], d.hist[0] = d.hist[0], q
 	d.nhist = min(d.nhist+1, 2)
-	s0 := d.lh[chanSeq].update(raw, p, active)
-	score := s0 * p.seqWeight
+	score := d.lh[chanSeq].update(raw, p, active)
 	d.why = chanSeq
-	d.chsum = s0
 
 	// Time of day.
 	b := uint64((t%86400+86400)%86400) * uint64(p.todBuckets) / 86400
@@ -294,22 +237,18 @@ func (d *Detector) channels(t int64, v float64, active bool) float64 {
 	if d.mem.novel(chanTime, b<<32|uint64(uint32(q))) {
 		raw = 1
 	}
-	s1 := d.lh[chanTime].update(raw, p, active)
-	d.chsum += s1
-	if s := s1 * p.todWeight; s > score {
+	if s := d.lh[chanTime].update(raw, p, active) * p.todWeight; s > score {
 		score, d.why = s, chanTime
 	}
 
-	// Hour of the week.
-	if p.weekWeight > 0 {
-		wb := uint64(((t/3600)%168+168)%168) | 1<<20
-		raw = 0
-		if d.mem.novel(chanWeek+8, wb<<32|uint64(uint32(q))) {
-			raw = 1
-		}
-		if s := d.lh[chanWeek].update(raw, p, active) * p.weekWeight; s > score {
-			score, d.why = s, chanTime
-		}
+	// Hour of the week (bit 20 keeps its keys apart from the day's).
+	wb := uint64(((t/3600)%168+168)%168) | 1<<20
+	raw = 0
+	if d.mem.novel(saltWeek, wb<<32|uint64(uint32(q))) {
+		raw = 1
+	}
+	if s := d.lh[chanWeek].update(raw, p, active) * p.weekWeight; s > score {
+		score, d.why = s, chanWeek
 	}
 
 	// Differences.
@@ -322,9 +261,7 @@ func (d *Detector) channels(t int64, v float64, active bool) float64 {
 		d.prevD = db
 	}
 	d.prevV = v
-	s2 := d.lh[chanDiff].update(raw, p, active)
-	d.chsum += s2
-	if s := s2 * p.diffWeight; s > score {
+	if s := d.lh[chanDiff].update(raw, p, active); s > score {
 		score, d.why = s, chanDiff
 	}
 	return min(score, 1)
@@ -358,20 +295,26 @@ type likelihood struct {
 	short [shortMax]float64 // the last raw values, a ring
 	n     int               // raw values seen
 	sum   float64           // of short
+	lsum  float64           // of the last long values
 	rate  float64           // mean raw value, over up to rateWindow samples
 }
 
 func (l *likelihood) update(raw float64, p *params, active bool) float64 {
-	i := l.n % p.short
 	if l.n >= p.short {
-		l.sum -= l.short[i]
+		l.sum -= l.short[(l.n-p.short)%shortMax]
 	}
-	l.short[i] = raw
+	if l.n >= p.long {
+		l.lsum -= l.short[(l.n-p.long)%shortMax]
+	}
+	l.short[l.n%shortMax] = raw
 	l.sum += raw
+	l.lsum += raw
 	w := min(l.n+1, p.short)
 	score := 0.0
 	if active && l.n > 0 {
-		score = poissonScore(float64(w)*max(l.rate, p.rateFloor), int(math.Round(l.sum)))
+		lw := min(l.n+1, p.long)
+		score = max(poissonScore(float64(w)*l.rate, int(math.Round(l.sum))),
+			poissonScore(float64(lw)*l.rate, int(math.Round(l.lsum))))
 	}
 	l.n++
 	l.rate += (raw - l.rate) / float64(min(l.n, p.rateWindow))

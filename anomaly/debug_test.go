@@ -9,7 +9,8 @@ import (
 )
 
 // TestNABFiles prints per-file detections at the standard threshold, and
-// which source (s: sequence, t: time of day, d: differences, x: extreme)
+// which source (s: sequence, t: time of day, d: differences, w: hour of the
+// week, x: an extreme or a flat run)
 // raised each. Development tool: set $NAB_FILES.
 func TestNABFiles(t *testing.T) {
 	if os.Getenv("NAB_FILES") == "" {
@@ -33,8 +34,8 @@ func TestNABFiles(t *testing.T) {
 	r := nabscore.Score(files, scores, nabscore.Profiles[0])
 	thr := r.Threshold
 	fmt.Printf("standard %.2f thr %.4f\n", r.Normalized, thr)
-	const src = "stdx"
-	var fpBy, tpBy [4]int
+	const src = "stdwx"
+	var fpBy, tpBy [5]int
 	for i, f := range files {
 		prob := nabscore.ProbationLength(len(f.Values))
 		fps := ""
@@ -81,5 +82,5 @@ func TestNABFiles(t *testing.T) {
 		fr := nabscore.ScoreAt(files[i:i+1], scores[i:i+1], nabscore.Profiles[0], thr)
 		fmt.Printf("%-50.50s n=%5d prob=%3d raw=%6.2f %v FP:%s\n", f.Name, len(f.Values), prob, fr.Raw, ws, fps)
 	}
-	fmt.Printf("first TP by source %v, FP by source %v (s t d x)\n", tpBy, fpBy)
+	fmt.Printf("first TP by source %v, FP by source %v (s t d w x)\n", tpBy, fpBy)
 }

@@ -8,7 +8,7 @@ import (
 // Threshold is the default score at or above which a sample is reported as
 // anomalous: the threshold NAB's optimiser chose for this detector under
 // NAB's standard profile (bench/nab.sh).
-const Threshold = 0.5042
+const Threshold = 0.5052
 
 // Config holds the detector's settings. The zero Config means the defaults
 // (DefaultConfig); a zero field means that field's default.
@@ -37,30 +37,22 @@ type Detector struct {
 	n    int64   // non-NaN samples seen
 	last float64 // last score returned
 
-	min, max   float64 // range seen so far
-	mean, vari float64 // local (exponentially weighted) mean and variance
-	warm       [warmupMax]sample
-	lmin, lmax [localBlocks]float64 // the recent range, by blocks (a ring)
-	bmin, bmax float64              // of the block being filled
-	bfill      int                  // samples in that block
-	nblocks    int                  // blocks completed
-	anchor     float64              // the grid: bin i is [anchor+i*width, anchor+(i+1)*width)
-	width      float64
-	dwidth     float64 // bin width of the differences
-	hist       [2]int32
-	nhist      int
-	prevV      float64
-	prevD      int32
-	mem        memory
-	lh         [nchan]likelihood
-	rest       int // samples left in the rest period
-	chsum      float64
-	reports    int
-	lastV      float64
-	run        int
-	maxRun     int
-	tail       int  // samples left in the damped tail after it
-	why        int8 // source of the last score (a channel, or 3: extreme)
+	min, max    float64 // range seen so far
+	mean, vari  float64 // local (exponentially weighted) mean and variance
+	lastV       float64 // the previous value
+	run, maxRun int     // the current run of equal values, the longest before
+	warm        [warmupMax]sample
+	anchor      float64 // the grid: bin i is [anchor+i*width, anchor+(i+1)*width)
+	width       float64
+	dwidth      float64 // bin width of the differences
+	hist        [2]int32
+	nhist       int
+	prevV       float64
+	prevD       int32
+	mem         memory
+	lh          [nchan]likelihood
+	rest        int  // samples left in the rest period
+	why         int8 // what gave the last score: a channel or srcExtreme (for diagnostics)
 }
 
 // New returns a detector with the given settings (zero fields: defaults).
