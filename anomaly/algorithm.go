@@ -13,14 +13,17 @@ import "math"
 // learned; values beyond the warm-up range simply fall into new bins. Bins
 // are unbounded integers, so nothing is clipped.
 //
-// Novelty channels. Each sample is turned into three yes/no "is this new?"
+// Novelty channels. Each sample is turned into four yes/no "is this new?"
 // observations, remembered in one fixed-size hash set of sequences (a
 // sequence memory in the spirit of CAD OSE and HTM, without their cost):
 //
 //   - sequence: the sample's bin after the previous one and after the
 //     previous two (the fraction of these two contexts never seen before);
-//   - time of day: the bin within the sample's hour of the day (catches a
-//     daily pattern that fails to happen, or happens at the wrong time);
+//   - time of day: the bin within the sample's half hour of the day
+//     (catches a daily pattern that fails to happen, or happens at the
+//     wrong time);
+//   - hour of the week: the same for weekly patterns (a working day that
+//     looks like a weekend);
 //   - differences: the bin of the change from the previous sample after the
 //     previous change's bin (catches changes of frequency and noise).
 //
@@ -28,22 +31,31 @@ import "math"
 // new sequences, a clean one has none. As in Numenta's anomaly likelihood
 // (Ahmad et al. 2017) each channel's raw values are turned into the
 // probability of the recent ones given the history: the count of novelties
-// in the last short samples is compared with a Poisson distribution whose
-// mean is the channel's long-run novelty rate (a running mean over up to
-// rateWindow samples). The channel's score is the tail probability p on a
-// logarithmic scale, -log10(p)/10 (so 0.5 means a 1-in-100,000 event and 1
-// means 1 in 10^10), as Numenta's detector reports its likelihood.
+// in the last short samples, and in the last long samples, is compared with
+// a Poisson distribution whose mean is the channel's long-run novelty rate
+// (a running mean over up to rateWindow samples). The channel's score is
+// the smaller of the two tail probabilities, p, on a logarithmic scale,
+// -log10(p)/10 (so 0.5 means a 1-in-100,000 event and 1 means 1 in 10^10),
+// as Numenta's detector reports its likelihood. The short window catches
+// a burst of novelty, the long one a change that makes a little novelty
+// all the time.
 //
 // Extremes. A value beyond the range seen so far gets the spatial score
-// spatialBase + spatialGrade × (excess / range), capped at 1; halved when the
-// value is within zGate standard deviations of the recent mean (an
-// exponentially weighted mean and variance), which is what a new record of
-// plain noise looks like.
+// spatialBase + spatialGrade × (excess / range), capped at 1; multiplied by
+// zDamp when the value is within zGate standard deviations of the recent
+// mean (an exponentially weighted mean and variance), which is what a new
+// record of plain noise looks like. A run of equal values that reaches
+// runMin samples and more than twice the longest earlier run scores 1 (a
+// stuck sensor, a flat line where the series used to move).
 //
-// The sample's score is the highest of the channels' and the spatial score.
-// After a score at or above restLevel the next rest samples are capped just
-// below it, so that one event is reported once (CAD OSE's rest period,
-// Numenta's filtering of consecutive red likelihoods).
+// The sample's score is the highest of the channels' and these. After a
+// score at or above restLevel the next samples are capped just below it, so
+// that one event is reported once (CAD OSE's rest period, Numenta's
+// filtering of consecutive red likelihoods). The rest period is restFrac of
+// the samples seen so far, within [rest, restMax]: a detector that has
+// watched a series for long has seen its events last longer than a fixed
+// rest, and NAB charges every repeated report of one event as a false
+// positive.
 //
 // Every constant below was chosen on the Numenta Anomaly Benchmark with a Go
 // port of its scorer (internal/nabscore), under the constraint that the

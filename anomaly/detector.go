@@ -8,7 +8,7 @@ import (
 // Threshold is the default score at or above which a sample is reported as
 // anomalous: the threshold NAB's optimiser chose for this detector under
 // NAB's standard profile (bench/nab.sh).
-const Threshold = 0.5052
+const Threshold = 0.50524
 
 // Config holds the detector's settings. The zero Config means the defaults
 // (DefaultConfig); a zero field means that field's default.

@@ -38,7 +38,7 @@ const usage = `Usage:
 
 Runs Rogue's streaming anomaly detector over a series and prints
 "timestamp,value,anomaly_score", one row per input row, in order. Each score
-depends only on the rows up to its own; %.2f and above is anomalous (the
+depends only on the rows up to its own; %v and above is anomalous (the
 threshold chosen on the Numenta Anomaly Benchmark).
 
 A CSV file has a header naming the columns "timestamp" and "value" (other
