@@ -35,6 +35,9 @@ type State struct {
 	// Warning is a one-line problem the user should know about, such as a
 	// settings file that could not be read.
 	Warning string
+
+	// Anomalies are the anomaly scores and recent anomalies (anomaly.go).
+	Anomalies AnomalyState
 }
 
 // Series is one metric's row.
@@ -105,6 +108,8 @@ type Labels struct {
 	Warning       Entry // a problem to know about
 	About         Entry // "About Rogue <version>"
 	Quit          Entry // "Quit Rogue"
+
+	Anomaly AnomalyLabels // marks, the "Anomalies" submenu (anomaly.go)
 }
 
 // headline lists the metrics the tooltip shows, by RRD name.
@@ -124,6 +129,7 @@ func Render(s State) Labels {
 			}
 		}
 	}
+	renderAnomalies(s, &l)
 	l.Tooltip = "Rogue"
 	if len(tips) > 0 {
 		l.Tooltip += ": " + strings.Join(tips, " · ")
