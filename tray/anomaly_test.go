@@ -80,7 +80,7 @@ func anomalous(s State) State {
 	s.Anomalies = AnomalyState{
 		Threshold: 0.5,
 		Scores:    []MetricScore{{Score: 0.97}, {Score: 0.1}},
-		Recent: []Anomaly{{Time: time.Now().Add(-time.Minute), Display: "CPU", Unit: "%", Value: 93, Score: 0.97}},
+		Recent:    []Anomaly{{Time: time.Now().Add(-time.Minute), Display: "CPU", Unit: "%", Value: 93, Score: 0.97}},
 	}
 	return s
 }

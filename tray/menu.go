@@ -66,7 +66,7 @@ type loop struct {
 	updates int
 	// iconAnomaly is true while the status icon shows its anomaly variant.
 	iconAnomaly bool
-	stats   *stats
+	stats       *stats
 }
 
 // stats are counters of the refreshes done, readable from any goroutine.
