@@ -142,4 +142,3 @@ func nullFloat(raw json.RawMessage) (float64, error) {
 	}
 	return *p, nil
 }
-
