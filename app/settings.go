@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/rogue-metrics/rogue/anomaly"
 )
 
 // settings are the menu-bar app's preferences, kept as JSON in
@@ -37,6 +39,12 @@ type settings struct {
 	// (the macOS Accessibility prompt) was offered, so it is offered once;
 	// afterwards the menu's "Keystroke statistics" row starts it again.
 	KeyAccessAsked bool `json:"key_access_asked"`
+	// AnomalyThreshold is the anomaly likelihood at or above which the menu
+	// marks a metric (0 < t <= 1); 0 or absent means the detector's
+	// default, anomaly.Threshold.
+	AnomalyThreshold float64 `json:"anomalyThreshold,omitempty"`
+	// AnomalyNotify turns on a notification for each anomaly.
+	AnomalyNotify bool `json:"anomalyNotify,omitempty"`
 }
 
 // Defaults of the settings, as numenta-rogue had them.
@@ -125,6 +133,8 @@ func (s settings) validate() error {
 		return fmt.Errorf("heartbeat %d s: must be 1 to %d", s.Heartbeat, maxSeconds)
 	case s.Port < 1 || s.Port > 65535:
 		return fmt.Errorf("port %d: must be 1 to 65535", s.Port)
+	case !(s.AnomalyThreshold >= 0 && s.AnomalyThreshold <= 1):
+		return fmt.Errorf("anomalyThreshold %v: must be between 0 and 1 (0: the default, %v)", s.AnomalyThreshold, anomaly.Threshold)
 	case strings.ContainsFunc(s.MetricPrefix, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 		// The forwarder refuses these too; refused here, the file is set
 		// aside and Rogue starts with defaults instead of not at all.

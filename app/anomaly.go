@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	gosync "sync"
+	"time"
+
+	"github.com/rogue-metrics/rogue/agent"
+	"github.com/rogue-metrics/rogue/anomaly"
+	"github.com/rogue-metrics/rogue/metric"
+	"github.com/rogue-metrics/rogue/sync"
+	"github.com/rogue-metrics/rogue/tray"
+)
+
+// notifier shows a desktop notification: org.freedesktop.Notifications on
+// Linux (notify_linux.go), UNUserNotificationCenter on macOS
+// (notify_darwin.go).
+type notifier interface {
+	Notify(ctx context.Context, title, body string) error
+}
+
+// anomalies follows the agent's anomaly scores: it marks the metrics at or
+// above the threshold, remembers the recent anomalies (one per episode: a
+// run of scores at or above the threshold) and says which episodes started,
+// for the notifications. Grok's verdicts are kept beside.
+type anomalies struct {
+	// source gives the latest scores and whether the warm-up is over:
+	// the agent's Scores.
+	source func() ([]agent.Score, bool)
+
+	mu     gosync.Mutex
+	active []bool         // per metric: in an episode
+	recent []tray.Anomaly // newest first, up to tray.MaxRecent
+	grok   []tray.GrokVerdict
+}
+
+func newAnomalies(source func() ([]agent.Score, bool)) *anomalies {
+	return &anomalies{source: source, active: make([]bool, len(metric.All)), grok: make([]tray.GrokVerdict, len(metric.All))}
+}
+
+// observe takes the latest scores (in metric.All order) and returns the
+// anomalies whose episodes start now. Unknown scores leave a metric's
+// episode as it is.
+func (w *anomalies) observe(scores []agent.Score, threshold float64) []tray.Anomaly {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var started []tray.Anomaly
+	for i, s := range scores {
+		if i >= len(w.active) || math.IsNaN(s.Score) {
+			continue
+		}
+		on := threshold > 0 && s.Score >= threshold
+		if on && !w.active[i] {
+			m := metric.All[i]
+			a := tray.Anomaly{Time: s.Time, Display: m.Display, Unit: m.Unit, Value: s.Value, Score: s.Score}
+			started = append(started, a)
+			w.recent = append([]tray.Anomaly{a}, w.recent...)
+			if len(w.recent) > tray.MaxRecent {
+				w.recent = w.recent[:tray.MaxRecent]
+			}
+		}
+		w.active[i] = on
+	}
+	return started
+}
+
+// state is the menu's view, from the latest scores.
+func (w *anomalies) state(scores []agent.Score, warm bool, threshold float64, notify bool) tray.AnomalyState {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st := tray.AnomalyState{
+		Threshold: threshold,
+		Recent:    append([]tray.Anomaly(nil), w.recent...),
+		Notify:    notify,
+		Warming:   !warm,
+		Scores:    make([]tray.MetricScore, len(metric.All)),
+	}
+	for i := range st.Scores {
+		st.Scores[i] = tray.MetricScore{Score: math.NaN(), Grok: w.grok[i]}
+		if i < len(scores) && warm {
+			st.Scores[i].Score = scores[i].Score
+		}
+	}
+	return st
+}
+
+// threshold is the anomaly threshold in effect: the settings', else the
+// detector's default.
+func (s settings) threshold() float64 {
+	if s.AnomalyThreshold > 0 {
+		return s.AnomalyThreshold
+	}
+	return anomaly.Threshold
+}
+
+// checkAnomalies runs after each tick: it records the anomalies that start
+// and, when notifications are on, shows one for each (in the background).
+func (a *app) checkAnomalies() {
+	scores, warm := a.anomalies.source()
+	if !warm {
+		return // history, not news
+	}
+	a.mu.Lock()
+	th, notify := a.eff.threshold(), a.eff.AnomalyNotify
+	a.mu.Unlock()
+	started := a.anomalies.observe(scores, th)
+	for _, an := range started {
+		a.log.Info("anomaly", "metric", an.Display, "value", an.Value, "score", an.Score, "time", an.Time)
+	}
+	if !notify || a.notify == nil || len(started) == 0 || a.ctx == nil {
+		return
+	}
+	a.bg.Go(func() {
+		for _, an := range started {
+			title, body := notification(an)
+			ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
+			err := a.notify.Notify(ctx, title, body)
+			cancel()
+			if err != nil {
+				a.log.Info("notification not shown", "err", err)
+				return
+			}
+		}
+	})
+}
+
+// notification is the title and body of an anomaly's notification.
+func notification(an tray.Anomaly) (title, body string) {
+	return "Unusual " + an.Display,
+		fmt.Sprintf("%s %s at %s (likelihood %s)", an.Display, tray.FormatValue(an.Value, an.Unit),
+			an.Time.Format("15:04"), tray.Likelihood(an.Score))
+}
+
+// anomalyState is the menu's anomaly view (part of State).
+func (a *app) anomalyState() tray.AnomalyState {
+	scores, warm := a.anomalies.source()
+	a.mu.Lock()
+	th, notify := a.eff.threshold(), a.eff.AnomalyNotify
+	a.mu.Unlock()
+	return a.anomalies.state(scores, warm, th, notify)
+}
+
+// ToggleAnomalyNotifications implements tray.AnomalyApp.
+func (a *app) ToggleAnomalyNotifications() {
+	a.mu.Lock()
+	on := !a.eff.AnomalyNotify
+	a.mu.Unlock()
+	a.saveSettings(func(s *settings) { s.AnomalyNotify = on })
+	a.log.Info("anomaly notifications", "on", on)
+	if on && a.notify == nil {
+		a.setNotice("Notifications are not available on this system")
+	}
+}
+
+// grokPollEvery is how often Grok's verdicts are read: Grok scores a
+// model's rows as they arrive, at the forwarding interval at most.
+const grokPollEvery = time.Minute
+
+// pollGrok reads Grok's verdicts on every metric while a server and its
+// API key are set, until ctx is done.
+func (a *app) pollGrok(ctx context.Context) {
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		a.readGrok(ctx)
+		t.Reset(grokPollEvery)
+	}
+}
+
+// readGrok reads Grok's models and their latest rows once and updates the
+// verdicts; with no server or key they are cleared.
+func (a *app) readGrok(ctx context.Context) {
+	a.mu.Lock()
+	s := a.eff
+	a.mu.Unlock()
+	verdicts := make([]tray.GrokVerdict, len(metric.All))
+	defer func() {
+		a.anomalies.mu.Lock()
+		a.anomalies.grok = verdicts
+		a.anomalies.mu.Unlock()
+		a.refresh()
+	}()
+	if s.Server == "" {
+		return
+	}
+	key, err := loadAPIKey(s.Server)
+	if err != nil {
+		return
+	}
+	c, err := sync.NewClient(s.Server, key, sync.ClientOptions{CAFile: s.CAFile, PinSHA256: s.PinSHA256})
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	models, err := c.Models(ctx)
+	if err != nil {
+		a.log.Debug("Grok verdicts", "err", err)
+		return
+	}
+	latest, err := c.LatestModelData(ctx)
+	if err != nil {
+		a.log.Debug("Grok verdicts", "err", err)
+		return
+	}
+	host, _ := os.Hostname()
+	verdicts = grokVerdicts(models, latest, s.MetricPrefix, host)
+}
+
+// grokVerdicts matches Grok's models to Rogue's metrics (by the name sent,
+// preferring the model whose resource is this host) and says each one's
+// verdict: its latest score, or its status when it has none to give.
+func grokVerdicts(models []sync.Model, latest map[string]sync.ModelRow, prefix, host string) []tray.GrokVerdict {
+	out := make([]tray.GrokVerdict, len(metric.All))
+	for i, m := range metric.All {
+		name := sync.MetricName(prefix, m.Name)
+		var best *sync.Model
+		for j := range models {
+			if models[j].Name != name {
+				continue
+			}
+			if best == nil || models[j].Server == host && best.Server != host {
+				best = &models[j]
+			}
+		}
+		if best == nil {
+			continue
+		}
+		v := tray.GrokVerdict{Known: true, Score: math.NaN()}
+		row, hasRow := latest[best.UID]
+		if hasRow {
+			v.Score = row.Score
+		}
+		switch {
+		case best.Status == sync.ModelActive && hasRow && row.Score == 0:
+			// Grok reports 0 until the model's probation is over.
+			v.Status = "probation"
+		case best.Status != sync.ModelActive:
+			v.Status = best.StatusText()
+		}
+		out[i] = v
+	}
+	return out
+}
