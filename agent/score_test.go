@@ -33,9 +33,10 @@ func noise(seed uint64, level, spread float64) func() float64 {
 	return func() float64 { return level + spread*r.Float64() }
 }
 
-// plantHistory creates the files of the named GAUGE metrics in prefix with
+// plantHistory creates the files of the named metrics in prefix with
 // values at step from start on (one per step), as an agent running then
-// would have. It returns the time of the last row.
+// would have (rates of DERIVE metrics are stored as their counters). It
+// returns the time of the last row.
 func plantHistory(tb testing.TB, prefix string, step time.Duration, start time.Time, values map[string][]float64) time.Time {
 	tb.Helper()
 	if err := os.MkdirAll(prefix, 0o700); err != nil {
@@ -55,9 +56,14 @@ func plantHistory(tb testing.TB, prefix string, step time.Duration, start time.T
 			tb.Fatal(err)
 		}
 		samples := make([]rrd.Sample, len(vals))
+		var count uint64 // DERIVE metrics: vals are rates, stored as a counter
 		for i, v := range vals {
 			last = start.Add(time.Duration(i+1) * step)
 			samples[i] = rrd.Sample{Time: last, Values: []float64{v}}
+			if m.Type == rrd.Derive && !math.IsNaN(v) {
+				count += uint64(v * step.Seconds())
+				samples[i].Values[0] = float64(count)
+			}
 		}
 		if err := f.Update(samples...); err != nil {
 			tb.Fatal(err)
