@@ -22,10 +22,17 @@ type notifier interface {
 	Notify(ctx context.Context, title, body string) error
 }
 
+// markHold is how long a metric stays marked after its score was at or
+// above the threshold. The detector answers an anomaly with one high score
+// (then it rests), so without a hold the mark would last a single tick: a
+// second at a 1 s interval.
+const markHold = 5 * time.Minute
+
 // anomalies follows the agent's anomaly scores: it marks the metrics at or
-// above the threshold, remembers the recent anomalies (one per episode: a
-// run of scores at or above the threshold) and says which episodes started,
-// for the notifications. Grok's verdicts are kept beside.
+// above the threshold (for markHold at least, with the episode's peak
+// likelihood), remembers the recent anomalies (one per episode: a run of
+// scores at or above the threshold) and says which episodes started, for
+// the notifications. Grok's verdicts are kept beside.
 type anomalies struct {
 	// source gives the latest scores and whether the warm-up is over:
 	// the agent's Scores.
@@ -33,12 +40,20 @@ type anomalies struct {
 
 	mu     gosync.Mutex
 	active []bool         // per metric: in an episode
+	marks  []mark         // per metric: the latest episode's mark
 	recent []tray.Anomaly // newest first, up to tray.MaxRecent
 	grok   []tray.GrokVerdict
 }
 
 func newAnomalies(source func() ([]agent.Score, bool)) *anomalies {
-	return &anomalies{source: source, active: make([]bool, len(metric.All)), grok: make([]tray.GrokVerdict, len(metric.All))}
+	n := len(metric.All)
+	return &anomalies{source: source, active: make([]bool, n), marks: make([]mark, n), grok: make([]tray.GrokVerdict, n)}
+}
+
+// mark is a metric's latest episode as the menu shows it.
+type mark struct {
+	until time.Time // the mark stays until then
+	peak  float64   // the episode's highest score
 }
 
 // observe takes the latest scores (in metric.All order) and returns the
@@ -53,6 +68,13 @@ func (w *anomalies) observe(scores []agent.Score, threshold float64) []tray.Anom
 			continue
 		}
 		on := threshold > 0 && s.Score >= threshold
+		if on {
+			if !w.active[i] {
+				w.marks[i].peak = 0
+			}
+			w.marks[i].until = s.Time.Add(markHold)
+			w.marks[i].peak = max(w.marks[i].peak, s.Score)
+		}
 		if on && !w.active[i] {
 			m := metric.All[i]
 			a := tray.Anomaly{Time: s.Time, Display: m.Display, Unit: m.Unit, Value: s.Value, Score: s.Score}
@@ -67,8 +89,9 @@ func (w *anomalies) observe(scores []agent.Score, threshold float64) []tray.Anom
 	return started
 }
 
-// state is the menu's view, from the latest scores.
-func (w *anomalies) state(scores []agent.Score, warm bool, threshold float64, notify bool) tray.AnomalyState {
+// state is the menu's view at now, from the latest scores. A metric marked
+// less than markHold ago shows its episode's peak score.
+func (w *anomalies) state(scores []agent.Score, warm bool, threshold float64, notify bool, now time.Time) tray.AnomalyState {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	st := tray.AnomalyState{
@@ -81,7 +104,11 @@ func (w *anomalies) state(scores []agent.Score, warm bool, threshold float64, no
 	for i := range st.Scores {
 		st.Scores[i] = tray.MetricScore{Score: math.NaN(), Grok: w.grok[i]}
 		if i < len(scores) && warm {
-			st.Scores[i].Score = scores[i].Score
+			sc := scores[i].Score
+			if m := w.marks[i]; threshold > 0 && now.Before(m.until) && !(sc >= threshold) {
+				sc = m.peak
+			}
+			st.Scores[i].Score = sc
 		}
 	}
 	return st
@@ -140,7 +167,7 @@ func (a *app) anomalyState() tray.AnomalyState {
 	a.mu.Lock()
 	th, notify := a.eff.threshold(), a.eff.AnomalyNotify
 	a.mu.Unlock()
-	return a.anomalies.state(scores, warm, th, notify)
+	return a.anomalies.state(scores, warm, th, notify, a.now())
 }
 
 // ToggleAnomalyNotifications implements tray.AnomalyApp.

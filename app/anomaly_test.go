@@ -60,8 +60,9 @@ func TestAnomalyNotificationsOncePerEpisode(t *testing.T) {
 				scores: []float64{0.1, 0.9, 0.95, math.NaN(), 0.99, 0.2, 0.3, 0.8, 0.85}}
 			rec := &recordingNotifier{sent: make(chan [2]string, 16)}
 			var logs bytes.Buffer
+			now := seq.t0.Add(20 * time.Minute) // the marks are over
 			a := &app{log: slog.New(slog.NewTextHandler(&logs, nil)), ctx: context.Background(), notify: rec,
-				anomalies: newAnomalies(seq.next)}
+				anomalies: newAnomalies(seq.next), now: func() time.Time { return now }}
 			a.eff = defaultSettings()
 			a.eff.AnomalyNotify = tc.notify
 			for seq.i = range seq.scores {
@@ -95,7 +96,7 @@ func TestAnomaliesWaitForTheWarmUp(t *testing.T) {
 	cold := func() ([]agent.Score, bool) {
 		return []agent.Score{{Time: time.Now(), Value: 1, Score: 0.99}}, false
 	}
-	a := &app{log: slog.New(slog.DiscardHandler), ctx: context.Background(), notify: rec, anomalies: newAnomalies(cold)}
+	a := &app{log: slog.New(slog.DiscardHandler), ctx: context.Background(), notify: rec, anomalies: newAnomalies(cold), now: time.Now}
 	a.eff = defaultSettings()
 	a.eff.AnomalyNotify = true
 	a.checkAnomalies()
@@ -188,5 +189,39 @@ func TestGrokVerdicts(t *testing.T) {
 	}
 	if got := tray.GrokMark(at("CPUPercent")); got != " · Grok 99.999% (red)" {
 		t.Errorf("CPU mark %q", got)
+	}
+}
+
+// TestMarkIsHeld: the detector answers an anomaly with one high score; the
+// menu keeps the mark, with that score, for markHold.
+func TestMarkIsHeld(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
+	seq := &scoreSeq{t0: t0, scores: []float64{0.1, 0.97, 0.2, 0.1}}
+	now := t0
+	a := &app{log: slog.New(slog.DiscardHandler), ctx: context.Background(), anomalies: newAnomalies(seq.next),
+		now: func() time.Time { return now }}
+	a.eff = defaultSettings()
+	for _, tc := range []struct {
+		tick  int
+		at    time.Duration
+		score float64
+	}{
+		{0, 0, 0.1},
+		{1, time.Minute, 0.97},
+		{2, 2 * time.Minute, 0.97}, // held
+		{3, time.Minute + markHold - time.Second, 0.97}, // still held
+		{3, time.Minute + markHold + time.Second, 0.1},  // over
+	} {
+		seq.i = tc.tick
+		now = t0.Add(tc.at)
+		a.checkAnomalies()
+		st := a.anomalyState()
+		if st.Scores[0].Score != tc.score {
+			t.Errorf("tick %d at +%v: score shown %v, want %v", tc.tick, tc.at, st.Scores[0].Score, tc.score)
+		}
+		marked := tray.Render(tray.State{Series: []tray.Series{{Display: "CPU"}}, Anomalies: st}).Anomaly.Active
+		if marked != (tc.score >= anomaly.Threshold) {
+			t.Errorf("tick %d at +%v: marked %v", tc.tick, tc.at, marked)
+		}
 	}
 }
