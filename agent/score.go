@@ -157,16 +157,17 @@ func (a *Agent) scoreTick(t time.Time) {
 		if !ok {
 			continue
 		}
-		a.errs.report("score "+metric.All[i].Name, s.write(i, []rrd.Sample{sc}), a.now())
+		err := s.write(i, []rrd.Sample{{Time: t, Values: []float64{sc}}})
+		a.errs.report("score "+metric.All[i].Name, err, a.now())
 	}
 }
 
 // feed gives detector i the sample (t, v) unless it has seen t already,
-// publishes the score and returns the sample to store. s.mu is held, or
-// the warm-up owns the detectors.
-func (s *scorer) feed(i int, t int64, v float64) (rrd.Sample, bool) {
+// publishes the score and returns it (NaN for an unknown v). s.mu is held,
+// or the warm-up owns the detectors.
+func (s *scorer) feed(i int, t int64, v float64) (float64, bool) {
 	if t <= s.fed[i] {
-		return rrd.Sample{}, false
+		return 0, false
 	}
 	s.fed[i] = t
 	score := math.NaN()
@@ -176,7 +177,7 @@ func (s *scorer) feed(i int, t int64, v float64) (rrd.Sample, bool) {
 	s.pubMu.Lock()
 	s.pub[i] = Score{Time: time.Unix(t, 0), Value: v, Score: score}
 	s.pubMu.Unlock()
-	return rrd.Sample{Time: time.Unix(t, 0), Values: []float64{score}}, true
+	return score, true
 }
 
 // write stores samples in score file i, leaving out those not newer than
@@ -221,7 +222,7 @@ func (a *Agent) warmUp(ctx context.Context) {
 	for _, p := range s.pending {
 		for i := range metric.All {
 			if sc, ok := s.feed(i, p.t, p.vals[i]); ok {
-				if err := s.write(i, []rrd.Sample{sc}); err != nil {
+				if err := s.write(i, []rrd.Sample{{Time: time.Unix(p.t, 0), Values: []float64{sc}}}); err != nil {
 					a.log.Warn("anomaly score", "metric", metric.All[i].Name, "err", err)
 				}
 			}
@@ -235,6 +236,15 @@ func (a *Agent) warmUp(ctx context.Context) {
 	s.pubMu.Unlock()
 	a.log.Info("anomaly detectors warmed up", "samples", n, "took", time.Since(start).Round(time.Millisecond).String())
 }
+
+// maxWarmSamples caps the history a detector learns at start: two weeks at
+// the default 60 s step. At shorter steps the warm-up covers less time
+// (5.6 hours at 1 s), so that it stays well under a second of CPU.
+const maxWarmSamples = 20160
+
+// warmChunk is how many rows the warm-up reads and writes at a time, which
+// bounds its memory whatever the step.
+const warmChunk = 4096
 
 // warmMetric opens (or creates) metric i's score file and feeds its
 // detector the stored history. It returns the samples learnt from.
@@ -250,32 +260,51 @@ func (a *Agent) warmMetric(i int, m metric.Metric) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	res, err := src.Fetch(rrd.Average, last.Add(-WarmupSpan), last, def.Step)
-	if err != nil {
-		return 0, err
+	step := def.Step
+	if step <= 0 {
+		return 0, fmt.Errorf("agent: %s: step %v", src.Path(), step)
 	}
-	f, err := a.openScoreFile(m, def, res.Start)
+	span := min(WarmupSpan, maxWarmSamples*step)
+	from := last.Add(-span).Truncate(step)
+	f, err := a.openScoreFile(m, def, from)
 	if err != nil {
 		return 0, err
 	}
 	s.files[i] = f // the warm-up owns the files until it hands over under s.mu
-	samples := make([]rrd.Sample, 0, len(res.Rows))
+	samples := make([]rrd.Sample, 0, warmChunk)
+	values := make([]float64, warmChunk) // backing of the samples' Values
 	n := 0
-	for r, row := range res.Rows {
-		t := res.Time(r)
-		if t.After(last) {
-			break // the row in progress
+	for lo := from; lo.Before(last); lo = lo.Add(warmChunk * step) {
+		hi := lo.Add(warmChunk * step)
+		if hi.After(last) {
+			hi = last
 		}
-		// No lock: until the hand-over in warmUp, scoreTick leaves the
-		// detectors alone.
-		if sc, ok := s.feed(i, t.Unix(), row[0]); ok {
-			samples = append(samples, sc)
-			if !math.IsNaN(row[0]) {
-				n++
+		res, err := src.Fetch(rrd.Average, lo, hi, step)
+		if err != nil {
+			return n, err
+		}
+		samples = samples[:0]
+		for r, row := range res.Rows {
+			t := res.Time(r)
+			if !t.After(lo) || t.After(hi) || len(samples) == warmChunk {
+				continue // outside this chunk, or the row in progress
+			}
+			// No lock: until the hand-over in warmUp, scoreTick leaves the
+			// detectors alone.
+			if sc, ok := s.feed(i, t.Unix(), row[0]); ok {
+				k := len(samples)
+				values[k] = sc
+				samples = append(samples, rrd.Sample{Time: t, Values: values[k : k+1 : k+1]})
+				if !math.IsNaN(row[0]) {
+					n++
+				}
 			}
 		}
+		if err := s.write(i, samples); err != nil {
+			return n, err
+		}
 	}
-	return n, s.write(i, samples)
+	return n, nil
 }
 
 // scoreDefinition is the score file of metric m whose file has definition

@@ -327,3 +327,29 @@ func close10(g, w float64) bool {
 	}
 	return math.Abs(g-w) <= 1e-9*math.Max(math.Abs(w), 1e-3)
 }
+
+// TestWarmUpIsCappedAtShortSteps: at a 1 s step two weeks would be 1.2 M
+// samples per metric; the warm-up learns the newest maxWarmSamples.
+func TestWarmUpIsCappedAtShortSteps(t *testing.T) {
+	defer func(d time.Duration) { fullRetention = d }(fullRetention)
+	fullRetention = 10 * time.Hour
+	prefix := t.TempDir()
+	const step = time.Second
+	rows := maxWarmSamples + 5000
+	vals := make([]float64, rows)
+	gen := noise(9, 5, 1)
+	for i := range vals {
+		vals[i] = gen()
+	}
+	start := time.Now().Truncate(step).Add(-time.Duration(rows+5) * step)
+	last := plantHistory(t, prefix, step, start, map[string][]float64{"MemoryPercent": vals})
+	a, logs := newTestAgent(t, Config{Prefix: prefix, Interval: step})
+	a.warmUp(context.Background())
+	if n := logs.count("anomaly detectors warmed up", "samples="+strconv.Itoa(maxWarmSamples)); n != 1 {
+		t.Errorf("warm-up did not learn exactly %d samples:\n%s", maxWarmSamples, logs)
+	}
+	got := rrdtoolFetch(t, ScorePath(prefix, "MemoryPercent"), last.Add(-10*step), last)
+	if v, ok := got[last.Unix()]; !ok || math.IsNaN(v) {
+		t.Errorf("no score stored for the newest row: %v", got)
+	}
+}
