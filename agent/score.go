@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -234,6 +235,9 @@ func (a *Agent) warmUp(ctx context.Context) {
 	s.pubMu.Lock()
 	s.ready = true
 	s.pubMu.Unlock()
+	// The warm-up's garbage (fetched rows) is gone for good: give the
+	// memory back now rather than keep it for the life of the agent.
+	debug.FreeOSMemory()
 	a.log.Info("anomaly detectors warmed up", "samples", n, "took", time.Since(start).Round(time.Millisecond).String())
 }
 
@@ -244,7 +248,7 @@ const maxWarmSamples = 20160
 
 // warmChunk is how many rows the warm-up reads and writes at a time, which
 // bounds its memory whatever the step.
-const warmChunk = 4096
+const warmChunk = 1024
 
 // warmMetric opens (or creates) metric i's score file and feeds its
 // detector the stored history. It returns the samples learnt from.
