@@ -4,44 +4,8 @@ import (
 	"fmt"
 	"github.com/rogue-metrics/rogue/anomaly/internal/nabscore"
 	"os"
-	"strings"
 	"testing"
 )
-
-func TestNABDebug(t *testing.T) {
-	name := os.Getenv("NAB_FILE")
-	if name == "" {
-		t.Skip()
-	}
-	files := loadNAB(t)
-	for _, f := range files {
-		if !strings.Contains(f.Name, name) {
-			continue
-		}
-		p := defaultParams
-		for _, kv := range strings.Fields(os.Getenv("NAB_SET")) {
-			k, v, _ := strings.Cut(kv, "=")
-			setParam(&p, k, v)
-		}
-		d := New(Config{})
-		d.p = p
-		d.Reset()
-		fmt.Println(f.Name, len(f.Values), f.Windows)
-		every := len(f.Values) / 200
-		for j, v := range f.Values {
-			s := d.Update(f.Times[j], v)
-			in := ""
-			for _, w := range f.Windows {
-				if j >= w[0] && j <= w[1] {
-					in = "W"
-				}
-			}
-			if j%every == 0 || s > 0.4 {
-				fmt.Printf("%5d %s %10.3f raw=%.2f avg=%.3f s=%.3f bin=%d\n", j, in, v, d.dbgRaw, d.dbgAvg, s, d.bin(v))
-			}
-		}
-	}
-}
 
 // TestNABFiles prints per-file detections at the standard threshold.
 func TestNABFiles(t *testing.T) {
@@ -49,12 +13,7 @@ func TestNABFiles(t *testing.T) {
 		t.Skip()
 	}
 	files := loadNAB(t)
-	p := defaultParams
-	for _, kv := range strings.Fields(os.Getenv("NAB_BASE")) {
-		k, v, _ := strings.Cut(kv, "=")
-		setParam(&p, k, v)
-	}
-	scores := runNAB(files, p)
+	scores := runNAB(files, baseParams(t))
 	r := nabscore.Score(files, scores, nabscore.Profiles[0])
 	thr := r.Threshold
 	fmt.Printf("standard %.2f thr %.4f\n", r.Normalized, thr)
