@@ -126,6 +126,9 @@ func (s settings) threshold() float64 {
 // checkAnomalies runs after each tick: it records the anomalies that start
 // and, when notifications are on, shows one for each (in the background).
 func (a *app) checkAnomalies() {
+	if a.anomalies == nil {
+		return
+	}
 	scores, warm := a.anomalies.source()
 	if !warm {
 		return // history, not news
@@ -163,6 +166,9 @@ func notification(an tray.Anomaly) (title, body string) {
 
 // anomalyState is the menu's anomaly view (part of State).
 func (a *app) anomalyState() tray.AnomalyState {
+	if a.anomalies == nil {
+		return tray.AnomalyState{}
+	}
 	scores, warm := a.anomalies.source()
 	a.mu.Lock()
 	th, notify := a.eff.threshold(), a.eff.AnomalyNotify
