@@ -154,11 +154,13 @@ func (d *Detector) endWarmup() {
 	p := &d.p
 	w := d.warm[:p.warmup]
 	d.width = (d.max - d.min) / float64(p.bins)
-	sum := 0.0
-	for i := 1; i < len(w); i++ {
-		sum += math.Abs(w[i].v - w[i-1].v)
+	if len(w) > 1 {
+		sum := 0.0
+		for i := 1; i < len(w); i++ {
+			sum += math.Abs(w[i].v - w[i-1].v)
+		}
+		d.dwidth = sum / float64(len(w)-1)
 	}
-	d.dwidth = sum / float64(len(w)-1)
 	for _, s := range w {
 		d.channels(s.t, s.v, false)
 	}

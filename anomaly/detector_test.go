@@ -271,6 +271,14 @@ func TestConfig(t *testing.T) {
 	if s := d.Update(100, 1000); s < Threshold {
 		t.Errorf("jump after a 20-sample warm-up scored %v", s)
 	}
+	for _, w := range []int{1, 2, 5000} {
+		d := New(Config{Warmup: w})
+		for i := range 3000 {
+			if s := d.Update(int64(i), float64(i%7)); !(s >= 0 && s <= 1) {
+				t.Fatalf("Warmup %d: sample %d scored %v", w, i, s)
+			}
+		}
+	}
 }
 
 // BenchmarkUpdate measures one sample's cost (goal: ≤ 2 µs, 0 allocations)
