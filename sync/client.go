@@ -477,9 +477,7 @@ func (e *ModelsInErrorError) Unwrap() error { return ErrModel }
 // do sends one request and returns the body of a 2xx answer.
 func (c *Client) do(ctx context.Context, method, path string, body []byte) ([]byte, error) {
 	u := *c.base
-	path, query, _ := strings.Cut(path, "?")
 	u.Path += path
-	u.RawQuery = query
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
