@@ -270,10 +270,10 @@ func grokVerdicts(models []sync.Model, latest map[string]sync.ModelRow, prefix, 
 		v := tray.GrokVerdict{Known: true, Score: math.NaN()}
 		row, hasRow := latest[best.UID]
 		if hasRow {
-			v.Score = row.Score
+			v.Score = row.AnomalyScore
 		}
 		switch {
-		case best.Status == sync.ModelActive && hasRow && row.Score == 0:
+		case best.Status == sync.ModelActive && hasRow && row.AnomalyScore == 0:
 			// Grok reports 0 until the model's probation is over.
 			v.Status = "probation"
 		case best.Status != sync.ModelActive:

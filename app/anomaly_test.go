@@ -154,10 +154,10 @@ func TestGrokVerdicts(t *testing.T) {
 		{UID: "net", Name: "rogue.NetworkBytesSent", Server: "host1", Status: sync.ModelActive},
 	}
 	latest := map[string]sync.ModelRow{
-		"cpu-other": {Score: 0.1},
-		"cpu-here":  {Score: 0.999995, RowID: 5000},
-		"mem":       {Score: 0, RowID: 12},
-		"net":       {Score: math.NaN(), RowID: 3000},
+		"cpu-other": {AnomalyScore: 0.1},
+		"cpu-here":  {AnomalyScore: 0.999995, RowID: 5000},
+		"mem":       {AnomalyScore: 0, RowID: 12},
+		"net":       {AnomalyScore: math.NaN(), RowID: 3000},
 	}
 	v := grokVerdicts(models, latest, "rogue", "host1")
 	at := func(name string) tray.GrokVerdict {

@@ -93,7 +93,7 @@ func (g *fakeModelData) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func fp(v float64) *float64 { return &v }
 
-func TestModelData(t *testing.T) {
+func TestLatestModelData(t *testing.T) {
 	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	g := &fakeModelData{key: testKey, rows: map[string][]grokRow{
 		"a1b2c3": {
@@ -119,10 +119,10 @@ func TestModelData(t *testing.T) {
 	if len(rows) != 3 {
 		t.Fatalf("%d rows, want 3: %+v", len(rows), rows)
 	}
-	if r := rows[0]; !r.Time.Equal(t0.Add(3*time.Minute)) || r.Value != 12 || !math.IsNaN(r.Score) || r.RowID != 4 {
+	if r := rows[0]; !r.Time.Equal(t0.Add(3*time.Minute)) || r.Value != 12 || !math.IsNaN(r.AnomalyScore) || r.RowID != 4 {
 		t.Errorf("newest row %+v: want 12 at %v, no score yet, rowid 4", r, t0.Add(3*time.Minute))
 	}
-	if r := rows[1]; r.Score != 0.999995 || r.Value != 90 || r.RowID != 3 {
+	if r := rows[1]; r.AnomalyScore != 0.999995 || r.Value != 90 || r.RowID != 3 {
 		t.Errorf("second row %+v", r)
 	}
 
@@ -130,7 +130,7 @@ func TestModelData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(latest) != 2 || latest["a1b2c3"].RowID != 4 || latest["ffee"].RowID != 1 || latest["ffee"].Score != 0 {
+	if len(latest) != 2 || latest["a1b2c3"].RowID != 4 || latest["ffee"].RowID != 1 || latest["ffee"].AnomalyScore != 0 {
 		t.Errorf("latest %+v", latest)
 	}
 	if none, err := c.ModelData(ctx, "unknown", 5); err != nil || len(none) != 0 {
@@ -156,16 +156,16 @@ func TestModelData(t *testing.T) {
 	}
 }
 
-func TestModelDataRefusesOtherShapes(t *testing.T) {
+func TestLatestModelDataRefusesOtherShapes(t *testing.T) {
 	for _, body := range []string{
-		`{"names": ["timestamp", "value"], "data": [["2026-01-01 00:00:00", 1]]}`,
-		`{"names": ["timestamp", "value", "anomaly_score", "rowid"], "data": [["yesterday", 1, 0, 1]]}`,
-		`{"names": ["timestamp", "value", "anomaly_score", "rowid"], "data": [["2026-01-01 00:00:00", 1, 0]]}`,
+		`{"names": ["timestamp", "value", "anomaly_score", "rowid"], "metrics": [{"uid": "x", "data": [["yesterday", 1, 0, 1]]}]}`,
+		`{"names": ["value"], "metrics": [{"uid": "x", "data": [[1]]}]}`,
 		`[]`,
+		`<html>`,
 	} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(body)) }))
 		c, _ := NewClient(srv.URL, testKey, ClientOptions{})
-		if rows, err := c.ModelData(context.Background(), "x", 1); err == nil {
+		if rows, err := c.LatestModelData(context.Background()); err == nil {
 			t.Errorf("%s: accepted as %+v", body, rows)
 		}
 		srv.Close()
