@@ -114,11 +114,13 @@ func (w *anomalies) state(scores []agent.Score, warm bool, threshold float64, no
 	return st
 }
 
-// threshold is the anomaly threshold in effect: the settings', else the
-// detector's default.
+// threshold is the anomaly threshold in effect: the settings' when it is
+// a likelihood (0 < t <= 1), else the detector's default. A value out of
+// range falls back alone, as a bad field should, instead of making the
+// whole settings file unusable.
 func (s settings) threshold() float64 {
-	if s.AnomalyThreshold > 0 {
-		return s.AnomalyThreshold
+	if t := s.AnomalyThreshold; t > 0 && t <= 1 {
+		return t
 	}
 	return anomaly.Threshold
 }

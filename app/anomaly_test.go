@@ -119,8 +119,9 @@ func TestAnomalyThresholdSetting(t *testing.T) {
 		{`{}`, anomaly.Threshold, false},
 		{`{"anomalyThreshold": 0.9}`, 0.9, false},
 		{`{"anomalyThreshold": 1}`, 1, false},
-		{`{"anomalyThreshold": 1.5}`, 0, true},
-		{`{"anomalyThreshold": -0.1}`, 0, true},
+		{`{"anomalyThreshold": 1.5}`, anomaly.Threshold, false},
+		{`{"anomalyThreshold": -0.1}`, anomaly.Threshold, false},
+		{`{"anomalyThreshold": "high"}`, 0, true},
 	} {
 		s := defaultSettings()
 		err := parseSettings([]byte(tc.json), &s)

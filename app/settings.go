@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rogue-metrics/rogue/anomaly"
 	"github.com/rogue-metrics/rogue/sync"
 )
 
@@ -41,8 +40,8 @@ type settings struct {
 	// afterwards the menu's "Keystroke statistics" row starts it again.
 	KeyAccessAsked bool `json:"key_access_asked"`
 	// AnomalyThreshold is the anomaly likelihood at or above which the menu
-	// marks a metric (0 < t <= 1); 0 or absent means the detector's
-	// default, anomaly.Threshold.
+	// marks a metric (0 < t <= 1); absent, or out of that range, means the
+	// detector's default (see settings.threshold in anomaly.go).
 	AnomalyThreshold float64 `json:"anomalyThreshold,omitempty"`
 	// AnomalyNotify turns on a notification for each anomaly.
 	AnomalyNotify bool `json:"anomalyNotify,omitempty"`
@@ -134,8 +133,6 @@ func (s settings) validate() error {
 		return fmt.Errorf("heartbeat %d s: must be 1 to %d", s.Heartbeat, maxSeconds)
 	case s.Port < 1 || s.Port > 65535:
 		return fmt.Errorf("port %d: must be 1 to 65535", s.Port)
-	case !(s.AnomalyThreshold >= 0 && s.AnomalyThreshold <= 1):
-		return fmt.Errorf("anomalyThreshold %v: must be between 0 and 1 (0: the default, %v)", s.AnomalyThreshold, anomaly.Threshold)
 	}
 	// The forwarder refuses these too; refused here, the file is set aside
 	// and Rogue starts with defaults instead of not at all.
