@@ -2,15 +2,22 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"iter"
 	"math"
 	"os"
+	"path/filepath"
+	"slices"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rogue-metrics/rogue/agent"
 	"github.com/rogue-metrics/rogue/anomaly"
 	"github.com/rogue-metrics/rogue/metric"
+	"github.com/rogue-metrics/rogue/rrd"
 	"github.com/rogue-metrics/rogue/sync"
 	"github.com/rogue-metrics/rogue/tray"
 )
@@ -37,6 +44,8 @@ type anomalies struct {
 	// source gives the latest scores and whether the warm-up is over:
 	// the agent's Scores.
 	source func() ([]agent.Score, bool)
+
+	recalled atomic.Bool // the stored scores were read (recall)
 
 	mu     gosync.Mutex
 	active []bool         // per metric: in an episode
@@ -138,6 +147,15 @@ func (a *app) checkAnomalies() {
 	a.mu.Lock()
 	th, notify := a.eff.threshold(), a.eff.AnomalyNotify
 	a.mu.Unlock()
+	if a.prefix != "" && a.anomalies.recalled.CompareAndSwap(false, true) {
+		until := a.now()
+		a.bg.Go(func() {
+			if err := a.anomalies.recall(a.prefix, until, th); err != nil {
+				a.log.Info("past anomalies", "err", err)
+			}
+			a.refresh()
+		})
+	}
 	started := a.anomalies.observe(scores, th)
 	for _, an := range started {
 		a.log.Info("anomaly", "metric", an.Display, "value", an.Value, "score", an.Score, "time", an.Time)
@@ -284,4 +302,97 @@ func grokVerdicts(models []sync.Model, latest map[string]sync.ModelRow, prefix, 
 		out[i] = v
 	}
 	return out
+}
+
+// recallSpan is how far back the stored scores are read at start, so that
+// the Anomalies submenu still lists the day's anomalies after a restart.
+const recallSpan = 24 * time.Hour
+
+// recall reads the stored scores of the last recallSpan before
+// until from the score files in prefix (agent.ScorePath) and adds their
+// episodes to the recent anomalies, with the metrics' values from their
+// files. Nothing is notified: these are past.
+func (w *anomalies) recall(prefix string, until time.Time, threshold float64) error {
+	if threshold <= 0 {
+		return nil
+	}
+	var found []tray.Anomaly
+	var errs []error
+	for _, m := range metric.All {
+		scores, err := fetchColumn(agent.ScorePath(prefix, m.Name), until.Add(-recallSpan), until)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		values, _ := fetchColumn(filepath.Join(prefix, m.Name+".rrd"), until.Add(-recallSpan), until)
+		on := false
+		for t, s := range scores.rows() {
+			if math.IsNaN(s) {
+				continue
+			}
+			if s >= threshold && !on {
+				found = append(found, tray.Anomaly{Time: t, Display: m.Display, Unit: m.Unit, Value: values.at(t), Score: s})
+			}
+			on = s >= threshold
+		}
+	}
+	slices.SortFunc(found, func(x, y tray.Anomaly) int { return y.Time.Compare(x.Time) })
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, f := range found {
+		if !slices.ContainsFunc(w.recent, func(r tray.Anomaly) bool { return r.Time.Equal(f.Time) && r.Display == f.Display }) {
+			w.recent = append(w.recent, f)
+		}
+	}
+	slices.SortStableFunc(w.recent, func(x, y tray.Anomaly) int { return y.Time.Compare(x.Time) })
+	if len(w.recent) > tray.MaxRecent {
+		w.recent = w.recent[:tray.MaxRecent]
+	}
+	return errors.Join(errs...)
+}
+
+// column is one data source's rows from a fetch.
+type column struct{ res *rrd.Result }
+
+// fetchColumn reads the full-resolution AVERAGE rows of path's first data
+// source between from and to.
+func fetchColumn(path string, from, to time.Time) (column, error) {
+	f, err := rrd.Open(path)
+	if err != nil {
+		return column{}, err
+	}
+	defer f.Close()
+	res, err := f.Fetch(rrd.Average, from, to, f.Definition().Step)
+	if err != nil {
+		return column{}, err
+	}
+	return column{res}, nil
+}
+
+// rows yields the rows' times and values.
+func (c column) rows() iter.Seq2[time.Time, float64] {
+	return func(yield func(time.Time, float64) bool) {
+		if c.res == nil {
+			return
+		}
+		for i, r := range c.res.Rows {
+			if len(r) > 0 && !yield(c.res.Time(i), r[0]) {
+				return
+			}
+		}
+	}
+}
+
+// at returns the value of the row at t, NaN when there is none.
+func (c column) at(t time.Time) float64 {
+	if c.res == nil || c.res.Step <= 0 {
+		return math.NaN()
+	}
+	i := int(t.Sub(c.res.Start)/c.res.Step) - 1
+	if i < 0 || i >= len(c.res.Rows) || !c.res.Time(i).Equal(t) || len(c.res.Rows[i]) == 0 {
+		return math.NaN()
+	}
+	return c.res.Rows[i][0]
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/rogue-metrics/rogue/agent"
 	"github.com/rogue-metrics/rogue/anomaly"
 	"github.com/rogue-metrics/rogue/metric"
+	"github.com/rogue-metrics/rogue/rrd"
 	"github.com/rogue-metrics/rogue/sync"
 	"github.com/rogue-metrics/rogue/tray"
 )
@@ -223,6 +224,56 @@ func TestMarkIsHeld(t *testing.T) {
 		marked := tray.Render(tray.State{Series: []tray.Series{{Display: "CPU"}}, Anomalies: st}).Anomaly.Active
 		if marked != (tc.score >= anomaly.Threshold) {
 			t.Errorf("tick %d at +%v: marked %v", tc.tick, tc.at, marked)
+		}
+	}
+}
+
+// TestRecallListsStoredAnomalies: after a restart the Anomalies submenu
+// lists the episodes of the stored scores, with the metric's values.
+func TestRecallListsStoredAnomalies(t *testing.T) {
+	prefix := t.TempDir()
+	const step = time.Minute
+	until := time.Now().Truncate(step)
+	start := until.Add(-10 * step)
+	plant := func(path, ds string, vals ...float64) {
+		t.Helper()
+		os.MkdirAll(filepath.Dir(path), 0o700)
+		err := rrd.Create(path, rrd.Definition{Step: step, Start: start,
+			DS:  []rrd.DS{{Name: ds, Type: rrd.Gauge, Heartbeat: 10 * step, Min: math.NaN(), Max: math.NaN()}},
+			RRA: []rrd.RRA{{CF: rrd.Average, XFF: 0.5, Steps: 1, Rows: 100}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := rrd.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		for i, v := range vals {
+			if err := f.Update(rrd.Sample{Time: start.Add(time.Duration(i+1) * step), Values: []float64{v}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	plant(agent.ScorePath(prefix, "CPUPercent"), "CPUPercent", 0.1, 0.9, 0.95, math.NaN(), 0.99, 0.2, 0.7, 0.1)
+	plant(filepath.Join(prefix, "CPUPercent.rrd"), "CPUPercent", 5, 80, 85, math.NaN(), 90, 6, 70, 5)
+
+	w := newAnomalies(nil)
+	live := tray.Anomaly{Time: start.Add(7 * step), Display: "CPU", Unit: "%", Value: 70, Score: 0.7}
+	w.recent = []tray.Anomaly{live} // seen live already: not listed twice
+	if err := w.recall(prefix, until, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	want := []tray.Anomaly{
+		live,
+		{Time: start.Add(2 * step), Display: "CPU", Unit: "%", Value: 80, Score: 0.9},
+	}
+	if len(w.recent) != len(want) {
+		t.Fatalf("recent %+v, want %+v", w.recent, want)
+	}
+	for i := range want {
+		if g := w.recent[i]; !g.Time.Equal(want[i].Time) || g.Value != want[i].Value || g.Score != want[i].Score {
+			t.Errorf("recent[%d] = %+v, want %+v", i, g, want[i])
 		}
 	}
 }
