@@ -358,6 +358,10 @@ func (a *app) State() tray.State {
 	snap := a.agent.Snapshot()
 	fst := a.fwd.Status()
 	keyOK, keyHint := a.plat.KeyAccess()
+	refusedHint := ""
+	if r, ok := a.plat.(keyRefusedHinter); ok {
+		refusedHint = r.KeyRefusedHint()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := tray.State{
@@ -365,7 +369,7 @@ func (a *app) State() tray.State {
 		Series:     make([]tray.Series, len(snap.Series)),
 		Forwarding: a.eff.Forwarding,
 		Server:     a.eff.Server,
-		Keys:       keyState(snap.Keys, keyOK, keyHint),
+		Keys:       keyState(snap.Keys, keyOK, keyHint, refusedHint),
 		Export:     a.export,
 		LoginItem:  a.loginItem,
 		Notice:     a.notice,
@@ -384,14 +388,25 @@ func (a *app) State() tray.State {
 	return s
 }
 
+// keyRefusedHinter is implemented by platforms where the system can count
+// Rogue as allowed yet refuse it key events (macOS: a stale grant).
+type keyRefusedHinter interface {
+	// KeyRefusedHint says in one sentence what to do about it.
+	KeyRefusedHint() string
+}
+
 // keyState says in the menu's words whether key events flow and, if not,
-// why and what to do.
-func keyState(k agent.KeyStatus, accessOK bool, accessHint string) tray.KeyState {
+// why and what to do. refusedHint is the platform's advice for a tap the
+// system refuses although access is granted.
+func keyState(k agent.KeyStatus, accessOK bool, accessHint, refusedHint string) tray.KeyState {
 	if k.Flowing {
 		return tray.KeyState{Flowing: true}
 	}
 	ks := tray.KeyState{Problem: "not running", Hint: accessHint}
 	switch {
+	case errors.Is(k.Err, agent.ErrKeyRefused):
+		ks.Problem = "refused by macOS"
+		ks.Hint = refusedHint
 	case !accessOK:
 		ks.Problem = "no access"
 	case errors.Is(k.Err, agent.ErrNoDisplay):
