@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-
-	"github.com/zalando/go-keyring"
 )
 
-// The Grok API key is kept in the login keychain (macOS) or the Secret
-// Service (Linux: GNOME Keyring, KWallet) under service "Rogue", with the
-// server URL as the account, and nowhere else: not in settings, logs, argv
-// or CSV.
+// The Grok API key is kept in the login keychain (macOS, service
+// com.rogue-metrics.Rogue, label "Rogue") or the Secret Service (Linux:
+// GNOME Keyring, KWallet; service "Rogue"), with the server URL as the
+// account, and nowhere else: not in settings, logs, argv or CSV. See
+// keystore.go.
 const keyringService = "Rogue"
 
 // errNoKey is returned by loadAPIKey when no key is stored for the server.
@@ -23,7 +22,7 @@ func saveAPIKey(server, key string) error {
 	if key == "" {
 		return errors.New("keyring: empty API key")
 	}
-	if err := keyring.Set(keyringService, server, key); err != nil {
+	if err := apiKeys.Set(server, key); err != nil {
 		return fmt.Errorf("keyring: store key for %s: %w", server, err)
 	}
 	return nil
@@ -31,8 +30,8 @@ func saveAPIKey(server, key string) error {
 
 // loadAPIKey returns the key stored for server, or errNoKey.
 func loadAPIKey(server string) (string, error) {
-	key, err := keyring.Get(keyringService, server)
-	if errors.Is(err, keyring.ErrNotFound) {
+	key, err := apiKeys.Get(server)
+	if errors.Is(err, errNoKey) {
 		return "", fmt.Errorf("keyring: %s: %w", server, errNoKey)
 	}
 	if err != nil {
@@ -44,8 +43,7 @@ func loadAPIKey(server string) (string, error) {
 // deleteAPIKey removes the key stored for server; a missing key is not an
 // error.
 func deleteAPIKey(server string) error {
-	err := keyring.Delete(keyringService, server)
-	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+	if err := apiKeys.Delete(server); err != nil {
 		return fmt.Errorf("keyring: delete key for %s: %w", server, err)
 	}
 	return nil

@@ -35,6 +35,10 @@ var fw struct {
 	CFMachPortCreateRunLoopSource func(allocator, port uintptr, order int) uintptr
 	CFMachPortInvalidate          func(port uintptr)
 	CFDictionaryCreate            func(allocator uintptr, keys, values unsafe.Pointer, n int, keyCallBacks, valueCallBacks uintptr) uintptr
+	CFStringCreateWithBytes       func(allocator uintptr, bytes unsafe.Pointer, numBytes int, encoding uint32, isExternalRepresentation bool) uintptr
+	CFDataCreate                  func(allocator uintptr, bytes unsafe.Pointer, length int) uintptr
+	CFDataGetLength               func(data uintptr) int
+	CFDataGetBytePtr              func(data uintptr) uintptr
 
 	// CoreGraphics
 	CGEventTapCreate            func(tap, place, options uint32, mask uint64, callback, userInfo uintptr) uintptr
@@ -87,6 +91,10 @@ var load = sync.OnceValue(func() error {
 		{cf, "CFMachPortCreateRunLoopSource", &fw.CFMachPortCreateRunLoopSource},
 		{cf, "CFMachPortInvalidate", &fw.CFMachPortInvalidate},
 		{cf, "CFDictionaryCreate", &fw.CFDictionaryCreate},
+		{cf, "CFStringCreateWithBytes", &fw.CFStringCreateWithBytes},
+		{cf, "CFDataCreate", &fw.CFDataCreate},
+		{cf, "CFDataGetLength", &fw.CFDataGetLength},
+		{cf, "CFDataGetBytePtr", &fw.CFDataGetBytePtr},
 		{cg, "CGEventTapCreate", &fw.CGEventTapCreate},
 		{cg, "CGEventTapEnable", &fw.CGEventTapEnable},
 		{cg, "CGEventTapIsEnabled", &fw.CGEventTapIsEnabled},

@@ -68,3 +68,38 @@ func TestLoginItemStatusFails(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestKeychainRoundTripFails stores, reads, replaces and deletes an item of
+// a service of its own in the login keychain.
+func TestKeychainRoundTripFails(t *testing.T) {
+	k := Keychain{Service: "com.rogue-metrics.Rogue.test", Label: "Rogue test item"}
+	const account = "https://grok.invalid"
+	k.Delete(account)
+	t.Cleanup(func() { k.Delete(account) })
+	if _, err := k.Get(account); !errors.Is(err, ErrItemNotFound) {
+		t.Fatalf("Get before Set: %v, want ErrItemNotFound", err)
+	}
+	if err := k.Set(account, "first"); errors.Is(err, ErrKeychainDenied) {
+		t.Skipf("no usable login keychain: %v", err)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := k.Exists(account); !ok || err != nil {
+		t.Errorf("Exists = %v, %v", ok, err)
+	}
+	if err := k.Set(account, "second ünïcode"); err != nil {
+		t.Fatalf("Set over an existing item: %v", err)
+	}
+	if got, err := k.Get(account); got != "second ünïcode" || err != nil {
+		t.Errorf("Get = %q, %v", got, err)
+	}
+	if err := k.Delete(account); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := k.Exists(account); ok || err != nil {
+		t.Errorf("Exists after Delete = %v, %v", ok, err)
+	}
+	if err := k.Delete(account); err != nil {
+		t.Errorf("Delete of a missing item: %v", err)
+	}
+}
