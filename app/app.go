@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -723,6 +724,57 @@ func (a *app) About() {
 		return
 	}
 	a.setNotice("Rogue " + version + " · data in " + a.prefix)
+}
+
+// Diagnostics implements tray.App: rogue doctor's report, with the running
+// app's own key tap and forwarding status, written to diagnostics.txt in
+// the logs folder (0600; it holds no secret) and opened.
+func (a *app) Diagnostics() {
+	a.mu.Lock()
+	on := a.eff.Forwarding
+	a.mu.Unlock()
+	fwd := ""
+	if on {
+		fwd = a.fwd.Status().Format(a.now())
+	}
+	d := &doctor{
+		plat:         newDoctorPlatform(),
+		keys:         apiKeys,
+		dirs:         a.dirs,
+		prefix:       a.prefix,
+		settingsPath: a.settingsPath,
+		timeout:      5 * time.Second,
+		now:          a.now(),
+		live:         &liveState{Keys: a.agent.Snapshot().Keys, ForwardStatus: fwd},
+	}
+	a.bg.Go(func() {
+		ctx, cancel := context.WithTimeout(a.ctx, time.Minute)
+		defer cancel()
+		var b bytes.Buffer
+		act := writeReport(&b, d.now, d.report(ctx))
+		dir := a.dirs.Logs
+		if dir == "" {
+			dir = a.dirs.Config
+		}
+		path := filepath.Join(dir, "diagnostics.txt")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			a.setNotice("Could not write the diagnostics: " + err.Error())
+			return
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+			a.setNotice("Could not write the diagnostics: " + err.Error())
+			return
+		}
+		a.log.Info("diagnostics written", "path", path, "needs_action", act)
+		msg := "Diagnostics: " + path
+		if act {
+			msg += " (items marked ! need your action)"
+		}
+		a.setNotice(msg)
+		if err := a.plat.Reveal(path); err != nil {
+			a.log.Info("open diagnostics", "err", err)
+		}
+	})
 }
 
 // Quit implements tray.App.

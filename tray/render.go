@@ -104,6 +104,7 @@ type Labels struct {
 	Notice        Entry // a message after an action
 	Warning       Entry // a problem to know about
 	About         Entry // "About Rogue <version>"
+	Diagnostics   Entry // "Diagnostics…", next to About
 	Quit          Entry // "Quit Rogue"
 }
 
@@ -179,6 +180,7 @@ func Render(s State) Labels {
 	if s.Version == "" {
 		l.About.Title = "About Rogue"
 	}
+	l.Diagnostics = Entry{Title: "Diagnostics…"}
 	l.Quit = Entry{Title: "Quit Rogue"}
 	return l
 }
