@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -297,5 +298,47 @@ func TestBuildScriptHelpIncomplete(t *testing.T) {
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
 		t.Errorf("build.sh --bogus: %v, want exit status 2\n%s", err, out)
+	}
+}
+
+// TestMacCheckPathBroken checks what can be checked of the Mac path here:
+// mac-check.sh parses, refuses to run off a Mac, and the workflows run it
+// on macOS 13 and 14, arm64 and x86_64, and .ci/run on Linux.
+func TestMacCheckPathBroken(t *testing.T) {
+	if out, err := exec.Command("bash", "-n", filepath.Join(root, "scripts", "mac-check.sh")).CombinedOutput(); err != nil {
+		t.Fatalf("bash -n scripts/mac-check.sh: %v\n%s", err, out)
+	}
+	if runtime.GOOS != "darwin" {
+		out, err := exec.Command("bash", filepath.Join(root, "scripts", "mac-check.sh")).CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 || !bytes.Contains(out, []byte("run it on a Mac")) {
+			t.Errorf("mac-check.sh off a Mac: %v\n%s", err, out)
+		}
+	}
+	mac, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "macos.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"scripts/mac-check.sh", "MAC_CHECK_ARCH: ${{ matrix.arch }}",
+		"{ macos: 13, arch: x86_64, runner: macos-13 }",
+		"{ macos: 13, arch: arm64, runner: macos-13-xlarge }",
+		"{ macos: 14, arch: arm64, runner: macos-14 }",
+		"{ macos: 14, arch: x86_64, runner: macos-14 }",
+		"go-version-file: go.mod",
+	} {
+		if !bytes.Contains(mac, []byte(want)) {
+			t.Errorf("macos.yml lacks %q", want)
+		}
+	}
+	if bytes.Contains(mac, []byte("\t")) {
+		t.Error("macos.yml has a tab: YAML allows spaces only")
+	}
+	linux, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "linux.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(linux, []byte("run: .ci/run")) || bytes.Contains(linux, []byte("\t")) {
+		t.Errorf("linux.yml does not run .ci/run, or has a tab:\n%s", linux)
 	}
 }
