@@ -21,7 +21,7 @@ On a Mac (needs Go and the Xcode command line tools):
      using the identity in ROGUE_SIGN_IDENTITY, e.g.
      "Developer ID Application: Jane Doe (TEAMID1234)". Without it the app
      is signed ad hoc ("-"): it runs on this Mac, but macOS ties the
-     Accessibility and Keychain grants to the exact build, so every new
+     Input Monitoring and Keychain grants to the exact build, so every new
      ad-hoc build asks for them again. Then codesign --verify --deep --strict,
   5. when ROGUE_NOTARY_PROFILE names a notarytool keychain profile (made
      once with `xcrun notarytool store-credentials PROFILE`), submits the app
@@ -177,7 +177,7 @@ build_mac() {
 	plutil -lint "$app/Contents/Info.plist" >/dev/null
 	if [ -z "$identity" ]; then
 		identity=-
-		warn "ROGUE_SIGN_IDENTITY is unset: signing ad hoc. macOS ties Accessibility and Keychain grants to the signature, so they reset whenever an ad-hoc build changes; users of this build must grant them again."
+		warn "ROGUE_SIGN_IDENTITY is unset: signing ad hoc. macOS ties Input Monitoring and Keychain grants to the signature, so they reset whenever an ad-hoc build changes; users of this build must grant them again."
 	fi
 	# codesign refuses files with extended attributes (quarantine, Finder
 	# info: "resource fork, Finder information, or similar detritus not

@@ -33,7 +33,7 @@ func NewKeyTap() KeyTap { return newKeyTap() }
 
 var (
 	// ErrKeyAccess is returned (wrapped) by KeyTap.Run when the system
-	// refuses to show key events: macOS Accessibility permission missing,
+	// refuses to show key events: macOS Input Monitoring permission missing,
 	// an X server without RECORD or refusing it, no tap on this platform.
 	ErrKeyAccess = errors.New("no permission to watch key events")
 	// ErrNoDisplay is returned (wrapped) by KeyTap.Run when there is no

@@ -12,7 +12,7 @@ import (
 
 // darwinPlatform is the platform on macOS: SMAppService or a LaunchAgent for
 // the login item, osascript dialogs, Finder through /usr/bin/open, and the
-// Accessibility walk-through (all in internal/macos).
+// Input Monitoring walk-through (all in internal/macos).
 type darwinPlatform struct {
 	access *macos.Walkthrough
 }
