@@ -22,17 +22,23 @@ func saveAPIKey(server, key string) error {
 	if key == "" {
 		return errors.New("keyring: empty API key")
 	}
-	if err := apiKeys.Set(server, key); err != nil {
+	if err := apiKeys.Set(server, key); errors.Is(err, errNoKeyring) {
+		return err
+	} else if err != nil {
 		return fmt.Errorf("keyring: store key for %s: %w", server, err)
 	}
 	return nil
 }
 
-// loadAPIKey returns the key stored for server, or errNoKey.
+// loadAPIKey returns the key stored for server, or errNoKey; errNoKeyring
+// when no keyring can be reached (nothing is started to reach one).
 func loadAPIKey(server string) (string, error) {
 	key, err := apiKeys.Get(server)
 	if errors.Is(err, errNoKey) {
 		return "", fmt.Errorf("keyring: %s: %w", server, errNoKey)
+	}
+	if errors.Is(err, errNoKeyring) {
+		return "", err
 	}
 	if err != nil {
 		return "", fmt.Errorf("keyring: read key for %s: %w", server, err)
@@ -43,7 +49,9 @@ func loadAPIKey(server string) (string, error) {
 // deleteAPIKey removes the key stored for server; a missing key is not an
 // error.
 func deleteAPIKey(server string) error {
-	if err := apiKeys.Delete(server); err != nil {
+	if err := apiKeys.Delete(server); errors.Is(err, errNoKeyring) {
+		return err
+	} else if err != nil {
 		return fmt.Errorf("keyring: delete key for %s: %w", server, err)
 	}
 	return nil
