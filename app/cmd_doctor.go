@@ -52,6 +52,10 @@ type doctorPlatform interface {
 	LoginItem() finding
 }
 
+// doctorPlatformFor returns the platform rogue doctor reports on; tests
+// replace it.
+var doctorPlatformFor = newDoctorPlatform
+
 // doctor gathers the report. Everything it reads it only reads: no file,
 // setting or keychain item is changed, and no secret is printed.
 type doctor struct {
@@ -148,7 +152,7 @@ func runDoctor(ctx context.Context, args []string, io stdio) int {
 		return 2
 	}
 	doc := &doctor{
-		plat:         newDoctorPlatform(),
+		plat:         doctorPlatformFor(),
 		keys:         apiKeys,
 		dirs:         d,
 		prefix:       p,

@@ -1,16 +1,19 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rogue-metrics/rogue/agent"
 	"github.com/rogue-metrics/rogue/sync"
 )
 
@@ -28,9 +31,9 @@ func newDoctorEnv(t *testing.T) *doctorEnv {
 	t.Helper()
 	e := &doctorEnv{home: t.TempDir()}
 	t.Setenv("HOME", e.home)
-	for _, v := range []string{"XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"} {
-		t.Setenv(v, "")
-	}
+	t.Setenv("XDG_DATA_HOME", filepath.Join(e.home, ".local", "share"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(e.home, ".config"))
+	t.Setenv("XDG_STATE_HOME", filepath.Join(e.home, ".local", "state"))
 	t.Setenv("DISPLAY", "") // no key tap: the probe fails at once
 	d, err := defaultDirs()
 	if err != nil {
@@ -60,8 +63,26 @@ func newDoctorEnv(t *testing.T) *doctorEnv {
 	old := apiKeys
 	apiKeys = e.keys
 	t.Cleanup(func() { apiKeys = old })
+	if runtime.GOOS != "linux" {
+		// A Mac's permissions and login item are its own (a CI runner has
+		// not granted Input Monitoring); the report around them is what is
+		// tested here.
+		oldPlat := doctorPlatformFor
+		doctorPlatformFor = func() doctorPlatform { return quietPlatform{} }
+		t.Cleanup(func() { doctorPlatformFor = oldPlat })
+	}
 	return e
 }
+
+// quietPlatform is a doctorPlatform with nothing to report.
+type quietPlatform struct{}
+
+func (quietPlatform) OSVersion() string      { return "test system" }
+func (quietPlatform) Permissions() []finding { return nil }
+func (quietPlatform) KeyTap(context.Context, *agent.KeyStatus) finding {
+	return finding{Topic: "key tap", Value: "not probed"}
+}
+func (quietPlatform) LoginItem() finding { return finding{Topic: "start at login", Value: "off"} }
 
 // save writes the settings: forwarding on to the test server, pinned to pin.
 func (e *doctorEnv) save(t *testing.T, pin string) {
