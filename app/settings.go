@@ -36,9 +36,15 @@ type settings struct {
 	// accepted whoever signed it.
 	PinSHA256 string `json:"pin_sha256"`
 	// KeyAccessAsked records that the first-run walk-through for key access
-	// (the macOS Accessibility prompt) was offered, so it is offered once;
+	// (the macOS Input Monitoring prompt) was offered, so it is offered once;
 	// afterwards the menu's "Keystroke statistics" row starts it again.
 	KeyAccessAsked bool `json:"key_access_asked"`
+	// AnomalyThreshold is the anomaly likelihood at or above which the menu
+	// marks a metric (0 < t <= 1); absent, or out of that range, means the
+	// detector's default (see settings.threshold in anomaly.go).
+	AnomalyThreshold float64 `json:"anomaly_threshold,omitempty"`
+	// AnomalyNotify turns on a notification for each anomaly.
+	AnomalyNotify bool `json:"anomaly_notify,omitempty"`
 }
 
 // Defaults of the settings, as numenta-rogue had them.

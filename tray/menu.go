@@ -24,6 +24,9 @@ type App interface {
 	ToggleLoginItem()
 	OpenDataFolder()
 	About()
+	// Diagnostics shows what a support request needs (rogue doctor's
+	// report).
+	Diagnostics()
 	// Quit asks the application to stop. The menu keeps running until the
 	// context given to Run is done.
 	Quit()
@@ -64,7 +67,9 @@ type loop struct {
 	tooltip string
 	// updates counts item updates applied, for tests and benchmarks.
 	updates int
-	stats   *stats
+	// iconAnomaly is true while the status icon shows its anomaly variant.
+	iconAnomaly bool
+	stats       *stats
 }
 
 // stats are counters of the refreshes done, readable from any goroutine.
@@ -124,6 +129,7 @@ func build(app App, b backend) *loop {
 		}, nil)
 		l.metrics = append(l.metrics, s)
 	}
+	l.addAnomalies(&first)
 	b.AddSeparator()
 	add(true, func(lb *Labels) Entry { return lb.Forward }, app.ToggleForwarding)
 	add(false, func(lb *Labels) Entry { return lb.ForwardStatus }, nil)
@@ -141,6 +147,7 @@ func build(app App, b backend) *loop {
 	add(false, func(lb *Labels) Entry { return lb.Warning }, nil)
 	add(false, func(lb *Labels) Entry { return lb.SetAside }, nil)
 	add(false, func(lb *Labels) Entry { return lb.About }, app.About)
+	add(false, func(lb *Labels) Entry { return lb.Diagnostics }, app.Diagnostics)
 	add(false, func(lb *Labels) Entry { return lb.Quit }, app.Quit)
 	l.tooltip = first.Tooltip
 	b.SetTooltip(first.Tooltip)
@@ -196,6 +203,7 @@ func (l *loop) refresh() {
 		l.tooltip = lb.Tooltip
 		l.b.SetTooltip(lb.Tooltip)
 	}
+	l.applyAnomalyIcon(&lb)
 }
 
 // run is the event loop: it waits for a rebuild request or a click until ctx
