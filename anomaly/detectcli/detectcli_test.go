@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -267,4 +268,25 @@ func TestStats(t *testing.T) {
 	if rows != 3 || secs <= 0 || rate <= 0 {
 		t.Errorf("stderr %q: want 3 rows, a positive time and rate", errs)
 	}
+}
+
+// BenchmarkDetectCSV measures rogue detect's own cost per row (CSV parsing,
+// scoring, output) on NAB-style rows, without the process start.
+func BenchmarkDetectCSV(b *testing.B) {
+	var in strings.Builder
+	in.WriteString("timestamp,value\n")
+	start := time.Date(2014, 4, 1, 0, 0, 0, 0, time.UTC)
+	const rows = 20000
+	for i := range rows {
+		fmt.Fprintf(&in, "%s,%.3f\n", start.Add(time.Duration(i)*5*time.Minute).Format("2006-01-02 15:04:05"), 50+10*math.Sin(float64(i)/40)+float64(i%7))
+	}
+	src := in.String()
+	b.ReportAllocs()
+	for b.Loop() {
+		w := bufio.NewWriter(io.Discard)
+		if _, err := detectCSV(context.Background(), "bench", strings.NewReader(src), w); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
