@@ -367,22 +367,38 @@ func TestForward_CancelledMidSendLosesNothing(t *testing.T) {
 	}
 }
 
-// TestMain lets a test run a forward in a child process that it can kill.
+// TestMain lets a test run a forward or an export in a child process that
+// it can kill or measure.
 func TestMain(m *testing.M) {
-	if os.Getenv("ROGUE_SYNC_CHILD") == "forward" {
-		port, _ := strconv.Atoi(os.Getenv("ROGUE_SYNC_PORT"))
-		f, err := NewForwarder(ForwardConfig{Prefix: os.Getenv("ROGUE_SYNC_PREFIX"), Server: "127.0.0.1", Port: port, Timeout: time.Minute})
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(3)
-		}
-		if _, err := f.ForwardOnce(context.Background()); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
+	if mode := os.Getenv("ROGUE_SYNC_CHILD"); mode != "" {
+		os.Exit(child(mode))
 	}
 	os.Exit(m.Run())
+}
+
+func child(mode string) int {
+	prefix := os.Getenv("ROGUE_SYNC_PREFIX")
+	var err error
+	switch mode {
+	case "forward":
+		port, _ := strconv.Atoi(os.Getenv("ROGUE_SYNC_PORT"))
+		var f *Forwarder
+		f, err = NewForwarder(ForwardConfig{Prefix: prefix, Server: "127.0.0.1", Port: port, Timeout: time.Minute})
+		if err == nil {
+			_, err = f.ForwardOnce(context.Background())
+		}
+	case "export-append":
+		_, err = ExportAppend(context.Background(), prefix, nil)
+	case "export-folder":
+		_, err = ExportFolder(context.Background(), prefix, os.Getenv("ROGUE_SYNC_OUT"), time.Unix(1, 0), time.Now(), nil)
+	default:
+		err = fmt.Errorf("unknown child mode %q", mode)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
 }
 
 // TestForward_KilledMidSendLosesNothing: a forwarding process is SIGKILLed
