@@ -431,6 +431,7 @@ type pendingMetric struct {
 	cursor  Cursor  // in effect: rows after it are sent
 	s       *series // the rows after cursor
 	known   int     // known values after cursor
+	first   int64   // time of the first of them
 	fresh   int     // of those, values never sent before
 	entries []sentEntry
 }
@@ -465,6 +466,9 @@ func collect(prefix string, names []string, jr journal, log *slog.Logger) (out [
 		}
 		before := max(m.cursor.Unix(), lastSent(m.entries))
 		err = s.each(func(p point) error {
+			if m.known == 0 {
+				m.first = p.t
+			}
 			m.known++
 			if p.t > before {
 				m.fresh++
@@ -563,6 +567,10 @@ func (f *Forwarder) forwardOnce(ctx context.Context, cfg ForwardConfig) (res for
 					next = c
 				}
 			}
+		}
+		if m.known > 0 && m.first > m.s.first {
+			// The rows before the first known value are unknown for good.
+			next = later(next, m.first-m.s.step)
 		}
 		m.entries = slices.DeleteFunc(m.entries, func(e sentEntry) bool { return e.End <= next.Unix() })
 		jr.Metrics[m.name] = m.entries

@@ -398,6 +398,15 @@ func child(mode string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	// The peak RSS of this process image (the parent's, before exec, does
+	// not count here, unlike in the rusage of the child).
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "VmHWM:") {
+				fmt.Println(l)
+			}
+		}
+	}
 	return 0
 }
 
