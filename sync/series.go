@@ -120,15 +120,44 @@ func (s *series) each(fn func(point) error) error {
 	if s.empty() {
 		return nil
 	}
+	first, err := s.start(s.first, 0)
+	if err != nil {
+		return err
+	}
+	err = s.eachFrom(first, fn)
+	if errors.Is(err, errEdge) {
+		// The agent wrote rows since the file was opened and the oldest
+		// wanted row left the archive: start a few rows further in.
+		if first, err = s.start(s.first, edgeRows); err != nil {
+			return err
+		}
+		err = s.eachFrom(first, fn)
+	}
+	return err
+}
+
+// errEdge is returned by eachFrom when the first rows asked for are no
+// longer in the full-resolution archive (a coarser one answered).
+var errEdge = errors.New("rows left the archive")
+
+func (s *series) eachFrom(first int64, fn func(point) error) error {
+	if first > s.until {
+		return nil
+	}
 	res := time.Duration(s.step) * time.Second
+	started := false
 	// rrdtool fetch returns the rows after its (aligned) start.
-	return s.f.FetchChunks(rrd.Average, time.Unix(s.first-s.step, 0), time.Unix(s.until, 0), res, chunkRows, func(r *rrd.Result) error {
+	return s.f.FetchChunks(rrd.Average, time.Unix(first-s.step, 0), time.Unix(s.until, 0), res, chunkRows, func(r *rrd.Result) error {
 		if r.Step != res {
+			if !started {
+				return errEdge
+			}
 			return fmt.Errorf("%s: fetch chose a %v archive instead of %v", s.f.Path(), r.Step, res)
 		}
+		started = true
 		for i, row := range r.Rows {
 			t := r.Time(i).Unix()
-			if t < s.first || t > s.until || s.col >= len(row) {
+			if t < first || t > s.until || s.col >= len(row) {
 				continue
 			}
 			v := row[s.col]
@@ -141,6 +170,24 @@ func (s *series) each(fn func(point) error) error {
 		}
 		return nil
 	})
+}
+
+// edgeRows is how far inside the archive's oldest row a read starts when
+// the first attempt found that row gone: the agent keeps updating the file,
+// and a fetch reaching past the oldest row is answered from a coarser
+// archive, if the file has one. Rows that old are leaving the archive
+// anyway.
+const edgeRows = 8
+
+// start returns the time of the first row to read: t, or the oldest row
+// the archive holds now plus margin rows if that is later.
+func (s *series) start(t int64, margin int64) (int64, error) {
+	lu, err := s.f.LastUpdate()
+	if err != nil {
+		return 0, err
+	}
+	shift := floorDiv(lu.Unix(), s.step)*s.step - s.end // rows written since open
+	return max(t, s.oldest+shift+margin*s.step), nil
 }
 
 // count returns the number of known values in the window (a streaming
@@ -181,29 +228,43 @@ func (r *reader) advance() { r.i++ }
 // fill reads the next chunkRows rows.
 func (r *reader) fill() {
 	s := r.s
-	last := min(r.next+int64(chunkRows-1)*s.step, s.until)
 	res := time.Duration(s.step) * time.Second
-	out, err := s.f.Fetch(rrd.Average, time.Unix(r.next-s.step, 0), time.Unix(last, 0), res)
-	if err == nil && out.Step != res {
-		err = fmt.Errorf("%s: fetch chose a %v archive instead of %v", s.f.Path(), out.Step, res)
-	}
-	if err != nil {
-		r.err = err
+	for attempt := int64(0); ; attempt++ {
+		next, err := s.start(r.next, attempt*edgeRows)
+		if err != nil {
+			r.err = err
+			return
+		}
+		r.next = next
+		if r.next > s.until {
+			return
+		}
+		last := min(r.next+int64(chunkRows-1)*s.step, s.until)
+		out, err := s.f.Fetch(rrd.Average, time.Unix(r.next-s.step, 0), time.Unix(last, 0), res)
+		if err == nil && out.Step != res {
+			if attempt == 0 {
+				continue // the rows left the archive: start further in
+			}
+			err = fmt.Errorf("%s: fetch chose a %v archive instead of %v", s.f.Path(), out.Step, res)
+		}
+		if err != nil {
+			r.err = err
+			return
+		}
+		r.buf, r.i = r.buf[:0], 0
+		for i, row := range out.Rows {
+			t := out.Time(i).Unix()
+			if t < r.next || t > last || s.col >= len(row) {
+				continue
+			}
+			if v := row[s.col]; !math.IsNaN(v) && !math.IsInf(v, 0) {
+				r.buf = append(r.buf, point{t, v})
+			}
+		}
+		r.next = last + s.step
 		return
 	}
-	r.buf, r.i = r.buf[:0], 0
-	for i, row := range out.Rows {
-		t := out.Time(i).Unix()
-		if t < r.next || t > last || s.col >= len(row) {
-			continue
-		}
-		if v := row[s.col]; !math.IsNaN(v) && !math.IsInf(v, 0) {
-			r.buf = append(r.buf, point{t, v})
-		}
-	}
-	r.next = last + s.step
 }
-
 // fullResolution returns the AVERAGE archive with the fewest steps per row.
 func fullResolution(ras []rrd.RRA) (rrd.RRA, bool) {
 	var best rrd.RRA
