@@ -265,6 +265,7 @@ func (r *reader) fill() {
 		return
 	}
 }
+
 // fullResolution returns the AVERAGE archive with the fewest steps per row.
 func fullResolution(ras []rrd.RRA) (rrd.RRA, bool) {
 	var best rrd.RRA
