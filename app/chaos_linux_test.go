@@ -26,14 +26,14 @@ import (
 // possible) fills up and frees. Afterwards whisper must hold every point
 // the RRD files hold up to the end of the chaos, with the same value, and
 // every RRD must open in rrdtool. ROGUE_CHAOS_SECONDS sets the length (default
-// 30 s; bench/chaos.sh runs minutes) and ROGUE_CHAOS_SEED repeats a
+// 20 s; bench/chaos.sh runs minutes) and ROGUE_CHAOS_SEED repeats a
 // schedule.
 func TestChaos_NoPointLost(t *testing.T) {
 	if testing.Short() {
-		t.Skip("kills and restarts carbon-cache and rogue for half a minute")
+		t.Skip("kills and restarts carbon-cache and rogue for about 45 s")
 	}
 	testpeer.Need(t, "rrdtool")
-	run := 30 * time.Second
+	run := 20 * time.Second
 	if s := os.Getenv("ROGUE_CHAOS_SECONDS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
