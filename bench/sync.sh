@@ -10,7 +10,8 @@
 # step (13 x 1,209,600 = 15.7 M rows), peak RSS (VmHWM, by GNU time) of
 # rogue and of numenta-rogue's way. Goal: rogue <= 25 MB. (This part lives
 # here rather than in bench/app.sh, which another part of the work owns;
-# the app runs the same forwarder.) SKIP_1S=1 leaves it out.
+# the app runs the same forwarder.) numenta-rogue's way needs minutes for
+# this part (13 min on a loaded 2-core machine); SKIP_1S=1 leaves it out.
 #
 # Needs: go, rrdtool, carbon-cache (graphite-carbon), python3, GNU time.
 set -eu
