@@ -32,18 +32,6 @@ func appendLine(b []byte, name string, p point) []byte {
 // at fn's first error, which it returns.
 type pointSource func(fn func(point) error) error
 
-// pointsOf is the source of points held in memory.
-func pointsOf(pts []point) pointSource {
-	return func(fn func(point) error) error {
-		for _, p := range pts {
-			if err := fn(p); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-}
-
 // carbonBatch is what one connection delivers: every metric's points, read
 // from their sources as they are written.
 type carbonBatch struct {

@@ -53,6 +53,18 @@ func newSink(t testing.TB, behave func(net.Conn)) *sink {
 
 func (s *sink) addr() string { return s.ln.Addr().String() }
 
+// pointsOf is the source of points held in memory.
+func pointsOf(pts []point) pointSource {
+	return func(fn func(point) error) error {
+		for _, p := range pts {
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
 func testBatch() *carbonBatch {
 	return &carbonBatch{
 		names: []string{"CPUPercent", "KeyHold"},

@@ -78,9 +78,9 @@ func (j journal) write(prefix string) error {
 
 // sent records a successful connection at now that carried every row of a
 // metric after cursor c up to end, and returns the entries that remain
-// unconfirmed.
+// unconfirmed. es is not modified.
 func sent(es []sentEntry, c Cursor, end int64, now time.Time) []sentEntry {
-	es = slices.DeleteFunc(es, func(e sentEntry) bool { return e.End <= c.Unix() })
+	es = slices.DeleteFunc(slices.Clone(es), func(e sentEntry) bool { return e.End <= c.Unix() })
 	for i := range es {
 		// The clock went back: count from now rather than wait for it.
 		es[i].At = min(es[i].At, now.UnixMilli())

@@ -190,14 +190,6 @@ func (s *series) start(t int64, margin int64) (int64, error) {
 	return max(t, s.oldest+shift+margin*s.step), nil
 }
 
-// count returns the number of known values in the window (a streaming
-// pass, like each).
-func (s *series) count() (int, error) {
-	n := 0
-	err := s.each(func(point) error { n++; return nil })
-	return n, err
-}
-
 // reader pulls the known values of a series' window in order, reading the
 // file chunkRows rows at a time: for merging several series by time.
 type reader struct {
