@@ -486,7 +486,8 @@ func (f *Forwarder) forwardOnce(ctx context.Context, cfg ForwardConfig) (res for
 	if jerr != nil {
 		log.Warn("forward journal unreadable; unconfirmed rows are sent again", "err", jerr)
 	}
-	if jr.Server != addr {
+	changed := jr.Server != addr
+	if changed {
 		// Rows that went to another server are no receipt for this one.
 		jr = journal{Server: addr, Metrics: map[string][]sentEntry{}}
 	}
@@ -561,15 +562,20 @@ func (f *Forwarder) forwardOnce(ctx context.Context, cfg ForwardConfig) (res for
 			next = later(next, m.first-m.s.step)
 		}
 		m.entries = slices.DeleteFunc(m.entries, func(e sentEntry) bool { return e.End <= next.Unix() })
-		jr.Metrics[m.name] = m.entries
+		if !slices.Equal(m.entries, jr.Metrics[m.name]) {
+			changed = true
+			jr.Metrics[m.name] = m.entries
+		}
 		if next != m.stored {
 			if err := WriteCursor(CursorPath(cfg.Prefix, m.name, Grok), next); err != nil {
 				errs = append(errs, err)
 			}
 		}
 	}
-	if err := jr.write(cfg.Prefix); err != nil {
-		errs = append(errs, err)
+	if changed {
+		if err := jr.write(cfg.Prefix); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if len(errs) > 0 {
 		return res, &metricErrors{errs}
