@@ -37,6 +37,9 @@ type settings struct {
 	// (the macOS Accessibility prompt) was offered, so it is offered once;
 	// afterwards the menu's "Keystroke statistics" row starts it again.
 	KeyAccessAsked bool `json:"key_access_asked"`
+	// ChartsPort is the loopback port of the charts page; 0 picks a free
+	// one at each start.
+	ChartsPort int `json:"charts_port"`
 }
 
 // Defaults of the settings, as numenta-rogue had them.
@@ -125,6 +128,8 @@ func (s settings) validate() error {
 		return fmt.Errorf("heartbeat %d s: must be 1 to %d", s.Heartbeat, maxSeconds)
 	case s.Port < 1 || s.Port > 65535:
 		return fmt.Errorf("port %d: must be 1 to 65535", s.Port)
+	case s.ChartsPort < 0 || s.ChartsPort > 65535:
+		return fmt.Errorf("charts port %d: must be 0 (any free port) to 65535", s.ChartsPort)
 	case strings.ContainsFunc(s.MetricPrefix, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 		// The forwarder refuses these too; refused here, the file is set
 		// aside and Rogue starts with defaults instead of not at all.

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html"
 	"io/fs"
 	"net/url"
 	"os"
@@ -106,4 +107,20 @@ func ReadAddress(path string) (string, error) {
 // logs.
 func OpenURL(base, secret string) string {
 	return base + "?" + KeyParam + "=" + url.QueryEscape(secret)
+}
+
+// WriteOpener writes, at path (0600), a small HTML file that sends the
+// browser to the server at base with the secret: opening that file rather
+// than the URL keeps the secret out of the command line of the browser
+// launcher (open, xdg-open), where other users could see it.
+func WriteOpener(path, base, secret string) error {
+	u := html.EscapeString(OpenURL(base, secret))
+	page := `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+		`<meta http-equiv="refresh" content="0;url=` + u + `"><meta name="referrer" content="no-referrer">` +
+		`<title>Rogue charts</title></head><body><p><a href="` + u + `">Open Rogue's charts</a></p></body></html>
+`
+	if err := writePrivate(path, page); err != nil {
+		return fmt.Errorf("charts: write opener: %w", err)
+	}
+	return nil
 }

@@ -89,6 +89,13 @@ const KeyParam = "key"
 // machine must not overwrite each other's.
 const cookiePrefix = "rogue_charts_"
 
+// signedIn is the answer to the opened URL: it sets the cookie and moves on
+// to the page.
+const signedIn = `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+	`<meta http-equiv="refresh" content="0;url=/"><meta name="referrer" content="no-referrer">` +
+	`<title>Rogue charts</title></head><body><p><a href="/">Open the charts</a></p></body></html>
+`
+
 // Server is the charts page and its data endpoints; it is an http.Handler.
 type Server struct {
 	cfg     Config
@@ -234,12 +241,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, http.StatusForbidden, "charts: requests from other origins are refused")
 		return
 	}
-	switch r.Header.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
-	default:
-		s.refuse(w, r, http.StatusForbidden, "charts: requests from other sites are refused")
-		return
-	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
 		s.refuse(w, r, http.StatusMethodNotAllowed, "charts: read-only: GET and HEAD only")
@@ -251,8 +252,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	cookieName := cookiePrefix + port
 	if key := r.URL.Query().Get(KeyParam); key != "" {
-		// The opened URL: the secret becomes the session cookie, and the
-		// address bar loses it.
+		// The opened URL (from any site: the opener file is a file:// page;
+		// the key is what counts). The secret becomes the session cookie,
+		// and a same-origin refresh drops it from the address bar: after a
+		// redirect a navigation that started elsewhere would still count
+		// as cross-site, and the SameSite=Strict cookie would not be sent.
 		if r.URL.Path != "/" || subtle.ConstantTimeCompare([]byte(key), []byte(s.cfg.Secret)) != 1 {
 			s.refuse(w, r, http.StatusForbidden, "charts: wrong key; open the charts from Rogue's menu or with 'rogue charts'")
 			return
@@ -261,8 +265,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Name: cookieName, Value: s.session, Path: "/",
 			HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		})
-		h.Set("Cache-Control", "no-store")
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		s.writeBody(w, r, "text/html; charset=utf-8", []byte(signedIn))
+		return
+	}
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		s.refuse(w, r, http.StatusForbidden, "charts: requests from other sites are refused")
 		return
 	}
 	c, err := r.Cookie(cookieName)

@@ -151,9 +151,9 @@ func TestSecret(t *testing.T) {
 	}
 
 	t.Run("key becomes a cookie", func(t *testing.T) {
-		resp, _ := get(t, ts, "/?key="+testSecret)
-		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
-			t.Fatalf("status %d Location %q, want 303 to /", resp.StatusCode, resp.Header.Get("Location"))
+		resp, body := get(t, ts, "/?key="+testSecret, header("Sec-Fetch-Site", "cross-site"))
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `content="0;url=/"`) || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("status %d %q, want 200 and a refresh to /, not cached", resp.StatusCode, body)
 		}
 		cs := resp.Cookies()
 		if len(cs) != 1 {
@@ -166,7 +166,7 @@ func TestSecret(t *testing.T) {
 		if c.Value == testSecret || strings.Contains(c.Value, testSecret) {
 			t.Errorf("cookie carries the secret itself")
 		}
-		resp, body := get(t, ts, "/", header("Cookie", c.Name+"="+c.Value))
+		resp, body = get(t, ts, "/", header("Cookie", c.Name+"="+c.Value))
 		if resp.StatusCode != 200 || !strings.Contains(body, "/static/charts.js") {
 			t.Errorf("with the cookie: %d %.80q", resp.StatusCode, body)
 		}

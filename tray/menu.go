@@ -17,6 +17,8 @@ type App interface {
 	// State returns the current state. It is called once per refresh.
 	State() State
 
+	// OpenCharts opens the history charts in the browser.
+	OpenCharts()
 	ToggleForwarding()
 	ChooseServer()
 	ExportCSV()
@@ -124,6 +126,7 @@ func build(app App, b backend) *loop {
 		}, nil)
 		l.metrics = append(l.metrics, s)
 	}
+	add(false, func(lb *Labels) Entry { return lb.Charts }, app.OpenCharts)
 	b.AddSeparator()
 	add(true, func(lb *Labels) Entry { return lb.Forward }, app.ToggleForwarding)
 	add(false, func(lb *Labels) Entry { return lb.ForwardStatus }, nil)
