@@ -59,6 +59,8 @@ type pageWindow struct {
 // in a real headless Chromium, and checks what the page draws and does.
 func TestChartsInBrowser(t *testing.T) {
 	chromium := testpeer.Need(t, "chromium")
+	t0 := time.Now()
+	mark := func(what string) { t.Logf("%6.2fs %s", time.Since(t0).Seconds(), what) }
 	env := newTestEnv(t, nil)
 	prefix := filepath.Join(env.Data, "rogue", "db")
 	end := time.Now()
@@ -69,6 +71,7 @@ func TestChartsInBrowser(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	mark("planted")
 	// xdg-open, as "rogue charts" calls it: records what it was asked to open.
 	bin := t.TempDir()
 	opened := filepath.Join(t.TempDir(), "opened")
@@ -98,6 +101,7 @@ func TestChartsInBrowser(t *testing.T) {
 		}
 	}
 
+	mark("runRogue := func")
 	runRogue := func(args ...string) string {
 		cmd := exec.Command(rogueBinary(t), args...)
 		cmd.Env = append(env.Environ(), extra...)
@@ -124,6 +128,7 @@ func TestChartsInBrowser(t *testing.T) {
 		t.Fatalf("opened %q: %v, want a 0600 file", opener, err)
 	}
 
+	mark("ctx, cancel := context.WithTim")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	bctx, stop, err := browser.Start(ctx, browser.Options{Exec: chromium, UserDataDir: t.TempDir(), Width: 1400, Height: 1200})
@@ -185,6 +190,7 @@ func TestChartsInBrowser(t *testing.T) {
 	}
 	groups := []string{"cpu", "memory", "disk-bytes", "disk-time", "network", "keys"}
 
+	mark("// Opening the opener file")
 	// Opening the opener file signs the browser in and lands on the page.
 	do("open the opener file", chromedp.Navigate("file://"+opener))
 	waitLoads("first charts drawn", 0)
@@ -215,6 +221,7 @@ func TestChartsInBrowser(t *testing.T) {
 		}
 	}
 
+	mark("// 14 days: the planted")
 	// 14 days: the planted anomaly is in the window and marked on CPU only.
 	n := loads()
 	do("click 14 d", chromedp.Click(chromedp.CSS(`#ranges button[data-range="1209600"]`)))
@@ -236,17 +243,37 @@ func TestChartsInBrowser(t *testing.T) {
 		}
 	}
 
-	// Drag across the CPU chart: the window narrows to the selection, for
-	// every chart, and stops following the clock.
+	mark("// Hovering over")
+	// Hovering over the planted anomaly shows its time, value, unit and
+	// score.
 	var box struct{ Left, Top, Width, Height float64 }
 	eval(`(() => { const r = document.querySelector("#group-cpu .u-over").getBoundingClientRect();
 		return {Left: r.left, Top: r.top, Width: r.width, Height: r.height}; })()`, &box)
+	w := window()
+	hx := box.Left + box.Width*float64(anomalyAt.Unix()+15*60-w.From)/float64(w.To-w.From)
+	do("hover", chromedp.MouseEvent("mouseMoved", hx, box.Top+box.Height/2), chromedp.Sleep(100*time.Millisecond))
+	var tip string
+	eval(`(() => { const t = document.querySelector("#group-cpu .tip"); return t && !t.hidden ? t.textContent : ""; })()`, &tip)
+	if !strings.Contains(tip, "CPU: ") || !strings.Contains(tip, " %") || !strings.Contains(tip, "anomaly score 0.95") ||
+		!strings.Contains(tip, anomalyAt.Format("Jan")) {
+		t.Errorf("tooltip over the anomaly: %q, want time, CPU value in %% and the score", tip)
+	}
+
+	mark("// Drag across")
+	// Drag across the CPU chart: the window narrows to the selection, for
+	// every chart, and stops following the clock.
 	before := window()
 	n = loads()
 	y := box.Top + box.Height/2
-	do("drag to zoom", chromedp.DragAndDropXY(box.Left+box.Width*0.3, y, box.Left+box.Width*0.5, y, 12))
+	x0, x1 := box.Left+box.Width*0.3, box.Left+box.Width*0.5
+	drag := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent("mousePressed", x0, y, chromedp.ButtonLeft, chromedp.ClickCount(1))}
+	for i := 1; i <= 8; i++ {
+		drag = append(drag, chromedp.MouseEvent("mouseMoved", x0+(x1-x0)*float64(i)/8, y, chromedp.ButtonLeft))
+	}
+	drag = append(drag, chromedp.MouseEvent("mouseReleased", x1, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	do("drag to zoom", drag...)
 	waitLoads("zoomed charts drawn", n)
-	w := window()
+	w = window()
 	span := w.To - w.From
 	if w.Live || span > (before.To-before.From)/4 || span < (before.To-before.From)/6 || w.From < before.From || w.To > before.To {
 		t.Errorf("after dragging across 20%% of %+v: %+v", before, w)
@@ -257,6 +284,7 @@ func TestChartsInBrowser(t *testing.T) {
 		}
 	}
 
+	mark("// A range button")
 	// A range button goes back to the live window.
 	n = loads()
 	do("click 1 h", chromedp.Click(chromedp.CSS(`#ranges button[data-range="3600"]`)))
@@ -264,17 +292,20 @@ func TestChartsInBrowser(t *testing.T) {
 	if w := window(); !w.Live || w.Range != 3600 || w.To-w.From != 3600 {
 		t.Errorf("window after 1 h: %+v", w)
 	}
+	mark("// Live: new loads")
 	// Live: new loads follow the clock at the display cadence.
 	w = window()
-	waitLoads("a live refresh", loads())
-	if w2 := window(); w2.To <= w.To {
-		t.Errorf("live refresh did not move the window: %+v then %+v", w, w2)
-	}
+	testpeer.WaitFor(t, 10*time.Second, "a live refresh moving the window", func() (bool, error) {
+		return window().To > w.To, nil
+	})
+	n = loads()
+	waitLoads("the live refresh drawn", n)
 
 	if list := problems.List(); len(list) > 0 {
 		t.Errorf("the page had problems:\n%s", strings.Join(list, "\n"))
 	}
 
+	mark("// Quitting removes")
 	// Quitting removes the address file: "rogue charts" then says so.
 	rogue.Stop()
 	if _, err := os.Stat(addrFile); !os.IsNotExist(err) {

@@ -116,7 +116,7 @@ func OpenURL(base, secret string) string {
 func WriteOpener(path, base, secret string) error {
 	u := html.EscapeString(OpenURL(base, secret))
 	page := `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
-		`<meta http-equiv="refresh" content="0;url=` + u + `"><meta name="referrer" content="no-referrer">` +
+		`<meta http-equiv="refresh" content="0;url=` + u + `"><meta name="referrer" content="no-referrer"><link rel="icon" href="data:,">` +
 		`<title>Rogue charts</title></head><body><p><a href="` + u + `">Open Rogue's charts</a></p></body></html>
 `
 	if err := writePrivate(path, page); err != nil {

@@ -92,7 +92,7 @@ const cookiePrefix = "rogue_charts_"
 // signedIn is the answer to the opened URL: it sets the cookie and moves on
 // to the page.
 const signedIn = `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
-	`<meta http-equiv="refresh" content="0;url=/"><meta name="referrer" content="no-referrer">` +
+	`<meta http-equiv="refresh" content="0;url=/"><meta name="referrer" content="no-referrer"><link rel="icon" href="data:,">` +
 	`<title>Rogue charts</title></head><body><p><a href="/">Open the charts</a></p></body></html>
 `
 
@@ -171,6 +171,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		add(name, typ, b)
 	}
+	add("icon.png", "image/png", assets.Icon)
 	add("uplot.js", "text/javascript; charset=utf-8", assets.UPlotJS)
 	add("uplot.css", "text/css; charset=utf-8", assets.UPlotCSS)
 	return s, nil
@@ -283,7 +284,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/":
 		s.serveFile(w, r, "index.html")
-	case "/static/charts.js", "/static/charts.css", "/static/uplot.js", "/static/uplot.css":
+	case "/static/charts.js", "/static/charts.css", "/static/uplot.js", "/static/uplot.css", "/static/icon.png":
 		s.serveFile(w, r, strings.TrimPrefix(r.URL.Path, "/static/"))
 	case "/api/meta":
 		s.serveMeta(w, r)

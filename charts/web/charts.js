@@ -77,6 +77,16 @@
     return withDate ? d.toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" }) + " " + hm : hm;
   }
 
+  // fmtTick labels a time axis tick: the day over long windows, the time
+  // (and the day at midnight) over short ones.
+  function fmtTick(t, span) {
+    const d = new Date(t * 1000);
+    const day = d.toLocaleDateString([], { weekday: "short", day: "numeric" });
+    if (span > 36 * 3600) return day;
+    if (d.getHours() === 0 && d.getMinutes() === 0) return day;
+    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
   function fmtSpan(s) {
     if (s >= 86400 && s % 86400 === 0) return s / 86400 + " d";
     if (s >= 3600 && s % 3600 === 0) return s / 3600 + " h";
@@ -137,7 +147,7 @@
   }
 
   function chartSize(c) {
-    return { width: Math.max(200, c.el.clientWidth), height: c.g.metrics.length > 3 ? 240 : 200 };
+    return { width: Math.max(200, c.el.clientWidth), height: 220 };
   }
 
   function tooltipPlugin(c) {
@@ -188,9 +198,10 @@
     const { left, top, width, height } = u.bbox;
     const col = colours();
     const xs = c.data[0];
-    const bw = Math.max(2 * devicePixelRatio, u.valToPos(xs[0] + c.bucket, "x", true) - u.valToPos(xs[0], "x", true));
+    const step = u.valToPos(xs[0] + c.bucket, "x", true) - u.valToPos(xs[0], "x", true);
+    const bw = Math.max(6 * devicePixelRatio, step);
     const lane = 4 * devicePixelRatio;
-    let marks = 0;
+    let marks = 0; // runs of marked points: one anomaly each
     ctx.save();
     ctx.beginPath();
     ctx.rect(left, top, width, height);
@@ -204,16 +215,16 @@
         if (s == null || s <= 0) continue;
         const x = u.valToPos(xs[i], "x", true);
         if (s >= thr) {
-          marks++;
+          if (!(i > 0 && sc[i - 1] >= thr)) marks++;
           ctx.globalAlpha = 0.16;
           ctx.fillStyle = col.anomaly;
-          ctx.fillRect(x, top, bw, height);
+          ctx.fillRect(x + step / 2 - bw / 2, top, bw, height);
           ctx.globalAlpha = 1;
-          ctx.fillRect(x, top, bw, lane);
+          ctx.fillRect(x + step / 2 - bw / 2, top, bw, lane);
           if (ys[i] != null) {
             const y = u.valToPos(ys[i], scale, true);
             ctx.beginPath();
-            ctx.arc(x + bw / 2, y, 4 * devicePixelRatio, 0, 2 * Math.PI);
+            ctx.arc(x + step / 2, y, 4 * devicePixelRatio, 0, 2 * Math.PI);
             ctx.fill();
             ctx.lineWidth = 1.5 * devicePixelRatio;
             ctx.strokeStyle = col.fg === "#000" ? "#fff" : getComputedStyle(document.documentElement).getPropertyValue("--bg").trim();
@@ -222,7 +233,7 @@
         } else if (s >= thr / 2) {
           ctx.globalAlpha = 0.25 + 0.5 * (s / thr);
           ctx.fillStyle = col.c[j % col.c.length];
-          ctx.fillRect(x, top, bw, lane);
+          ctx.fillRect(x, top, Math.max(step, devicePixelRatio), lane);
           ctx.globalAlpha = 1;
         }
       }
@@ -266,13 +277,18 @@
         value: (u, v) => fmt(v, m.unit),
       });
     });
-    const axes = [{ stroke: col.axis, grid: { stroke: col.grid, width: 1 }, ticks: { stroke: col.grid } }];
+    const axes = [{
+      stroke: col.axis,
+      grid: { stroke: col.grid, width: 1 },
+      ticks: { stroke: col.grid },
+      values: (u, splits) => splits.map((t) => fmtTick(t, state.to - state.from)),
+    }];
     units.forEach((unit, i) => {
       axes.push({
         scale: unit,
         side: i % 2 ? 1 : 3,
         stroke: col.axis,
-        size: 64,
+        size: (u, values) => 14 + 7 * Math.max(3, ...(values || []).map((v) => String(v).length)),
         grid: { show: i === 0, stroke: col.grid, width: 1 },
         ticks: { show: false },
         values: (u, vals) => vals.map((v) => fmt(v, unit)),
@@ -284,7 +300,7 @@
       scales,
       axes,
       cursor: { drag: { x: true, y: false, setScale: false }, sync: { key: "rogue" }, points: { size: 6 } },
-      legend: { live: true },
+      legend: { live: false },
       plugins: [tooltipPlugin(c)],
       hooks: {
         setSelect: [
