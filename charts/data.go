@@ -98,6 +98,12 @@ func (s *Server) serveMeta(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, http.StatusBadRequest, "charts: /api/meta takes no parameters")
 		return
 	}
+	s.serveJSON(w, r, s.meta())
+}
+
+// meta describes the page: its charts, the threshold, the cadence, the
+// ranges, the status lines.
+func (s *Server) meta() meta {
 	m := meta{
 		Threshold: max(s.cfg.Threshold, 0),
 		Refresh:   s.cfg.Refresh.Seconds(),
@@ -115,7 +121,7 @@ func (s *Server) serveMeta(w http.ResponseWriter, r *http.Request) {
 		}
 		m.Groups = append(m.Groups, mg)
 	}
-	s.serveJSON(w, r, m)
+	return m
 }
 
 // dataQuery is a parsed /api/data request.
@@ -347,33 +353,75 @@ const (
 // seconds from t0 and folds the rows of each bucket: a row counts in every
 // bucket its interval overlaps (so an archive coarser than the buckets
 // leaves no holes). Buckets without a known row are NaN.
+//
+// It reads the finest archive that is not coarser than a bucket, and where
+// the window reaches back before that archive (a two-week window is a few
+// seconds longer than two weeks of rows), the coarser one for that part
+// only, so that one second too many does not cost the whole window its
+// detail.
 func fetchBuckets(f *rrd.File, cf rrd.CF, t0, bucket, n int64, how reducer) ([]float64, error) {
-	res, err := f.Fetch(cf, time.Unix(t0, 0), time.Unix(t0+n*bucket, 0), time.Duration(bucket)*time.Second)
-	if err != nil {
-		return nil, err
+	def := f.Definition()
+	step := int64(def.Step / time.Second)
+	res, rows := step, 0
+	for _, a := range def.RRA {
+		s := int64(a.Steps) * step
+		if (a.CF == cf || a.Steps == 1) && s <= bucket && s > res {
+			res = s
+		}
+		if a.Steps == 1 {
+			rows = max(rows, a.Rows)
+		}
+	}
+	end := t0 + n*bucket
+	split := t0 // where the archive of resolution res begins to cover
+	if res == step && rows > 0 {
+		last, err := f.LastUpdate()
+		if err != nil {
+			return nil, err
+		}
+		split = max(t0, min(end, last.Unix()-last.Unix()%step-int64(rows-1)*step))
 	}
 	sum := make([]float64, n)
 	cnt := make([]int, n)
-	step := int64(res.Step / time.Second)
-	for i, row := range res.Rows {
-		if len(row) == 0 || math.IsNaN(row[0]) {
-			continue
-		}
-		rowEnd := res.Time(i).Unix()
-		first := max(0, floorDiv(rowEnd-step-t0, bucket))
-		last := min(n-1, floorDiv(rowEnd-1-t0, bucket))
-		v := row[0]
-		for k := first; k <= last; k++ {
-			switch {
-			case cnt[k] == 0:
-				sum[k] = v
-			case how == maximum:
-				sum[k] = max(sum[k], v)
-			default:
-				sum[k] += v
+	add := func(r *rrd.Result, until int64) {
+		rstep := int64(r.Step / time.Second)
+		for i, row := range r.Rows {
+			if len(row) == 0 || math.IsNaN(row[0]) {
+				continue
 			}
-			cnt[k]++
+			rowEnd := r.Time(i).Unix()
+			if rowEnd-rstep >= until {
+				break
+			}
+			first := max(0, floorDiv(rowEnd-rstep-t0, bucket))
+			last := min(n-1, floorDiv(rowEnd-1-t0, bucket))
+			v := row[0]
+			for k := first; k <= last; k++ {
+				switch {
+				case cnt[k] == 0:
+					sum[k] = v
+				case how == maximum:
+					sum[k] = max(sum[k], v)
+				default:
+					sum[k] += v
+				}
+				cnt[k]++
+			}
 		}
+	}
+	if split > t0 {
+		r, err := f.Fetch(cf, time.Unix(t0, 0), time.Unix(split, 0), time.Duration(bucket)*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		add(r, split)
+	}
+	if split < end {
+		r, err := f.Fetch(cf, time.Unix(split, 0), time.Unix(end, 0), time.Duration(res)*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		add(r, end)
 	}
 	for k := range sum {
 		switch {

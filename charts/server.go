@@ -283,7 +283,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	switch r.URL.Path {
 	case "/":
-		s.serveFile(w, r, "index.html")
+		s.serveIndex(w, r)
 	case "/static/charts.js", "/static/charts.css", "/static/uplot.js", "/static/uplot.css", "/static/icon.png":
 		s.serveFile(w, r, strings.TrimPrefix(r.URL.Path, "/static/"))
 	case "/api/meta":
@@ -389,4 +389,25 @@ func (s *Server) status() Status {
 		return Status{}
 	}
 	return s.cfg.Status.ChartsStatus()
+}
+
+// metaPlaceholder, in index.html, is replaced by the page's metadata (what
+// /api/meta answers) so that the page can ask for its data at once.
+const metaPlaceholder = "<!--META-->"
+
+// serveIndex sends the page with its metadata inlined as a JSON data block
+// (not a script: the Content-Security-Policy allows no inline script).
+func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
+	if r.URL.RawQuery != "" {
+		s.refuse(w, r, http.StatusBadRequest, "charts: the page takes no parameters")
+		return
+	}
+	m, err := json.Marshal(s.meta()) // escapes <, > and &: safe inside <script>
+	if err != nil {
+		s.refuse(w, r, http.StatusInternalServerError, "charts: cannot encode the page's metadata")
+		return
+	}
+	page := bytes.Replace(s.files["index.html"].body, []byte(metaPlaceholder),
+		append(append([]byte(`<script type="application/json" id="meta">`), m...), "</script>"...), 1)
+	s.writeBody(w, r, "text/html; charset=utf-8", page)
 }

@@ -20,7 +20,9 @@
     return e;
   };
   // window.rogueCharts lets tests and benchmarks see what was drawn.
-  const probe = (window.rogueCharts = { loads: 0, drawnAt: 0, marks: {}, window: null });
+  // drawnAt: when the first load of every chart finished (ms since the
+  // navigation began); lastDrawAt: when a chart was last drawn.
+  const probe = (window.rogueCharts = { loads: 0, drawnAt: 0, lastDrawAt: 0, marks: {}, window: null });
 
   async function getJSON(url) {
     const r = await fetch(url, { cache: "no-store", credentials: "same-origin" });
@@ -192,6 +194,7 @@
   // the top of the plot, and where the score reaches the threshold a band
   // across the plot and a dot on the series.
   function drawMarks(u, c) {
+    probe.lastDrawAt = performance.now();
     const thr = state.meta.threshold;
     if (!c.data || !(thr > 0)) return;
     const ctx = u.ctx;
@@ -388,7 +391,8 @@
   }
 
   async function init() {
-    const meta = await getJSON("/api/meta");
+    const inline = document.getElementById("meta");
+    const meta = inline ? JSON.parse(inline.textContent) : await getJSON("/api/meta");
     state.meta = meta;
     renderStatus(meta.status);
     if (meta.threshold > 0) {
