@@ -8,12 +8,17 @@
 # the screen with the open menu, cropped, as docs/menu.png (or $1).
 #
 # Usage: scripts/screenshot.sh [OUT.png]      (WAIT=35 seconds by default)
+# It first takes docs/charts.png with scripts/charts-screenshot.sh.
 # Needs: go, Xvfb, dbus-daemon, xfce4-panel, xdotool, imagemagick (import,
 # convert), carbon-cache (graphite-carbon), python3.
 set -eu
 cd "$(dirname "$0")/.."
 OUT=${1:-docs/menu.png}
 WAIT=${WAIT:-35}
+
+# The charts page, on its own: docs/charts.png (CHARTS_OUT=none skips it).
+CHARTS_OUT=${CHARTS_OUT:-docs/charts.png}
+[ "$CHARTS_OUT" = none ] || scripts/charts-screenshot.sh "$CHARTS_OUT"
 for tool in go Xvfb dbus-daemon xfce4-panel xdotool import convert carbon-cache python3; do
 	command -v $tool >/dev/null || { echo "scripts/screenshot.sh: $tool is not installed" >&2; exit 1; }
 done

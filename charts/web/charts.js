@@ -202,7 +202,7 @@
     const col = colours();
     const xs = c.data[0];
     const step = u.valToPos(xs[0] + c.bucket, "x", true) - u.valToPos(xs[0], "x", true);
-    const bw = Math.max(6 * devicePixelRatio, step);
+    const bw = Math.max(10 * devicePixelRatio, step);
     const lane = 4 * devicePixelRatio;
     let marks = 0; // runs of marked points: one anomaly each
     ctx.save();
@@ -219,7 +219,7 @@
         const x = u.valToPos(xs[i], "x", true);
         if (s >= thr) {
           if (!(i > 0 && sc[i - 1] >= thr)) marks++;
-          ctx.globalAlpha = 0.16;
+          ctx.globalAlpha = 0.2;
           ctx.fillStyle = col.anomaly;
           ctx.fillRect(x + step / 2 - bw / 2, top, bw, height);
           ctx.globalAlpha = 1;
