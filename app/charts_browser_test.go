@@ -165,17 +165,8 @@ func TestChartsInBrowser(t *testing.T) {
 	// the first n, across navigations (the opener refreshes twice).
 	waitLoads := func(what string, n int) {
 		t.Helper()
-		expr := fmt.Sprintf(`!!(window.rogueCharts && window.rogueCharts.loads > %d)`, n)
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			ok, err := chromedp.Run(bctx, chromedp.Evaluate[bool](expr))
-			if err == nil && ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within 20 s (last error %v)", what, err)
-			}
-			time.Sleep(50 * time.Millisecond)
+		if err := browser.WaitTrue(bctx, fmt.Sprintf(`window.rogueCharts && window.rogueCharts.loads > %d`, n), 20*time.Second); err != nil {
+			t.Fatalf("%s: %v", what, err)
 		}
 	}
 	window := func() pageWindow {
@@ -196,8 +187,8 @@ func TestChartsInBrowser(t *testing.T) {
 	waitLoads("first charts drawn", 0)
 	var href string
 	eval(`location.href`, &href)
-	if href != base {
-		t.Errorf("page at %q, want %q (the key out of the address bar)", href, base)
+	if href != base+"#24h" {
+		t.Errorf("page at %q, want %q (the key out of the address bar, the range in it)", href, base+"#24h")
 	}
 	var status string
 	eval(`document.querySelector("#status").textContent`, &status)
@@ -228,6 +219,10 @@ func TestChartsInBrowser(t *testing.T) {
 	waitLoads("14 days drawn", n)
 	if w := window(); !w.Live || w.Range != 14*86400 || w.To-w.From != 14*86400 {
 		t.Errorf("window after 14 d: %+v", w)
+	}
+	eval(`location.hash`, &href)
+	if href != "#14d" {
+		t.Errorf("hash after 14 d: %q", href)
 	}
 	px = inspect()
 	for _, g := range groups {

@@ -84,10 +84,10 @@ func BenchmarkPageLoad14Days(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := chromedp.Do(bctx, chromedp.Navigate(OpenURL(base, testSecret)), chromedp.Sleep(300*time.Millisecond)); err != nil {
+	if err := chromedp.Do(bctx, chromedp.Navigate(OpenURL(base, testSecret))); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := chromedp.Run(bctx, chromedp.Evaluate[chromedp.Void](`void 0`)); err != nil {
+	if err := browser.WaitTrue(bctx, `location.href.startsWith("`+base+`") && !location.search && document.readyState === "complete"`, 30*time.Second); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := chromedp.Call(bctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {

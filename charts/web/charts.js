@@ -122,6 +122,7 @@
   }
 
   function setRange(seconds) {
+    if (location.hash !== "#" + hashOf(seconds)) history.replaceState(null, "", "#" + hashOf(seconds));
     state.range = seconds;
     state.live = true;
     state.to = Math.floor(Date.now() / 1000);
@@ -284,6 +285,7 @@
       stroke: col.axis,
       grid: { stroke: col.grid, width: 1 },
       ticks: { stroke: col.grid },
+      space: 90,
       values: (u, splits) => splits.map((t) => fmtTick(t, state.to - state.from)),
     }];
     units.forEach((unit, i) => {
@@ -359,6 +361,7 @@
       if (seq !== state.loads) return;
       showError(null);
       probe.loads++;
+      probe.loaded = { from: state.from, to: state.to };
       if (!probe.drawnAt) probe.drawnAt = performance.now();
       document.body.dataset.loads = String(probe.loads);
     } catch (err) {
@@ -390,6 +393,17 @@
     loadAll();
   }
 
+  // The range is kept in the address as #1h, #24h, #7d or #14d.
+  function hashOf(seconds) {
+    return seconds % 86400 === 0 && seconds > 86400 ? seconds / 86400 + "d" : seconds / 3600 + "h";
+  }
+
+  function rangeOfHash() {
+    const m = location.hash.match(/^#(\d+)([hd])$/);
+    const r = m ? Number(m[1]) * (m[2] === "d" ? 86400 : 3600) : 0;
+    return state.meta.ranges.includes(r) ? r : 0;
+  }
+
   async function init() {
     const inline = document.getElementById("meta");
     const meta = inline ? JSON.parse(inline.textContent) : await getJSON("/api/meta");
@@ -419,10 +433,11 @@
       main.append(section);
       state.charts.push({ g, section, el, u: null, data: null, scores: [], bucket: 60 });
     }
-    const fromHash = Number((location.hash.match(/^#(\d+)([hd])$/) || [])[1]);
-    const unit = (location.hash.match(/^#\d+([hd])$/) || [])[1];
-    const initial = fromHash ? fromHash * (unit === "d" ? 86400 : 3600) : 86400;
-    await setRange(meta.ranges.includes(initial) ? initial : 86400);
+    addEventListener("hashchange", () => {
+      const r = rangeOfHash();
+      if (r && (r !== state.range || !state.live)) setRange(r);
+    });
+    await setRange(rangeOfHash() || 86400);
 
     setInterval(refreshLive, Math.max(5, meta.refresh) * 1000);
     matchMedia("(prefers-color-scheme: dark)").addEventListener("change", rebuild);

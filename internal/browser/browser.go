@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strings"
 	gosync "sync"
+	"time"
 
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
@@ -177,4 +178,29 @@ func (p *Problems) Totals() (requests int, bytes float64) {
 // empty).
 func TempProfile(dir string) (string, error) {
 	return os.MkdirTemp(dir, "chromium-profile-")
+}
+
+// WaitTrue evaluates the JavaScript expression expr in ctx's tab until it
+// is true, for up to timeout. Unlike chromedp.Poll it carries on across
+// navigations (a page that refreshes to another one destroys the context
+// a poll runs in).
+func WaitTrue(ctx context.Context, expr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
+		if err == nil && ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			if err == nil {
+				err = errors.New("still false")
+			}
+			return fmt.Errorf("browser: waiting for %s: %w", expr, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

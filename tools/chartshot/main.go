@@ -2,7 +2,7 @@
 // it signs in with the URL "rogue charts --url" prints, picks a range,
 // waits until every chart is drawn and saves a PNG.
 //
-//	go run ./tools/chartshot --url URL --out docs/charts.png [--range 14d] [--dark]
+//	go run ./tools/chartshot --url URL --out docs/charts.png [--range 14d] [--dark] [--pdf]
 package main
 
 import (
@@ -13,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/rogue-metrics/rogue/internal/browser"
@@ -26,14 +27,15 @@ func main() {
 	height := flag.Int("height", 900, "window height in CSS `pixels`")
 	dark := flag.Bool("dark", false, "prefer the dark colour scheme")
 	hover := flag.Float64("hover", 0, "hover over the CPU chart at this `fraction` of its width (0: no pointer)")
+	pdf := flag.Bool("pdf", false, "print the page to PDF (A4) instead of taking a PNG")
 	flag.Parse()
-	if err := run(*signIn, *out, *rng, *width, *height, *dark, *hover); err != nil {
+	if err := run(*signIn, *out, *rng, *width, *height, *dark, *hover, *pdf); err != nil {
 		fmt.Fprintln(os.Stderr, "chartshot:", err)
 		os.Exit(1)
 	}
 }
 
-func run(signIn, out, rng string, width, height int, dark bool, hover float64) error {
+func run(signIn, out, rng string, width, height int, dark bool, hover float64, pdf bool) error {
 	u, err := url.Parse(signIn)
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("--url %q is not the page's address", signIn)
@@ -54,13 +56,20 @@ func run(signIn, out, rng string, width, height int, dark bool, hover float64) e
 	if err := chromedp.Do(bctx, chromedp.Navigate(signIn)); err != nil {
 		return fmt.Errorf("sign in: %w", err)
 	}
-	time.Sleep(300 * time.Millisecond) // the sign-in page refreshes to the page
+	// The sign-in page refreshes to the page.
+	if err := browser.WaitTrue(bctx, `location.href.startsWith("`+base+`") && !location.search && document.readyState === "complete"`, 30*time.Second); err != nil {
+		return err
+	}
 	if err := chromedp.Do(bctx, chromedp.Navigate(base+"#"+rng)); err != nil {
 		return fmt.Errorf("open %s: %w", base, err)
 	}
-	if err := chromedp.Do(bctx, chromedp.Poll[chromedp.Void](`window.rogueCharts && window.rogueCharts.loads > 0`,
-		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		return fmt.Errorf("waiting for the charts: %w", err)
+	span, ok := map[string]int{"1h": 3600, "24h": 86400, "7d": 7 * 86400, "14d": 14 * 86400}[rng]
+	if !ok {
+		return fmt.Errorf("--range %q: want 1h, 24h, 7d or 14d", rng)
+	}
+	if err := browser.WaitTrue(bctx, fmt.Sprintf(`window.rogueCharts && window.rogueCharts.loaded && window.rogueCharts.loaded.to - window.rogueCharts.loaded.from === %d`, span), 30*time.Second); err != nil {
+		state, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`location.href.replace(location.search, "") + " " + JSON.stringify(window.rogueCharts)`))
+		return fmt.Errorf("%w (page: %s)", err, state)
 	}
 	// The pointer: off the charts, so no cursor or tooltip shows, or over
 	// the CPU chart.
@@ -76,6 +85,13 @@ func run(signIn, out, rng string, width, height int, dark bool, hover float64) e
 	}
 	if err := chromedp.Do(bctx, chromedp.MouseEvent("mouseMoved", x, y), chromedp.Sleep(300*time.Millisecond)); err != nil {
 		return err
+	}
+	if pdf {
+		res, err := chromedp.Call(bctx, page.PrintToPDF, page.PrintToPDFParams{PaperWidth: 8.27, PaperHeight: 11.69})
+		if err != nil {
+			return fmt.Errorf("print: %w", err)
+		}
+		return os.WriteFile(out, res.Data, 0o644)
 	}
 	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	if err != nil {
