@@ -11,6 +11,7 @@ import (
 	gosync "sync"
 	"time"
 
+	"github.com/rogue-metrics/rogue/anomaly"
 	"github.com/rogue-metrics/rogue/charts"
 )
 
@@ -25,13 +26,6 @@ const (
 	// the secret to the page without putting it on a command line.
 	chartsOpenerFile = "charts-open.html"
 )
-
-// anomalyThreshold is the score at or above which the charts mark a point
-// as anomalous.
-//
-// TODO(anomaly): take anomaly.Threshold (and the setting that adjusts it)
-// once the detector is on main; 0.5 is its value on the anomaly branch.
-const anomalyThreshold = 0.5
 
 func init() {
 	register(command{Name: "charts", Summary: "open the history charts of the running Rogue (--url prints the address)", Run: runCharts})
@@ -113,7 +107,7 @@ func (a *app) startCharts(ctx context.Context, wg *gosync.WaitGroup) {
 	if err == nil {
 		a.charts, err = charts.New(charts.Config{
 			Dir:       a.prefix,
-			Threshold: anomalyThreshold,
+			Threshold: anomaly.Threshold,
 			Refresh:   time.Duration(interval) * time.Second,
 			Secret:    secret,
 			Status:    a,
