@@ -58,8 +58,12 @@ type pageWindow struct {
 // with a planted CPU anomaly, opens its charts page as "rogue charts" does,
 // in a real headless Chromium, and checks what the page draws and does.
 func TestChartsInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts rogue and Chromium: some 10 to 30 s")
+	}
 	chromium := testpeer.Need(t, "chromium")
 	t0 := time.Now()
+	// mark logs the time taken so far (for a slow run on a loaded machine).
 	mark := func(what string) { t.Logf("%6.2fs %s", time.Since(t0).Seconds(), what) }
 	env := newTestEnv(t, nil)
 	prefix := filepath.Join(env.Data, "rogue", "db")
@@ -101,7 +105,7 @@ func TestChartsInBrowser(t *testing.T) {
 		}
 	}
 
-	mark("runRogue := func")
+	mark("rogue serves its charts")
 	runRogue := func(args ...string) string {
 		cmd := exec.Command(rogueBinary(t), args...)
 		cmd.Env = append(env.Environ(), extra...)
@@ -128,7 +132,7 @@ func TestChartsInBrowser(t *testing.T) {
 		t.Fatalf("opened %q: %v, want a 0600 file", opener, err)
 	}
 
-	mark("ctx, cancel := context.WithTim")
+	mark("rogue charts opened the opener")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	bctx, stop, err := browser.Start(ctx, browser.Options{Exec: chromium, UserDataDir: t.TempDir(), Width: 1400, Height: 1200})
@@ -181,7 +185,7 @@ func TestChartsInBrowser(t *testing.T) {
 	}
 	groups := []string{"cpu", "memory", "disk-bytes", "disk-time", "network", "keys"}
 
-	mark("// Opening the opener file")
+	mark("chromium started")
 	// Opening the opener file signs the browser in and lands on the page.
 	do("open the opener file", chromedp.Navigate("file://"+opener))
 	waitLoads("first charts drawn", 0)
@@ -212,7 +216,7 @@ func TestChartsInBrowser(t *testing.T) {
 		}
 	}
 
-	mark("// 14 days: the planted")
+	mark("first charts drawn")
 	// 14 days: the planted anomaly is in the window and marked on CPU only.
 	n := loads()
 	do("click 14 d", chromedp.Click(chromedp.CSS(`#ranges button[data-range="1209600"]`)))
@@ -238,7 +242,7 @@ func TestChartsInBrowser(t *testing.T) {
 		}
 	}
 
-	mark("// Hovering over")
+	mark("14 days drawn")
 	// Hovering over the planted anomaly shows its time, value, unit and
 	// score.
 	var box struct{ Left, Top, Width, Height float64 }
@@ -254,7 +258,7 @@ func TestChartsInBrowser(t *testing.T) {
 		t.Errorf("tooltip over the anomaly: %q, want time, CPU value in %% and the score", tip)
 	}
 
-	mark("// Drag across")
+	mark("hovered")
 	// Drag across the CPU chart: the window narrows to the selection, for
 	// every chart, and stops following the clock.
 	before := window()
@@ -279,7 +283,7 @@ func TestChartsInBrowser(t *testing.T) {
 		}
 	}
 
-	mark("// A range button")
+	mark("zoomed")
 	// A range button goes back to the live window.
 	n = loads()
 	do("click 1 h", chromedp.Click(chromedp.CSS(`#ranges button[data-range="3600"]`)))
@@ -287,7 +291,7 @@ func TestChartsInBrowser(t *testing.T) {
 	if w := window(); !w.Live || w.Range != 3600 || w.To-w.From != 3600 {
 		t.Errorf("window after 1 h: %+v", w)
 	}
-	mark("// Live: new loads")
+	mark("1 h drawn")
 	// Live: new loads follow the clock at the display cadence.
 	w = window()
 	testpeer.WaitFor(t, 10*time.Second, "a live refresh moving the window", func() (bool, error) {
@@ -300,7 +304,7 @@ func TestChartsInBrowser(t *testing.T) {
 		t.Errorf("the page had problems:\n%s", strings.Join(list, "\n"))
 	}
 
-	mark("// Quitting removes")
+	mark("live refresh drawn")
 	// Quitting removes the address file: "rogue charts" then says so.
 	rogue.Stop()
 	if _, err := os.Stat(addrFile); !os.IsNotExist(err) {
