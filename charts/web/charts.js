@@ -161,10 +161,14 @@
           tip = mk("div", "tip");
           tip.hidden = true;
           u.over.append(tip);
+          // The cursor is synced across charts; the tip shows on the one
+          // under the pointer only.
+          u.over.addEventListener("mouseenter", () => { c.hovered = true; });
+          u.over.addEventListener("mouseleave", () => { c.hovered = false; tip.hidden = true; });
         },
         setCursor: (u) => {
           const i = u.cursor.idx;
-          if (i == null || u.cursor.left < 0 || !c.data) { tip.hidden = true; return; }
+          if (i == null || u.cursor.left < 0 || !c.data || !c.hovered) { tip.hidden = true; return; }
           const t = c.data[0][i];
           const b = c.bucket;
           tip.replaceChildren(mk("div", "t", fmtTime(t, true) + (b > 60 ? " – " + fmtTime(t + b, false) : "")));

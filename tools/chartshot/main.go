@@ -93,7 +93,11 @@ func run(signIn, out, rng string, width, height int, dark bool, hover float64, p
 		}
 		return os.WriteFile(out, res.Data, 0o644)
 	}
-	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+	shot := chromedp.FullScreenshot(100)
+	if hover > 0 { // a full-page capture resizes the view, and the pointer leaves
+		shot = chromedp.CaptureScreenshot()
+	}
+	png, err := chromedp.Run(bctx, shot)
 	if err != nil {
 		return fmt.Errorf("screenshot: %w", err)
 	}
