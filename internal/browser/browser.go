@@ -204,3 +204,15 @@ func WaitTrue(ctx context.Context, expr string, timeout time.Duration) error {
 		}
 	}
 }
+
+// CPUTime returns the CPU time the browser of ctx (all its processes) has
+// used so far; negative where it cannot be measured (outside Linux). On a
+// busy machine, where wall times mostly wait for a CPU, the CPU time an
+// action costs says what it would take on an idle one.
+func CPUTime(ctx context.Context) time.Duration {
+	c := chromedp.FromContext(ctx)
+	if c == nil || c.Browser == nil || c.Browser.Process() == nil {
+		return -1
+	}
+	return treeCPU(c.Browser.Process().Pid)
+}
