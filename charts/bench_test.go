@@ -29,6 +29,7 @@ func BenchmarkData14Days(b *testing.B) {
 	defer ts.Close()
 	port := ts.URL[len("http://127.0.0.1:"):]
 	var bytes int64
+	cpu0 := processCPU()
 	for b.Loop() {
 		bytes = 0
 		for _, g := range s.groups {
@@ -47,6 +48,8 @@ func BenchmarkData14Days(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(bytes), "gzip-bytes/page")
+	// CPU time of client and server together (both in this process).
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms")
 }
 
 // BenchmarkPageLoad14Days measures, in headless Chromium, the time from
