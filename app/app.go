@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -428,6 +429,10 @@ func (a *app) State() tray.State {
 	snap := a.agent.Snapshot()
 	fst := a.fwd.Status()
 	keyOK, keyHint := a.plat.KeyAccess()
+	refusedHint := ""
+	if r, ok := a.plat.(keyRefusedHinter); ok {
+		refusedHint = r.KeyRefusedHint()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := tray.State{
@@ -435,7 +440,7 @@ func (a *app) State() tray.State {
 		Series:     make([]tray.Series, len(snap.Series)),
 		Forwarding: a.eff.Forwarding,
 		Server:     a.eff.Server,
-		Keys:       keyState(snap.Keys, keyOK, keyHint),
+		Keys:       keyState(snap.Keys, keyOK, keyHint, refusedHint),
 		Export:     a.export,
 		LoginItem:  a.loginItem,
 		Notice:     a.notice,
@@ -457,14 +462,25 @@ func (a *app) State() tray.State {
 	return s
 }
 
+// keyRefusedHinter is implemented by platforms where the system can count
+// Rogue as allowed yet refuse it key events (macOS: a stale grant).
+type keyRefusedHinter interface {
+	// KeyRefusedHint says in one sentence what to do about it.
+	KeyRefusedHint() string
+}
+
 // keyState says in the menu's words whether key events flow and, if not,
-// why and what to do.
-func keyState(k agent.KeyStatus, accessOK bool, accessHint string) tray.KeyState {
+// why and what to do. refusedHint is the platform's advice for a tap the
+// system refuses although access is granted.
+func keyState(k agent.KeyStatus, accessOK bool, accessHint, refusedHint string) tray.KeyState {
 	if k.Flowing {
 		return tray.KeyState{Flowing: true}
 	}
 	ks := tray.KeyState{Problem: "not running", Hint: accessHint}
 	switch {
+	case errors.Is(k.Err, agent.ErrKeyRefused):
+		ks.Problem = "refused by macOS"
+		ks.Hint = refusedHint
 	case !accessOK:
 		ks.Problem = "no access"
 	case errors.Is(k.Err, agent.ErrNoDisplay):
@@ -813,6 +829,57 @@ func (a *app) About() {
 		return
 	}
 	a.setNotice("Rogue " + version + " · data in " + a.prefix)
+}
+
+// Diagnostics implements tray.App: rogue doctor's report, with the running
+// app's own key tap and forwarding status, written to diagnostics.txt in
+// the logs folder (0600; it holds no secret) and opened.
+func (a *app) Diagnostics() {
+	a.mu.Lock()
+	on := a.eff.Forwarding
+	a.mu.Unlock()
+	fwd := ""
+	if on {
+		fwd = a.fwd.Status().Format(a.now())
+	}
+	d := &doctor{
+		plat:         newDoctorPlatform(),
+		keys:         apiKeys,
+		dirs:         a.dirs,
+		prefix:       a.prefix,
+		settingsPath: a.settingsPath,
+		timeout:      5 * time.Second,
+		now:          a.now(),
+		live:         &liveState{Keys: a.agent.Snapshot().Keys, ForwardStatus: fwd},
+	}
+	a.bg.Go(func() {
+		ctx, cancel := context.WithTimeout(a.ctx, time.Minute)
+		defer cancel()
+		var b bytes.Buffer
+		act := writeReport(&b, d.now, d.report(ctx))
+		dir := a.dirs.Logs
+		if dir == "" {
+			dir = a.dirs.Config
+		}
+		path := filepath.Join(dir, "diagnostics.txt")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			a.setNotice("Could not write the diagnostics: " + err.Error())
+			return
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+			a.setNotice("Could not write the diagnostics: " + err.Error())
+			return
+		}
+		a.log.Info("diagnostics written", "path", path, "needs_action", act)
+		msg := "Diagnostics: " + path
+		if act {
+			msg += " (items marked ! need your action)"
+		}
+		a.setNotice(msg)
+		if err := a.plat.Reveal(path); err != nil {
+			a.log.Info("open diagnostics", "err", err)
+		}
+	})
 }
 
 // Quit implements tray.App.

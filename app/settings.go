@@ -36,7 +36,7 @@ type settings struct {
 	// accepted whoever signed it.
 	PinSHA256 string `json:"pin_sha256"`
 	// KeyAccessAsked records that the first-run walk-through for key access
-	// (the macOS Accessibility prompt) was offered, so it is offered once;
+	// (the macOS Input Monitoring prompt) was offered, so it is offered once;
 	// afterwards the menu's "Keystroke statistics" row starts it again.
 	KeyAccessAsked bool `json:"key_access_asked"`
 	// ChartsPort is the loopback port of the charts page; 0 picks a free

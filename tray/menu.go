@@ -26,6 +26,9 @@ type App interface {
 	ToggleLoginItem()
 	OpenDataFolder()
 	About()
+	// Diagnostics shows what a support request needs (rogue doctor's
+	// report).
+	Diagnostics()
 	// Quit asks the application to stop. The menu keeps running until the
 	// context given to Run is done.
 	Quit()
@@ -144,6 +147,7 @@ func build(app App, b backend) *loop {
 	add(false, func(lb *Labels) Entry { return lb.Warning }, nil)
 	add(false, func(lb *Labels) Entry { return lb.SetAside }, nil)
 	add(false, func(lb *Labels) Entry { return lb.About }, app.About)
+	add(false, func(lb *Labels) Entry { return lb.Diagnostics }, app.Diagnostics)
 	add(false, func(lb *Labels) Entry { return lb.Quit }, app.Quit)
 	l.tooltip = first.Tooltip
 	b.SetTooltip(first.Tooltip)

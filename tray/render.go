@@ -111,6 +111,7 @@ type Labels struct {
 	Warning       Entry // a problem to know about
 	SetAside      Entry // damaged data files set aside
 	About         Entry // "About Rogue <version>"
+	Diagnostics   Entry // "Diagnostics…", next to About
 	Quit          Entry // "Quit Rogue"
 }
 
@@ -195,6 +196,7 @@ func Render(s State) Labels {
 	if s.Version == "" {
 		l.About.Title = "About Rogue"
 	}
+	l.Diagnostics = Entry{Title: "Diagnostics…"}
 	l.Quit = Entry{Title: "Quit Rogue"}
 	return l
 }
