@@ -443,7 +443,7 @@
     });
     await setRange(rangeOfHash() || 86400);
 
-    setInterval(refreshLive, Math.max(5, meta.refresh) * 1000);
+    setInterval(refreshLive, Math.max(2, meta.refresh) * 1000); // the display cadence, at most every 2 s
     matchMedia("(prefers-color-scheme: dark)").addEventListener("change", rebuild);
     let resizeTimer = 0;
     new ResizeObserver(() => {
