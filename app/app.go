@@ -186,6 +186,9 @@ type app struct {
 	trigger chan struct{} // tick → forwarder, never blocks the agent
 	menu    *tray.Menu    // nil when headless
 
+	anomalies *anomalies // marks, recent anomalies, Grok's verdicts (anomaly.go)
+	notify    notifier   // nil where notifications cannot be shown
+
 	charts     *charts.Server // nil when it could not start
 	chartsBase string         // its address, e.g. http://127.0.0.1:41234/
 
@@ -219,6 +222,7 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		settingsPath: filepath.Join(d.Config, settingsFile),
 		now:          time.Now,
 		trigger:      make(chan struct{}, 1),
+		notify:       newNotifier(),
 	}
 	if !opts.verbose {
 		// The forwarder logs every delivery at info level: once per tick.
@@ -287,6 +291,7 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.anomalies = newAnomalies(a.agent.Scores)
 	a.fwd, err = sync.NewForwarder(a.forwardConfig(a.eff))
 	if err != nil {
 		a.agent.Close()
@@ -294,7 +299,8 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 	}
 	a.fwd.SetEnabled(a.eff.Forwarding)
 	if !opts.headless {
-		a.menu = tray.New(a, tray.Options{Icon: assets.Icon, TemplateIcon: assets.TemplateIcon2x})
+		a.menu = tray.New(a, tray.Options{Icon: assets.Icon, TemplateIcon: assets.TemplateIcon2x,
+			AnomalyIcon: assets.AnomalyIcon, AnomalyTemplateIcon: assets.AnomalyTemplateIcon2x})
 	}
 	return a, nil
 }
@@ -355,6 +361,7 @@ func (h minLevel) WithGroup(name string) slog.Handler {
 // onTick runs on the agent's scheduler after each tick: it only pokes the
 // forwarder and the menu, without ever waiting for them.
 func (a *app) onTick(time.Time) {
+	a.checkAnomalies()
 	select {
 	case a.trigger <- struct{}{}:
 	default:
@@ -407,6 +414,7 @@ func (a *app) run(ctx context.Context, stderr io.Writer) int {
 	a.log.Info("Rogue started", "version", version, "prefix", a.prefix, "interval", a.eff.Interval, "pid", os.Getpid())
 
 	if a.menu != nil {
+		wg.Go(func() { a.pollGrok(ctx) })
 		a.offerKeyAccess()
 		a.menu.Run(ctx)
 		st := a.menu.Stats()
@@ -429,6 +437,7 @@ func (a *app) State() tray.State {
 	snap := a.agent.Snapshot()
 	fst := a.fwd.Status()
 	keyOK, keyHint := a.plat.KeyAccess()
+	anomalies := a.anomalyState()
 	refusedHint := ""
 	if r, ok := a.plat.(keyRefusedHinter); ok {
 		refusedHint = r.KeyRefusedHint()
@@ -445,6 +454,7 @@ func (a *app) State() tray.State {
 		LoginItem:  a.loginItem,
 		Notice:     a.notice,
 		Warning:    a.warning,
+		Anomalies:  anomalies,
 	}
 	for _, b := range snap.BadFiles {
 		s.SetAside = append(s.SetAside, filepath.Base(b.Aside))

@@ -11,7 +11,6 @@ import (
 	gosync "sync"
 	"time"
 
-	"github.com/rogue-metrics/rogue/anomaly"
 	"github.com/rogue-metrics/rogue/charts"
 )
 
@@ -101,13 +100,13 @@ func ping(ctx context.Context, base string) error {
 // leaves the app running without charts.
 func (a *app) startCharts(ctx context.Context, wg *gosync.WaitGroup) {
 	a.mu.Lock()
-	port, interval := a.eff.ChartsPort, a.eff.Interval
+	port, interval, threshold := a.eff.ChartsPort, a.eff.Interval, a.eff.threshold()
 	a.mu.Unlock()
 	secret, err := charts.LoadSecret(filepath.Join(a.dirs.Config, chartsSecretFile))
 	if err == nil {
 		a.charts, err = charts.New(charts.Config{
 			Dir:       a.prefix,
-			Threshold: anomaly.Threshold,
+			Threshold: threshold, // the menu's: the settings' or the detector's default
 			Refresh:   time.Duration(interval) * time.Second,
 			Secret:    secret,
 			Status:    a,

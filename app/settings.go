@@ -39,6 +39,12 @@ type settings struct {
 	// (the macOS Input Monitoring prompt) was offered, so it is offered once;
 	// afterwards the menu's "Keystroke statistics" row starts it again.
 	KeyAccessAsked bool `json:"key_access_asked"`
+	// AnomalyThreshold is the anomaly likelihood at or above which the menu
+	// marks a metric (0 < t <= 1); absent, or out of that range, means the
+	// detector's default (see settings.threshold in anomaly.go).
+	AnomalyThreshold float64 `json:"anomalyThreshold,omitempty"`
+	// AnomalyNotify turns on a notification for each anomaly.
+	AnomalyNotify bool `json:"anomalyNotify,omitempty"`
 	// ChartsPort is the loopback port of the charts page; 0 picks a free
 	// one at each start.
 	ChartsPort int `json:"charts_port"`

@@ -205,7 +205,9 @@ const CombinedName = "all-metrics.csv"
 // people and spreadsheets: <Name>.csv per metric with the header
 // "timestamp,iso8601,<Name>", and all-metrics.csv with the header
 // "timestamp,iso8601,CPUPercent,MemoryPercent,..." (metric.All order)
-// holding one row per time and an empty cell where a value is unknown. The
+// holding one row per time and an empty cell where a value is unknown.
+// The anomaly scores the agent stores (<prefix>/anomaly/<Name>.rrd) follow
+// as <Name>.anomaly.csv files and <Name>.anomaly columns, where they exist. The
 // timestamp column is Unix seconds, iso8601 the same time in RFC 3339 with
 // the local offset; values are the shortest decimals that round-trip. Files
 // are written under temporary names and renamed into place when all are
@@ -233,7 +235,8 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 	}
 	defer unlock()
 	names := allMetricNames()
-	total := len(names) + 1
+	srcs := exportSources(prefix, names)
+	total := len(srcs) + 1
 	var temps []string // temporary files, renamed at the end
 	defer func() {
 		for _, t := range temps {
@@ -243,13 +246,16 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 	var cols []string
 	var data []*series
 	done := 0
-	for _, name := range names {
+	for _, src := range srcs {
+		name := src.name
 		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
-		s, err := readSeries(filepath.Join(prefix, name+".rrd"), name, window{since: since.Unix(), until: until.Unix()})
+		s, err := readSeries(src.path, name, window{since: since.Unix(), until: until.Unix()})
 		if errors.Is(err, fs.ErrNotExist) {
-			sum.Missing = append(sum.Missing, name)
+			if !src.score {
+				sum.Missing = append(sum.Missing, name)
+			}
 			total--
 			report(progress, done, total)
 			continue
@@ -321,6 +327,32 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 	done++
 	report(progress, done, total)
 	return sum, nil
+}
+
+// ScoreDir is the subfolder of the prefix with the agent's anomaly scores,
+// one <Name>.rrd per metric (agent.ScoreDir).
+const ScoreDir = "anomaly"
+
+// ScoreSuffix is added to a metric's name for its anomaly scores in an
+// export: the file <Name>.anomaly.csv and the column <Name>.anomaly.
+const ScoreSuffix = ".anomaly"
+
+// exportSource is one series of a folder export.
+type exportSource struct {
+	name, path string
+	score      bool // an anomaly score series; no file is not missing
+}
+
+// exportSources lists the metrics' files, then their score files.
+func exportSources(prefix string, names []string) []exportSource {
+	var out []exportSource
+	for _, n := range names {
+		out = append(out, exportSource{name: n, path: filepath.Join(prefix, n+".rrd")})
+	}
+	for _, n := range names {
+		out = append(out, exportSource{name: n + ScoreSuffix, path: filepath.Join(prefix, ScoreDir, n+".rrd"), score: true})
+	}
+	return out
 }
 
 func report(progress func(done, total int), done, total int) {

@@ -69,7 +69,9 @@ type loop struct {
 	tooltip string
 	// updates counts item updates applied, for tests and benchmarks.
 	updates int
-	stats   *stats
+	// iconAnomaly is true while the status icon shows its anomaly variant.
+	iconAnomaly bool
+	stats       *stats
 }
 
 // stats are counters of the refreshes done, readable from any goroutine.
@@ -130,6 +132,7 @@ func build(app App, b backend) *loop {
 		l.metrics = append(l.metrics, s)
 	}
 	add(false, func(lb *Labels) Entry { return lb.Charts }, app.OpenCharts)
+	l.addAnomalies(&first)
 	b.AddSeparator()
 	add(true, func(lb *Labels) Entry { return lb.Forward }, app.ToggleForwarding)
 	add(false, func(lb *Labels) Entry { return lb.ForwardStatus }, nil)
@@ -203,6 +206,7 @@ func (l *loop) refresh() {
 		l.tooltip = lb.Tooltip
 		l.b.SetTooltip(lb.Tooltip)
 	}
+	l.applyAnomalyIcon(&lb)
 }
 
 // run is the event loop: it waits for a rebuild request or a click until ctx

@@ -39,6 +39,9 @@ type State struct {
 	// set aside (renamed <Name>.rrd.bad-<time>) for a fresh file, as the
 	// file names now in the data folder.
 	SetAside []string
+
+	// Anomalies are the anomaly scores and recent anomalies (anomaly.go).
+	Anomalies AnomalyState
 }
 
 // Series is one metric's row.
@@ -113,6 +116,8 @@ type Labels struct {
 	About         Entry // "About Rogue <version>"
 	Diagnostics   Entry // "Diagnostics…", next to About
 	Quit          Entry // "Quit Rogue"
+
+	Anomaly AnomalyLabels // marks, the "Anomalies" submenu (anomaly.go)
 }
 
 // headline lists the metrics the tooltip shows, by RRD name.
@@ -132,6 +137,7 @@ func Render(s State) Labels {
 			}
 		}
 	}
+	renderAnomalies(s, &l)
 	l.Tooltip = "Rogue"
 	if len(tips) > 0 {
 		l.Tooltip += ": " + strings.Join(tips, " · ")
