@@ -31,20 +31,25 @@ type chartPixels struct {
 	Width  int // canvas width in device pixels
 }
 
-// inspectCharts reads every group's canvas back.
+// inspectCharts reads every group's canvas back. Red pixels and marks count
+// only before %d (Unix seconds): the running rogue's own detector scores
+// the live samples after the planted history, and may well find them odd.
 const inspectCharts = `(() => {
   const out = {};
   for (const el of document.querySelectorAll(".chart")) {
     const c = el.querySelector("canvas");
     if (!c) { out[el.dataset.group] = {}; continue; }
+    const g = el.dataset.group;
+    // A mark is drawn at least 10 px wide (and its dot 8 px): 16 px to spare.
+    const cut = Math.min(c.width, Math.floor(window.rogueCharts.xOf(g, %d)) - 16 * devicePixelRatio);
     const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
     let ink = 0, red = 0;
     for (let i = 0; i < d.length; i += 4) {
       if (d[i + 3] > 0) ink++;
-      if (d[i + 3] > 20 && d[i] > 150 && d[i + 1] < 90 && d[i + 2] < 90) red++;
+      if ((i / 4) %% c.width < cut && d[i + 3] > 20 && d[i] > 150 && d[i + 1] < 90 && d[i + 2] < 90) red++;
     }
-    out[el.dataset.group] = {Ink: ink, Red: red, Marks: Number(el.dataset.marks || 0),
-      Points: Number(el.dataset.points), Px: Number(el.dataset.px), Width: c.width};
+    const marks = (window.rogueCharts.markTimes[g] || []).filter((t) => t < %d).length;
+    out[g] = {Ink: ink, Red: red, Marks: marks, Points: Number(el.dataset.points), Px: Number(el.dataset.px), Width: c.width};
   }
   return out;
 })()`
@@ -178,9 +183,11 @@ func TestChartsInBrowser(t *testing.T) {
 		eval(`(() => { const w = window.rogueCharts.window; return {From: w.from, To: w.to, Range: w.range, Live: w.live}; })()`, &w)
 		return w
 	}
+	// Marks of the planted history only: before the live samples.
+	liveFrom := end.Add(-2 * time.Minute).Unix()
 	inspect := func() map[string]chartPixels {
 		m := map[string]chartPixels{}
-		eval(inspectCharts, &m)
+		eval(fmt.Sprintf(inspectCharts, liveFrom, liveFrom), &m)
 		return m
 	}
 	groups := []string{"cpu", "memory", "disk-bytes", "disk-time", "network", "keys"}

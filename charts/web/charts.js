@@ -22,7 +22,14 @@
   // window.rogueCharts lets tests and benchmarks see what was drawn.
   // drawnAt: when the first load of every chart finished (ms since the
   // navigation began); lastDrawAt: when a chart was last drawn.
-  const probe = (window.rogueCharts = { loads: 0, drawnAt: 0, lastDrawAt: 0, marks: {}, window: null });
+  // xOf(group, t) is where time t is on a chart's canvas, in device pixels.
+  const probe = (window.rogueCharts = {
+    loads: 0, drawnAt: 0, lastDrawAt: 0, marks: {}, markTimes: {}, window: null,
+    xOf: (id, t) => {
+      const c = state.charts.find((c) => c.g.id === id);
+      return c && c.u ? c.u.valToPos(t, "x", true) : -1;
+    },
+  });
 
   async function getJSON(url) {
     const r = await fetch(url, { cache: "no-store", credentials: "same-origin" });
@@ -210,6 +217,7 @@
     const bw = Math.max(10 * devicePixelRatio, step);
     const lane = 4 * devicePixelRatio;
     let marks = 0; // runs of marked points: one anomaly each
+    const times = []; // their starts
     ctx.save();
     ctx.beginPath();
     ctx.rect(left, top, width, height);
@@ -223,7 +231,7 @@
         if (s == null || s <= 0) continue;
         const x = u.valToPos(xs[i], "x", true);
         if (s >= thr) {
-          if (!(i > 0 && sc[i - 1] >= thr)) marks++;
+          if (!(i > 0 && sc[i - 1] >= thr)) { marks++; times.push(xs[i]); }
           ctx.globalAlpha = 0.2;
           ctx.fillStyle = col.anomaly;
           ctx.fillRect(x + step / 2 - bw / 2, top, bw, height);
@@ -250,6 +258,7 @@
     c.marks = marks;
     c.el.dataset.marks = String(marks);
     probe.marks[c.g.id] = marks;
+    probe.markTimes[c.g.id] = times;
     const h = c.section.querySelector(".marks");
     h.textContent = marks ? marks + (marks === 1 ? " anomaly" : " anomalies") : "";
   }
