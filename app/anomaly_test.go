@@ -118,11 +118,11 @@ func TestAnomalyThresholdSetting(t *testing.T) {
 		invalid bool
 	}{
 		{`{}`, anomaly.Threshold, false},
-		{`{"anomalyThreshold": 0.9}`, 0.9, false},
-		{`{"anomalyThreshold": 1}`, 1, false},
-		{`{"anomalyThreshold": 1.5}`, anomaly.Threshold, false},
-		{`{"anomalyThreshold": -0.1}`, anomaly.Threshold, false},
-		{`{"anomalyThreshold": "high"}`, 0, true},
+		{`{"anomaly_threshold": 0.9}`, 0.9, false},
+		{`{"anomaly_threshold": 1}`, 1, false},
+		{`{"anomaly_threshold": 1.5}`, anomaly.Threshold, false},
+		{`{"anomaly_threshold": -0.1}`, anomaly.Threshold, false},
+		{`{"anomaly_threshold": "high"}`, 0, true},
 	} {
 		s := defaultSettings()
 		err := parseSettings([]byte(tc.json), &s)

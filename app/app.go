@@ -577,6 +577,8 @@ func (a *app) startModels() {
 			a.log.Warn("Grok client", "err", err)
 			return
 		}
+		// Cursors then move only past rows Grok says it stored.
+		a.fwd.SetReceipts(c)
 		host, _ := os.Hostname()
 		metrics := make([]metric.Metric, len(metric.All))
 		for i, m := range metric.All {

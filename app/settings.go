@@ -42,9 +42,9 @@ type settings struct {
 	// AnomalyThreshold is the anomaly likelihood at or above which the menu
 	// marks a metric (0 < t <= 1); absent, or out of that range, means the
 	// detector's default (see settings.threshold in anomaly.go).
-	AnomalyThreshold float64 `json:"anomalyThreshold,omitempty"`
+	AnomalyThreshold float64 `json:"anomaly_threshold,omitempty"`
 	// AnomalyNotify turns on a notification for each anomaly.
-	AnomalyNotify bool `json:"anomalyNotify,omitempty"`
+	AnomalyNotify bool `json:"anomaly_notify,omitempty"`
 	// ChartsPort is the loopback port of the charts page; 0 picks a free
 	// one at each start.
 	ChartsPort int `json:"charts_port"`

@@ -98,33 +98,42 @@ func appendMetric(prefix, name string, log *slog.Logger) (int, error) {
 		log.Info("CSV is ahead of its cursor; continuing after its last row", "metric", name, "cursor", c, "last_row", last)
 		c = Cursor{unix: last}
 	}
-	s, err := readSeries(rrdPath, name, window{after: c})
+	s, err := openSeries(rrdPath, name, window{after: c})
 	if err != nil {
 		return 0, err
 	}
+	defer s.Close()
 	if s.stale {
 		log.Warn("CSV cursor is later than the RRD's last update (file recreated?); starting from the oldest row", "metric", name, "cursor", c)
 	}
-	if len(s.points) > 0 {
+	n := 0
+	if !s.empty() {
 		if _, err := f.Seek(0, io.SeekEnd); err != nil {
 			return 0, err
 		}
 		w := bufio.NewWriterSize(f, 64<<10)
 		var line []byte
-		for _, p := range s.points {
+		err := s.each(func(p point) error {
 			line = append(line[:0], name...)
 			line = append(line, ',')
 			line = appendPyRepr(line, p.v)
 			line = append(line, ',')
 			line = strconv.AppendInt(line, p.t, 10)
 			line = append(line, '\r', '\n')
-			w.Write(line)
+			n++
+			_, err := w.Write(line)
+			return err
+		})
+		if err == nil {
+			err = w.Flush()
 		}
-		if err := w.Flush(); err != nil {
+		if err != nil {
 			return 0, err
 		}
-		if err := f.Sync(); err != nil {
-			return 0, err
+		if n > 0 {
+			if err := f.Sync(); err != nil {
+				return 0, err
+			}
 		}
 	}
 	next := c
@@ -133,10 +142,10 @@ func appendMetric(prefix, name string, log *slog.Logger) (int, error) {
 	}
 	if next != stored {
 		if err := WriteCursor(cpath, next); err != nil {
-			return len(s.points), err
+			return n, err
 		}
 	}
-	return len(s.points), nil
+	return n, nil
 }
 
 // repairTail cuts a torn last line (a crash mid-write) off an append-mode
@@ -244,14 +253,19 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 		}
 	}()
 	var cols []string
-	var data []*series
+	var data []*series // open until the combined file is written
+	defer func() {
+		for _, s := range data {
+			s.Close()
+		}
+	}()
 	done := 0
 	for _, src := range srcs {
 		name := src.name
 		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
-		s, err := readSeries(src.path, name, window{since: since.Unix(), until: until.Unix()})
+		s, err := openSeries(src.path, name, window{since: since.Unix(), until: until.Unix()})
 		if errors.Is(err, fs.ErrNotExist) {
 			if !src.score {
 				sum.Missing = append(sum.Missing, name)
@@ -268,26 +282,28 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 			report(progress, done, total)
 			continue
 		}
+		data = append(data, s)
+		n := 0
 		tmp, err := writeTemp(outDir, name+".csv", func(w *bufio.Writer) error {
 			w.WriteString("timestamp,iso8601," + name + "\r\n")
 			var line []byte
-			for _, p := range s.points {
+			return s.each(func(p point) error {
 				line = appendPeopleRow(line[:0], p.t)
 				line = append(line, ',')
 				line = strconv.AppendFloat(line, p.v, 'f', -1, 64)
 				line = append(line, '\r', '\n')
-				w.Write(line)
-			}
-			return nil
+				n++
+				_, err := w.Write(line)
+				return err
+			})
 		})
 		if err != nil {
 			return sum, err
 		}
 		temps = append(temps, tmp)
 		sum.Files = append(sum.Files, filepath.Join(outDir, name+".csv"))
-		sum.Points += len(s.points)
+		sum.Points += n
 		cols = append(cols, name)
-		data = append(data, s)
 		done++
 		report(progress, done, total)
 	}
@@ -303,8 +319,9 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 			w.WriteString("," + c)
 		}
 		w.WriteString("\r\n")
-		sum.Rows = writeWide(w, data)
-		return nil
+		var err error
+		sum.Rows, err = writeWide(w, data)
+		return err
 	})
 	if err != nil {
 		return sum, err
@@ -369,34 +386,46 @@ func appendPeopleRow(b []byte, t int64) []byte {
 }
 
 // writeWide writes one row per time any series has a value, the series'
-// values in columns (empty when unknown), and returns the row count.
-func writeWide(w *bufio.Writer, data []*series) int {
-	idx := make([]int, len(data))
+// values in columns (empty when unknown), and returns the row count. The
+// series are read side by side, a chunk at a time each.
+func writeWide(w *bufio.Writer, data []*series) (int, error) {
+	rs := make([]*reader, len(data))
+	for i, s := range data {
+		rs[i] = s.reader()
+	}
 	rows := 0
 	var line []byte
 	for {
 		// The next time is the smallest among the series' next points.
 		next := int64(-1)
-		for i, s := range data {
-			if idx[i] < len(s.points) && (next < 0 || s.points[idx[i]].t < next) {
-				next = s.points[idx[i]].t
+		for _, r := range rs {
+			if p, ok := r.peek(); ok && (next < 0 || p.t < next) {
+				next = p.t
 			}
 		}
 		if next < 0 {
-			return rows
+			break
 		}
 		line = appendPeopleRow(line[:0], next)
-		for i, s := range data {
+		for _, r := range rs {
 			line = append(line, ',')
-			if idx[i] < len(s.points) && s.points[idx[i]].t == next {
-				line = strconv.AppendFloat(line, s.points[idx[i]].v, 'f', -1, 64)
-				idx[i]++
+			if p, ok := r.peek(); ok && p.t == next {
+				line = strconv.AppendFloat(line, p.v, 'f', -1, 64)
+				r.advance()
 			}
 		}
 		line = append(line, '\r', '\n')
-		w.Write(line)
+		if _, err := w.Write(line); err != nil {
+			return rows, err
+		}
 		rows++
 	}
+	for _, r := range rs {
+		if r.err != nil {
+			return rows, r.err
+		}
+	}
+	return rows, nil
 }
 
 // writeTemp writes a file under a temporary name in dir (synced) and returns
