@@ -47,7 +47,7 @@ type settings struct {
 	AnomalyNotify bool `json:"anomaly_notify,omitempty"`
 	// ChartsPort is the loopback port of the charts page; 0 picks a free
 	// one at each start.
-	ChartsPort int `json:"charts_port"`
+	ChartsPort int `json:"charts_port,omitempty"`
 }
 
 // Defaults of the settings, as numenta-rogue had them.
