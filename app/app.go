@@ -19,6 +19,7 @@ import (
 
 	"github.com/rogue-metrics/rogue/agent"
 	"github.com/rogue-metrics/rogue/assets"
+	"github.com/rogue-metrics/rogue/charts"
 	"github.com/rogue-metrics/rogue/metric"
 	"github.com/rogue-metrics/rogue/sync"
 	"github.com/rogue-metrics/rogue/tray"
@@ -187,6 +188,9 @@ type app struct {
 
 	anomalies *anomalies // marks, recent anomalies, Grok's verdicts (anomaly.go)
 	notify    notifier   // nil where notifications cannot be shown
+
+	charts     *charts.Server // nil when it could not start
+	chartsBase string         // its address, e.g. http://127.0.0.1:41234/
 
 	ctx  context.Context // the app's lifetime, set by run
 	quit context.CancelFunc
@@ -403,6 +407,7 @@ func (a *app) run(ctx context.Context, stderr io.Writer) int {
 		cancel()
 	})
 	wg.Go(func() { a.fwd.Run(ctx, a.trigger) })
+	a.startCharts(ctx, &wg)
 	if a.eff.Forwarding {
 		a.startModels()
 	}

@@ -45,6 +45,9 @@ type settings struct {
 	AnomalyThreshold float64 `json:"anomaly_threshold,omitempty"`
 	// AnomalyNotify turns on a notification for each anomaly.
 	AnomalyNotify bool `json:"anomaly_notify,omitempty"`
+	// ChartsPort is the loopback port of the charts page; 0 picks a free
+	// one at each start.
+	ChartsPort int `json:"charts_port,omitempty"`
 }
 
 // Defaults of the settings, as numenta-rogue had them.
@@ -133,6 +136,8 @@ func (s settings) validate() error {
 		return fmt.Errorf("heartbeat %d s: must be 1 to %d", s.Heartbeat, maxSeconds)
 	case s.Port < 1 || s.Port > 65535:
 		return fmt.Errorf("port %d: must be 1 to 65535", s.Port)
+	case s.ChartsPort < 0 || s.ChartsPort > 65535:
+		return fmt.Errorf("charts port %d: must be 0 (any free port) to 65535", s.ChartsPort)
 	}
 	// The forwarder refuses these too; refused here, the file is set aside
 	// and Rogue starts with defaults instead of not at all.

@@ -11,6 +11,7 @@
 # by default): see anomaly_scene below.
 #
 # Usage: scripts/screenshot.sh [OUT.png]      (WAIT=35 seconds by default)
+# It first takes docs/charts.png with scripts/charts-screenshot.sh.
 # Needs: go, Xvfb, dbus-daemon, xfce4-panel, xdotool, imagemagick (import,
 # convert), carbon-cache (graphite-carbon), python3.
 set -eu
@@ -20,6 +21,11 @@ OUT=${1:-docs/menu.png}
 [ "$SCENE" != anomaly ] || OUT=${1:-docs/menu-anomaly.png}
 WAIT=${WAIT:-35}
 INTERVAL=1
+
+# The charts page, on its own: docs/charts.png (CHARTS_OUT=none, or a SCENE,
+# skips it).
+CHARTS_OUT=${CHARTS_OUT:-docs/charts.png}
+[ "$CHARTS_OUT" = none ] || [ -n "$SCENE" ] || scripts/charts-screenshot.sh "$CHARTS_OUT"
 for tool in go Xvfb dbus-daemon xfce4-panel xdotool import convert carbon-cache python3; do
 	command -v $tool >/dev/null || { echo "scripts/screenshot.sh: $tool is not installed" >&2; exit 1; }
 done

@@ -17,6 +17,8 @@ type App interface {
 	// State returns the current state. It is called once per refresh.
 	State() State
 
+	// OpenCharts opens the history charts in the browser.
+	OpenCharts()
 	ToggleForwarding()
 	ChooseServer()
 	ExportCSV()
@@ -129,6 +131,7 @@ func build(app App, b backend) *loop {
 		}, nil)
 		l.metrics = append(l.metrics, s)
 	}
+	add(false, func(lb *Labels) Entry { return lb.Charts }, app.OpenCharts)
 	l.addAnomalies(&first)
 	b.AddSeparator()
 	add(true, func(lb *Labels) Entry { return lb.Forward }, app.ToggleForwarding)

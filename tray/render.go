@@ -98,6 +98,8 @@ type Labels struct {
 	Tooltip string
 	// Metrics has one row per series, in the order of State.Series.
 	Metrics []Entry
+	// Charts opens the history charts ("Charts…"), right after the rows.
+	Charts Entry
 
 	Forward       Entry // "Forward to Grok" checkbox
 	ForwardStatus Entry // status line under it
@@ -140,6 +142,8 @@ func Render(s State) Labels {
 	if len(tips) > 0 {
 		l.Tooltip += ": " + strings.Join(tips, " · ")
 	}
+
+	l.Charts = Entry{Title: "Charts…"}
 
 	l.Forward = Entry{Title: "Forward to Grok", Checked: s.Forwarding}
 	switch {
