@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -88,41 +89,97 @@ func known(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // Unknown is shown in place of a value that is not known yet.
 const Unknown = "—"
 
+// Spaces that keep a column of numbers steady in a proportional font: the
+// figure space is as wide as a digit in any font with tabular figures (the
+// usual for menu fonts), the punctuation space as wide as a full stop.
+const (
+	FigureSpace      = '\u2007'
+	PunctuationSpace = '\u2008'
+)
+
+// fieldDigits is how many digits a value column holds: values up to 9999
+// keep it aligned; larger ones (rare: a unit whose values exceed it) widen
+// their row.
+const fieldDigits = 4
+
 // FormatValue writes v, a value stored in unit (the agent's units: "%",
-// "bytes/s", "ms/s", "keys", "keys/s", "s"), in the units a person reads:
+// "bytes/s", "ms/s", "keys/min", "keys/s", "s"), in the units a person reads:
 // percentages, decimal byte rates (B/s, kB/s, MB/s, GB/s), milliseconds per
-// second, keys per minute and seconds. Unknown values are [Unknown]; an
-// unfamiliar unit is written after the number as it is.
+// second, keys per minute ("38/min") and milliseconds ("85 ms"). Unknown
+// values are [Unknown]; an unfamiliar unit is written after the number as it
+// is. The result is compact, for the tooltip; [FormatAligned] pads it for a
+// column.
 func FormatValue(v float64, unit string) string {
+	n, u := formatParts(v, unit)
+	return n + u
+}
+
+// FormatAligned is [FormatValue] with the number padded on the left with
+// figure and punctuation spaces to a fixed width, so that in a column of
+// rows the numbers' right edges line up and a row's width stays the same as
+// its value changes.
+func FormatAligned(v float64, unit string) string {
+	n, u := formatParts(v, unit)
+	return padNumber(n) + u
+}
+
+// formatParts returns the number and the unit (with its leading space, if
+// any) of v in unit.
+func formatParts(v float64, unit string) (number, suffix string) {
 	if !known(v) {
-		return Unknown
+		return Unknown, ""
 	}
 	switch unit {
 	case "%":
-		return num(v) + "%"
+		return num(v), "%"
 	case "bytes/s":
 		return byteRate(v)
 	case "ms/s":
-		return num(v) + " ms/s"
+		return num(v), " ms/s"
 	case "keys/s":
-		return whole(v*60) + " keys/min"
+		return whole(v * 60), "/min"
 	case "keys/min":
-		return whole(v) + " keys/min"
+		return whole(v), "/min"
 	case "keys":
-		return whole(v) + " keys"
+		return whole(v), " keys"
 	case "s":
-		switch a := math.Abs(v); {
-		case a == 0:
-			return "0 s"
-		case a < 1:
-			return strconv.FormatFloat(v, 'f', 2, 64) + " s"
-		default:
-			return num(v) + " s"
+		ms := v * 1000
+		if math.Abs(ms) < 9999.5 {
+			return whole(ms), " ms"
 		}
+		return num(v), " s"
 	case "":
-		return num(v)
+		return num(v), ""
 	}
-	return num(v) + " " + unit
+	return num(v), " " + unit
+}
+
+// padNumber pads a number written by num, whole or byteRate to fieldDigits
+// digits and one full stop, the spaces standing for what it lacks. The
+// unknown mark is padded to about the same width.
+func padNumber(n string) string {
+	if n == Unknown {
+		// An em dash is about one and a half digits wide.
+		return strings.Repeat(string(FigureSpace), fieldDigits-2) + string(PunctuationSpace) + Unknown
+	}
+	digits, dot := 0, false
+	for _, r := range n {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '.':
+			dot = true
+		}
+	}
+	var b strings.Builder
+	if !dot {
+		b.WriteRune(PunctuationSpace)
+	}
+	for range fieldDigits - digits {
+		b.WriteRune(FigureSpace)
+	}
+	b.WriteString(n)
+	return b.String()
 }
 
 // num writes v with one decimal below 10 and none above, the precision a
@@ -147,16 +204,48 @@ func whole(v float64) string {
 }
 
 // byteRate writes a rate in bytes per second with decimal (SI) prefixes, as
-// Activity Monitor and most network tools do.
-func byteRate(v float64) string {
-	units := []string{"B/s", "kB/s", "MB/s", "GB/s", "TB/s"}
+// Activity Monitor and most network tools do: at most three digits.
+func byteRate(v float64) (number, suffix string) {
+	units := []string{" B/s", " kB/s", " MB/s", " GB/s", " TB/s"}
 	i := 0
 	for math.Abs(v) >= 999.5 && i < len(units)-1 {
 		v /= 1000
 		i++
 	}
 	if i == 0 {
-		return whole(v) + " " + units[0]
+		return whole(v), units[0]
 	}
-	return num(v) + " " + units[i]
+	return num(v), units[i]
+}
+
+// FormatSpan writes how far back a sparkline reaches, e.g. "30 min",
+// "2 h 30 min", "30 s", "5 d".
+func FormatSpan(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < 2*time.Minute:
+		return strconv.Itoa(int(d.Round(time.Second)/time.Second)) + " s"
+	case d < 2*time.Hour:
+		return strconv.Itoa(int(d.Round(time.Minute)/time.Minute)) + " min"
+	case d < 48*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return strconv.Itoa(h) + " h"
+		}
+		return strconv.Itoa(h) + " h " + strconv.Itoa(m) + " min"
+	}
+	return strconv.Itoa(int(d.Round(time.Hour)/(24*time.Hour))) + " d"
+}
+
+// Clip shortens s to at most n characters by cutting its middle, where a
+// path or a message is least telling, and putting "…" there.
+func Clip(s string, n int) string {
+	if n < 3 || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	head := (n - 1) / 2
+	tail := n - 1 - head
+	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }

@@ -115,6 +115,7 @@ func build(app App, b backend) *loop {
 		l.slots = append(l.slots, s)
 		return s
 	}
+	add(false, func(lb *Labels) Entry { return lb.Header }, nil)
 	for i := range first.Metrics {
 		s := add(false, func(lb *Labels) Entry {
 			if i < len(lb.Metrics) {
@@ -126,8 +127,8 @@ func build(app App, b backend) *loop {
 	}
 	b.AddSeparator()
 	add(true, func(lb *Labels) Entry { return lb.Forward }, app.ToggleForwarding)
-	add(false, func(lb *Labels) Entry { return lb.ForwardStatus }, nil)
 	add(false, func(lb *Labels) Entry { return lb.Server }, app.ChooseServer)
+	add(false, func(lb *Labels) Entry { return lb.ForwardStatus }, nil)
 	b.AddSeparator()
 	add(false, func(lb *Labels) Entry { return lb.Export }, app.ExportCSV)
 	add(false, func(lb *Labels) Entry { return lb.ExportStatus }, nil)
@@ -137,10 +138,11 @@ func build(app App, b backend) *loop {
 	add(true, func(lb *Labels) Entry { return lb.Login }, app.ToggleLoginItem)
 	add(false, func(lb *Labels) Entry { return lb.DataFolder }, app.OpenDataFolder)
 	b.AddSeparator()
-	add(false, func(lb *Labels) Entry { return lb.Notice }, nil)
-	add(false, func(lb *Labels) Entry { return lb.Warning }, nil)
 	add(false, func(lb *Labels) Entry { return lb.About }, app.About)
 	add(false, func(lb *Labels) Entry { return lb.Quit }, app.Quit)
+	// Lines that come and go sit last, so that they never move an item.
+	add(false, func(lb *Labels) Entry { return lb.Notice }, nil)
+	add(false, func(lb *Labels) Entry { return lb.Warning }, nil)
 	l.tooltip = first.Tooltip
 	b.SetTooltip(first.Tooltip)
 	return l
@@ -204,7 +206,10 @@ func (l *loop) refresh() {
 // channel at that moment, so every clickable item has a small goroutine that
 // is always receiving and hands the click to the loop through a buffered
 // channel; the loop itself selects over ctx, rebuild and that channel.
-func (l *loop) run(ctx context.Context, rebuild <-chan struct{}) {
+//
+// opened, when not nil, receives when the menu is opened: onOpen is called
+// then (it should take a fresh reading and ask for a refresh).
+func (l *loop) run(ctx context.Context, rebuild <-chan struct{}, opened <-chan struct{}, onOpen func()) {
 	// One thread for the loop, so that its CPU time can be measured.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -241,6 +246,10 @@ func (l *loop) run(ctx context.Context, rebuild <-chan struct{}) {
 		case s := <-clicks:
 			s.onClick()
 			l.refresh()
+		case <-opened:
+			if onOpen != nil {
+				onOpen()
+			}
 		}
 	}
 }

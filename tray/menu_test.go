@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -146,14 +147,14 @@ func TestRefreshUpdatesOnlyChangedLabels(t *testing.T) {
 	if l.updates != 1 {
 		t.Errorf("%d items updated, want 1", l.updates)
 	}
-	if got := b.items[0].calls; !slices.Equal(got, []string{"title"}) {
+	if got := b.items[1].calls; !slices.Equal(got, []string{"title"}) {
 		t.Errorf("CPU row calls %v, want [title]", got)
 	}
-	if got, want := b.items[0].e.Title, MetricTitle(app.State().Series[0]); got != want {
+	if got, want := b.items[1].e.Title, MetricTitle(app.State().Series[0]); got != want {
 		t.Errorf("CPU row %q, want %q", got, want)
 	}
-	if b.items[1].ncalls() != 0 {
-		t.Errorf("Memory row updated: %v", b.items[1].calls)
+	if b.items[2].ncalls() != 0 {
+		t.Errorf("Memory row updated: %v", b.items[2].calls)
 	}
 	if want := "Rogue: CPU 90% · Memory 40%"; b.tooltip != want {
 		t.Errorf("tooltip %q, want %q", b.tooltip, want)
@@ -189,13 +190,53 @@ func TestRefreshShowsAndHidesLines(t *testing.T) {
 	}
 }
 
+// TestOpenedTakesAFreshReading: the menu's "opened" event calls OnOpen on
+// the loop, which then refreshes when asked.
+func TestOpenedTakesAFreshReading(t *testing.T) {
+	app := &fakeApp{state: twoMetrics()}
+	b := &fakeBackend{}
+	l := build(app, b)
+	ctx, cancel := context.WithCancel(context.Background())
+	rebuild, opened := make(chan struct{}, 1), make(chan struct{}, 1)
+	calls := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		l.run(ctx, rebuild, opened, func() {
+			app.set(func(s *State) { s.Series[0].Latest = 77 })
+			rebuild <- struct{}{}
+			calls <- struct{}{}
+		})
+		close(done)
+	}()
+	defer func() { cancel(); <-done }()
+	opened <- struct{}{}
+	select {
+	case <-calls:
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnOpen not called after the opened event")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b.items[1].mu.Lock()
+		title := b.items[1].e.Title
+		b.items[1].mu.Unlock()
+		if strings.Contains(title, "77%") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("CPU row %q after opening, want the fresh 77%%", title)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func TestClicksCallAppAndRefresh(t *testing.T) {
 	app := &fakeApp{state: twoMetrics(), clicked: make(chan string, 1)}
 	b := &fakeBackend{}
 	l := build(app, b)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { l.run(ctx, make(chan struct{})); close(done) }()
+	go func() { l.run(ctx, make(chan struct{}), nil, nil); close(done) }()
 	defer func() { cancel(); <-done }()
 
 	for _, c := range []struct{ title, call string }{
@@ -241,7 +282,7 @@ func TestRunStopsWithContext(t *testing.T) {
 	l := build(app, &fakeBackend{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { l.run(ctx, make(chan struct{})); close(done) }()
+	go func() { l.run(ctx, make(chan struct{}), nil, nil); close(done) }()
 	cancel()
 	select {
 	case <-done:
