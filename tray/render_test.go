@@ -103,7 +103,9 @@ func TestRenderLayoutNeverMoves(t *testing.T) {
 	states := []func(*State){
 		func(s *State) {},
 		func(s *State) { s.Server = "https://g"; s.ServerAddr = "g:2003" },
-		func(s *State) { s.Server, s.Forwarding, s.ForwardStatus = "https://g", true, "Sent just now · 0 pending" },
+		func(s *State) {
+			s.Server, s.Forwarding, s.ForwardStatus = "https://g", true, "Sent just now · 0 pending"
+		},
 		func(s *State) { s.ServerStatus = "Server not changed: the key was refused" },
 		func(s *State) { s.Export = ExportState{Running: true, Done: 1, Total: 14} },
 		func(s *State) { s.Export = ExportState{Folder: strings.Repeat("/very/long/folder", 10)} },
