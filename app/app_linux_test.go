@@ -542,7 +542,7 @@ func TestSetServerDropsTheOldServersPin(t *testing.T) {
 			logger := slog.New(slog.DiscardHandler)
 			a := &app{log: logger, fwdLog: logger, fwd: fwd, ctx: context.Background(), now: time.Now,
 				settingsPath: filepath.Join(t.TempDir(), settingsFile), saved: s, eff: s}
-			err = a.setServer(srv.URL, "k")
+			_, err = a.setServer(srv.URL, "k")
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("setServer from %q: %v; want an error mentioning %q", tt.oldServer, err, tt.wantErr)
 			}

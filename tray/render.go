@@ -93,6 +93,8 @@ type ExportState struct {
 	Folder string
 	// Err is the last export's failure, empty on success.
 	Err string
+	// Empty is true when the last export found no stored samples.
+	Empty bool
 }
 
 // Entry is how one menu item looks.
@@ -188,6 +190,8 @@ func Render(s State) Labels {
 	case e.Running:
 		l.Export.Disabled = true
 		l.ExportStatus = statusLine(fmt.Sprintf("Exporting… %d of %d metrics", e.Done, e.Total))
+	case e.Empty:
+		l.ExportStatus = statusLine("Nothing to export yet: no samples stored")
 	case e.Err != "":
 		l.ExportStatus = statusLine("Export failed: " + e.Err)
 	case e.Folder != "":

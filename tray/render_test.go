@@ -203,6 +203,9 @@ func TestRender(t *testing.T) {
 		}, func(t *testing.T, l Labels) {
 			want(t, l.ExportStatus, Entry{Title: "Exported to /home/some…2026-12-01 22.00.00 (2)", Disabled: true})
 		}},
+		{"ExportFoundNothing", func(s *State) { s.Export = ExportState{Empty: true} }, func(t *testing.T, l Labels) {
+			want(t, l.ExportStatus, Entry{Title: "Nothing to export yet: no samples stored", Disabled: true})
+		}},
 		{"NoExportSaysWhatItDoes", func(s *State) {}, func(t *testing.T, l Labels) {
 			want(t, l.ExportStatus, Entry{Title: "Two weeks of every metric, as CSV", Disabled: true})
 		}},
