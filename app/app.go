@@ -684,7 +684,7 @@ func (a *app) chooseServer(forward bool) {
 		case errors.Is(err, errCancelled):
 			return
 		case errors.Is(err, errNoDialog):
-			a.setServerStatus("Run 'rogue login --server URL' in a terminal to set the Grok server")
+			a.setServerStatus("Set it in a terminal: rogue login --server URL")
 			return
 		case err != nil:
 			a.log.Warn("server dialog", "err", err)
@@ -692,7 +692,7 @@ func (a *app) chooseServer(forward bool) {
 			return
 		}
 		msg, ok := a.setServerAndTell(raw, key, forward)
-		a.tell("Grok Server", msg, !ok)
+		a.tell("Rogue — Grok Server", msg, !ok)
 	})
 }
 
@@ -713,9 +713,8 @@ func (a *app) setServerAndTell(raw, key string, forward bool) (string, bool) {
 	s := a.eff
 	a.mu.Unlock()
 	if !s.Forwarding {
-		msg := "Key accepted by " + serverAddr(s.Server, s.Port) + " — turn on Forward to Grok to send metrics"
-		a.setServerStatus(msg)
-		return msg, true
+		a.setServerStatus("Key accepted — turn on Forward to Grok")
+		return "The key was accepted by " + s.Server + ". Turn on Forward to Grok to send metrics to it.", true
 	}
 	if c == nil {
 		return "Grok server set to " + s.Server, true
@@ -809,7 +808,7 @@ func (a *app) ExportCSV() {
 		case empty:
 			a.export = tray.ExportState{Empty: true}
 		default:
-			a.export = tray.ExportState{Folder: dir}
+			a.export = tray.ExportState{Folder: tildePath(home, dir)}
 		}
 		a.mu.Unlock()
 		a.refresh()
@@ -829,6 +828,14 @@ func (a *app) ExportCSV() {
 		}
 	})
 	a.refresh()
+}
+
+// tildePath writes path with the home folder as "~", as the menu shows it.
+func tildePath(home, path string) string {
+	if rel, err := filepath.Rel(home, path); err == nil && home != "" && filepath.IsLocal(rel) {
+		return "~" + string(filepath.Separator) + rel
+	}
+	return path
 }
 
 // exportDir returns a new folder for an export at now: under ~/Documents,

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,27 +78,20 @@ func (p *rogueProcess) wait(t testing.TB, timeout time.Duration) int {
 }
 
 // metricRows maps each metric's display name to its row's sparkline and
-// value, reading rows as tray.MetricTitle writes them.
+// value (without the padding), reading rows as tray.MetricTitle writes
+// them: "<sparkline>  <padded value>  <name>[  <mark>]".
 func metricRows(entries []menuEntry) map[string][2]string {
 	rows := map[string][2]string{}
 	for _, e := range entries {
-		// The sparkline may itself hold runs of spaces (gaps); the last
-		// double space separates it from "<name> <value>".
-		i := strings.LastIndex(e.Label, "  ")
-		if i < 0 {
+		parts := strings.Split(e.Label, "  ")
+		if len(parts) < 3 {
 			continue
 		}
-		spark, rest := e.Label[:i], e.Label[i+2:]
-		// The longest display name that fits wins ("Disk read time" over
-		// "Disk read").
-		best := ""
 		for _, m := range metric.All {
-			if strings.HasPrefix(rest, m.Display+" ") && len(m.Display) > len(best) {
-				best = m.Display
+			if parts[2] == m.Display {
+				value := strings.TrimLeft(parts[1], string([]rune{tray.FigureSpace, tray.PunctuationSpace}))
+				rows[m.Display] = [2]string{parts[0], value}
 			}
-		}
-		if best != "" {
-			rows[best] = [2]string{spark, strings.TrimPrefix(rest, best+" ")}
 		}
 	}
 	return rows
@@ -194,7 +188,8 @@ func TestAppMenuOverDBus(t *testing.T) {
 		}
 	}
 	if !strings.HasSuffix(rows["CPU"][1], "%") || !strings.HasSuffix(rows["Network in"][1], "B/s") ||
-		!strings.HasSuffix(rows["Typing speed"][1], "keys/min") || !strings.HasSuffix(rows["Key hold"][1], " s") {
+		!strings.HasSuffix(rows["Typing speed"][1], "/min") || !strings.HasSuffix(rows["Keys"][1], "/min") ||
+		!strings.HasSuffix(rows["Key hold"][1], " ms") {
 		t.Errorf("values not in human units: %q", rows)
 	}
 
@@ -229,7 +224,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 	// Export CSV… into a new dated folder under ~/Documents.
 	item.click(t, "Export CSV…")
 	done := item.waitEntry(t, "Exported to ", 60*time.Second, "export finished", func(menuEntry) bool { return true })
-	dir := strings.TrimPrefix(done.Label, "Exported to ")
+	dir := filepath.Join(env.Home, strings.TrimPrefix(done.Label, "Exported to ~/"))
 	if filepath.Dir(dir) != filepath.Join(env.Home, "Documents") || !strings.HasPrefix(filepath.Base(dir), "Rogue export ") {
 		t.Errorf("export folder %q, want a new \"Rogue export …\" folder in ~/Documents", dir)
 	}
@@ -257,16 +252,15 @@ func TestAppMenuOverDBus(t *testing.T) {
 
 	// Grok Server… without zenity tells the user what to run instead.
 	item.click(t, "Grok Server")
-	item.waitEntry(t, "Run 'rogue login --server URL' in a terminal", 30*time.Second, "the rogue login hint", func(menuEntry) bool { return true })
+	item.waitEntry(t, "Set it in a terminal: rogue login --server URL", 30*time.Second, "the rogue login hint", func(menuEntry) bool { return true })
 
-	// Without xdg-open or zenity, the data folder, About and the key
-	// statistics answer in the menu itself.
+	// Without xdg-open or zenity, the data folder and About answer in the
+	// menu itself; the key statistics line is always there.
 	item.click(t, "Open Data Folder")
-	item.waitEntry(t, "Data folder: "+filepath.Join(env.Data, "rogue", "db"), 30*time.Second, "the data folder's path", func(menuEntry) bool { return true })
+	item.waitEntry(t, "Could not open the data folder", 30*time.Second, "the data folder's failure", func(menuEntry) bool { return true })
 	item.click(t, "About Rogue test")
 	item.waitEntry(t, "Rogue test · data in ", 30*time.Second, "the About line", func(menuEntry) bool { return true })
-	item.click(t, "Keystroke statistics: on")
-	item.waitEntry(t, "Recording typing rhythm: timings only, never which keys", 30*time.Second, "the key statistics line", func(menuEntry) bool { return true })
+	item.waitEntry(t, "Timings only, never which keys", 30*time.Second, "the key statistics line", func(e menuEntry) bool { return !e.Enabled })
 
 	// A second rogue says so and exits 0.
 	second := exec.Command(rogueBinary(t), "--interval", "1")
@@ -411,6 +405,33 @@ func answerDialog(t testing.TB, display, title, text string) {
 	run("key", "--window", win, "Return")
 }
 
+// closeDialog waits for a zenity window titled title on display and
+// presses Return in it (OK).
+func closeDialog(t testing.TB, display, title string) {
+	t.Helper()
+	xdotool := testpeer.Need(t, "xdotool")
+	var win string
+	testpeer.WaitFor(t, 20*time.Second, "the "+title+" dialog", func() (bool, error) {
+		cmd := exec.Command(xdotool, "search", "--onlyvisible", "--name", title)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		out, err := cmd.Output()
+		win, _, _ = strings.Cut(strings.TrimSpace(string(out)), "\n")
+		return err == nil && win != "", err
+	})
+	time.Sleep(300 * time.Millisecond)
+	cmd := exec.Command(xdotool, "key", "--window", win, "Return")
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("xdotool key: %v\n%s", err, out)
+	}
+	testpeer.WaitFor(t, 20*time.Second, "the "+title+" dialog closed", func() (bool, error) {
+		cmd := exec.Command(xdotool, "search", "--onlyvisible", "--name", title)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		out, _ := cmd.Output()
+		return strings.TrimSpace(string(out)) == "", nil
+	})
+}
+
 // TestAppGrokServerDialog chooses the Grok server through the menu: zenity
 // asks for the URL and the key (answered with xdotool on Xvfb), the app
 // checks the key with a server, stores it in a real GNOME Keyring and the
@@ -438,9 +459,9 @@ func TestAppGrokServerDialog(t *testing.T) {
 	item.click(t, "Grok Server…")
 	answerDialog(t, display, "Grok Server", grok.URL)
 	answerDialog(t, display, "API key for", bad)
-	item.waitEntry(t, "Server not changed", 20*time.Second, "the refusal in the menu", func(e menuEntry) bool {
-		return strings.Contains(e.Label, "refused")
-	})
+	item.waitEntry(t, "Server not changed", 20*time.Second, "the refusal under Grok Server…", func(menuEntry) bool { return true })
+	// ...and at once in a dialog, closed with Return.
+	closeDialog(t, display, "Rogue — Grok Server")
 	lookup := func() string {
 		cmd := exec.Command(testpeer.Need(t, "secret-tool"), "lookup", "service", keyringService, "username", grok.URL)
 		cmd.Env = env.Environ()
@@ -455,8 +476,10 @@ func TestAppGrokServerDialog(t *testing.T) {
 	item.click(t, "Grok Server…")
 	answerDialog(t, display, "Grok Server", grok.URL)
 	answerDialog(t, display, "API key for", good)
-	item.waitEntry(t, "Grok server set to "+grok.URL, 20*time.Second, "the new server in the menu", func(menuEntry) bool { return true })
-	item.waitEntry(t, "Grok Server: "+grok.URL, 30*time.Second, "the server item", func(menuEntry) bool { return true })
+	item.waitEntry(t, "Key accepted — turn on Forward to Grok", 20*time.Second, "the outcome under Grok Server…", func(menuEntry) bool { return true })
+	closeDialog(t, display, "Rogue — Grok Server")
+	u, _ := url.Parse(grok.URL)
+	item.waitEntry(t, "Grok Server: "+u.Hostname()+":2003…", 30*time.Second, "the server item with host and port", func(menuEntry) bool { return true })
 	if got := lookup(); got != good {
 		t.Errorf("keyring holds %q for %s, want the key", got, grok.URL)
 	}

@@ -117,9 +117,14 @@ func FormatValue(v float64, unit string) string {
 // FormatAligned is [FormatValue] with the number padded on the left with
 // figure and punctuation spaces to a fixed width, so that in a column of
 // rows the numbers' right edges line up and a row's width stays the same as
-// its value changes.
+// its value changes. A byte rate without an SI prefix has a figure space in
+// its place ("512 B/s" next to "1.2 kB/s"); the prefix letters' widths differ
+// by at most about a quarter of an em, the only width that may change.
 func FormatAligned(v float64, unit string) string {
 	n, u := formatParts(v, unit)
+	if u == " B/s" {
+		u = " " + string(FigureSpace) + "B/s"
+	}
 	return padNumber(n) + u
 }
 
@@ -238,14 +243,15 @@ func FormatSpan(d time.Duration) string {
 	return strconv.Itoa(int(d.Round(time.Hour)/(24*time.Hour))) + " d"
 }
 
-// Clip shortens s to at most n characters by cutting its middle, where a
-// path or a message is least telling, and putting "…" there.
+// Clip shortens s to at most n characters by cutting it after its first two
+// thirds, where a message or a path is least telling (what happened comes
+// first, the name of the file last), and putting "…" there.
 func Clip(s string, n int) string {
 	if n < 3 || utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	r := []rune(s)
-	head := (n - 1) / 2
+	head := (n - 1) * 2 / 3
 	tail := n - 1 - head
 	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }

@@ -115,15 +115,14 @@ func TestFormatAligned(t *testing.T) {
 		{"ms/s", []float64{0, 0.5, 9.9, 120, 4000}},
 		{"keys/min", []float64{0, 7, 38, 412}},
 		{"s", []float64{0, 0.0854, 0.9, 2.5, 4.999}},
-		{"bytes/s", []float64{0, 512, 999.4}},
-		{"bytes/s", []float64{1e3, 4.5e3, 12.3e3, 999e3}},
+		{"bytes/s", []float64{0, 512, 999.4, 1e3, 4.5e3, 12.3e3, 999e3, 1e6, 2.5e9}},
 	}
 	for _, tt := range tests {
 		shapes := map[string][]float64{}
 		for _, v := range tt.vals {
 			got := FormatAligned(v, tt.unit)
 			shapes[shape(got)] = append(shapes[shape(got)], v)
-			if strings.TrimLeft(got, string([]rune{FigureSpace, PunctuationSpace})) != FormatValue(v, tt.unit) {
+			if strings.ReplaceAll(strings.TrimLeft(got, string([]rune{FigureSpace, PunctuationSpace})), string(FigureSpace), "") != FormatValue(v, tt.unit) {
 				t.Errorf("FormatAligned(%v, %q) = %q: not FormatValue padded on the left", v, tt.unit, got)
 			}
 		}
@@ -135,9 +134,10 @@ func TestFormatAligned(t *testing.T) {
 
 // shape is the width of s in a font with tabular figures, as the sorted
 // list of its characters' width classes: digits and figure spaces are "0",
-// full stops and punctuation spaces ".", block elements "▁", other
-// characters themselves.
+// full stops and punctuation spaces ".", block elements "▁", SI prefix
+// letters "k" (see FormatAligned), other characters themselves.
 func shape(s string) string {
+	s = strings.ReplaceAll(s, string(FigureSpace)+"B/s", "kB/s") // the empty prefix slot
 	r := []rune(strings.Map(func(r rune) rune {
 		switch {
 		case r >= '0' && r <= '9' || r == FigureSpace:
@@ -146,6 +146,8 @@ func shape(s string) string {
 			return '.'
 		case r >= '▁' && r <= '█':
 			return '▁'
+		case r == 'k' || r == 'M' || r == 'G' || r == 'T':
+			return 'k' // SI prefixes (see FormatAligned)
 		}
 		return r
 	}, s))
@@ -179,7 +181,7 @@ func TestClip(t *testing.T) {
 		want string
 	}{
 		{"short", 10, "short"},
-		{"/home/user/Documents/Rogue export 2026", 15, "/home/u…rt 2026"},
+		{"/home/user/Documents/Rogue export 2026", 15, "/home/use… 2026"},
 		{"exactly", 7, "exactly"},
 	}
 	for _, tt := range tests {

@@ -132,7 +132,7 @@ type Labels struct {
 // StatusWidth is the most characters a status line shows; longer text is
 // cut in the middle ([Clip]), so that no status makes the menu wider than
 // its metric rows.
-const StatusWidth = 46
+const StatusWidth = 60
 
 // headline lists the metrics the tooltip shows, by RRD name.
 var headline = []string{"CPUPercent", "MemoryPercent", "NetworkBytesReceived", "NetworkBytesSent"}

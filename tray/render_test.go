@@ -201,7 +201,7 @@ func TestRender(t *testing.T) {
 		{"ExportLongFolderClipped", func(s *State) {
 			s.Export = ExportState{Folder: "/home/someone/Documents/Rogue export 2026-12-01 22.00.00 (2)"}
 		}, func(t *testing.T, l Labels) {
-			want(t, l.ExportStatus, Entry{Title: "Exported to /home/some…2026-12-01 22.00.00 (2)", Disabled: true})
+			want(t, l.ExportStatus, Entry{Title: "Exported to /home/someone/Documents/Rog…6-12-01 22.00.00 (2)", Disabled: true})
 		}},
 		{"ExportFoundNothing", func(s *State) { s.Export = ExportState{Empty: true} }, func(t *testing.T, l Labels) {
 			want(t, l.ExportStatus, Entry{Title: "Nothing to export yet: no samples stored", Disabled: true})
