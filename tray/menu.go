@@ -62,6 +62,9 @@ type loop struct {
 	slots   []*slot
 	metrics []*slot
 	tooltip string
+	// tipAt is when the tooltip was last set; now is the clock (tests).
+	tipAt time.Time
+	now   func() time.Time
 	// updates counts item updates applied, for tests and benchmarks.
 	updates int
 	stats   *stats
@@ -107,7 +110,7 @@ func (s Stats) Mean() time.Duration {
 
 // build creates every item from the first labels.
 func build(app App, b backend) *loop {
-	l := &loop{app: app, b: b, stats: &stats{}}
+	l := &loop{app: app, b: b, stats: &stats{}, now: time.Now}
 	first := Render(app.State())
 	add := func(checkable bool, pick func(*Labels) Entry, onClick func()) *slot {
 		e := pick(&first)
@@ -147,6 +150,10 @@ func build(app App, b backend) *loop {
 	b.SetTooltip(first.Tooltip)
 	return l
 }
+
+// TooltipInterval is the shortest time between two changes of the status
+// item's tooltip.
+const TooltipInterval = 10 * time.Second
 
 // refresh renders the current state and applies what changed.
 func (l *loop) refresh() {
@@ -193,7 +200,10 @@ func (l *loop) refresh() {
 		s.applied = e
 		l.updates++
 	}
-	if lb.Tooltip != l.tooltip {
+	// The tooltip is two D-Bus signals per change and shows only on
+	// hover: at most one change per TooltipInterval.
+	if now := l.now(); lb.Tooltip != l.tooltip && (now.Sub(l.tipAt) >= TooltipInterval || now.Before(l.tipAt)) {
+		l.tipAt = now
 		l.tooltip = lb.Tooltip
 		l.b.SetTooltip(lb.Tooltip)
 	}

@@ -373,3 +373,31 @@ func TestStatsCountRefreshes(t *testing.T) {
 		t.Errorf("Stats before Run = %+v, want zero", got)
 	}
 }
+
+// TestTooltipChangesAtMostEveryInterval: the tooltip, two D-Bus signals per
+// change, follows the values at most once per TooltipInterval.
+func TestTooltipChangesAtMostEveryInterval(t *testing.T) {
+	app := &fakeApp{state: twoMetrics()}
+	b := &fakeBackend{}
+	l := build(app, b)
+	now := time.Now()
+	l.now = func() time.Time { return now }
+	setCPU := func(v float64) {
+		app.set(func(s *State) { s.Series[0].Latest = v })
+		l.refresh()
+	}
+	setCPU(50)
+	if b.tooltip != "Rogue: CPU 50% · Memory 40%" {
+		t.Fatalf("tooltip %q after the first change", b.tooltip)
+	}
+	now = now.Add(TooltipInterval / 2)
+	setCPU(60)
+	if b.tooltip != "Rogue: CPU 50% · Memory 40%" {
+		t.Errorf("tooltip %q changed within %v", b.tooltip, TooltipInterval)
+	}
+	now = now.Add(TooltipInterval)
+	setCPU(70)
+	if b.tooltip != "Rogue: CPU 70% · Memory 40%" {
+		t.Errorf("tooltip %q after %v, want the new value", b.tooltip, TooltipInterval)
+	}
+}
