@@ -796,8 +796,9 @@ func (a *app) ExportCSV() {
 			a.mu.Unlock()
 			a.refresh()
 		})
-		empty := err == nil && sum.Points == 0
+		empty := err == nil && sum.Points == 0 || errors.Is(err, sync.ErrNoRRDs)
 		if empty {
+			err = nil
 			// Nothing stored yet: the folder holds headers only.
 			os.RemoveAll(dir)
 		}
