@@ -466,7 +466,13 @@ func (a *app) State() tray.State {
 	if a.serverStatus != "" && now.Before(a.serverStatusUntil) {
 		s.ServerStatus = a.serverStatus
 	}
-	if a.eff.Forwarding {
+	switch {
+	case !a.eff.Forwarding:
+	case errors.Is(fst.LastErr, sync.ErrNoRRDs):
+		// The first second of a first start: the files are still being
+		// created in the background.
+		s.ForwardStatus = "Not sent yet"
+	default:
 		s.ForwardStatus = fst.Format(now)
 	}
 	for i, m := range snap.Series {

@@ -12,11 +12,13 @@ import (
 var blocks = []rune("▁▂▃▄▅▆▇█")
 
 // Gap is drawn for a sample that is unknown (NaN): the RRD had no data for
-// that step, for example while the computer slept. It is the blank braille
-// pattern rather than a space because it is about as wide as a block
-// character in proportional menu fonts (a space is less than half), so the
-// rows' sparklines stay aligned.
-const Gap = '\u2800'
+// that step, for example while the computer slept or before the first
+// stored step. It is the braille pattern of the two bottom dots, a dotted
+// baseline: visibly "no data", unlike the solid ▁ of a zero, and never an
+// invisible blank that looks like padding. Braille patterns are about as
+// wide as a block character in proportional menu fonts (a space is less
+// than half), so the rows' sparklines stay aligned.
+const Gap = '\u28C0'
 
 // SparkWidth is how many samples a metric row shows: the last SparkWidth
 // values of its history, at one character each.
