@@ -36,21 +36,20 @@ func TestHistoryLoadedFromFilesAtStart(t *testing.T) {
 	second.now = clock.now
 	second.loadHistory() // as New did, at the clock's time
 	h := second.Snapshot().Series[metricIndex("MemoryPercent")].History
-	if len(h) < 3 {
-		t.Fatalf("history after restart %v, want the 3 stored values and more", h)
+	// The two steps not running, unknown, up to now.
+	if len(h) < 4 || !math.IsNaN(h[len(h)-1]) || !math.IsNaN(h[len(h)-2]) {
+		t.Fatalf("history after restart %v, want the stored values then 2 unknown steps", h)
 	}
-	for i, v := range stored {
-		if h[i] != v {
-			t.Errorf("history[%d] = %v, want the stored %v (all: %v, stored %v)", i, h[i], v, h, stored)
-		}
+	// Before them, the stored values. (The first row of a new file may be
+	// unknown by rrdtool's rules: it is only partly covered.)
+	known := h[:len(h)-2]
+	if len(known) < 2 || len(known) > len(stored) {
+		t.Fatalf("history after restart %v, want the stored %v", h, stored)
 	}
-	// The steps since the last write: unknown, up to now.
-	if gap := len(h) - len(stored); gap != 2 {
-		t.Errorf("%d steps after the stored ones, want 2 (the time not running): %v", gap, h)
-	}
-	for _, v := range h[len(stored):] {
-		if !math.IsNaN(v) {
-			t.Errorf("history %v: a value for a step nobody sampled", h)
+	tail := stored[len(stored)-len(known):]
+	for i, v := range known {
+		if math.Abs(v-tail[i]) > 1e-9*math.Abs(tail[i]) {
+			t.Errorf("history[%d] = %v, want the stored %v (all: %v, stored %v)", i, v, tail[i], h, stored)
 		}
 	}
 }

@@ -208,9 +208,10 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		// Those fields take their defaults; the others are kept.
 		logger.Warn("settings", "err", err)
 		names := `"` + strings.Join(badFields.Names(), `", "`) + `"`
-		a.warning = "Settings: " + names + " not valid; default used (see the log)"
+		a.warning = "Settings: " + names + " not valid, default used (see the log)"
 		if badFields.Aside == "" {
 			a.keepFile = true
+			a.warning = "Settings: " + names + " not valid, default used; changes are not saved"
 		}
 	case err != nil:
 		// The file was moved aside (or could not be); defaults are used.

@@ -419,10 +419,12 @@ func closeDialog(t testing.TB, display, title string) {
 		return err == nil && win != "", err
 	})
 	time.Sleep(300 * time.Millisecond)
-	cmd := exec.Command(xdotool, "key", "--window", win, "Return")
-	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("xdotool key: %v\n%s", err, out)
+	for _, args := range [][]string{{"windowfocus", "--sync", win}, {"key", "--window", win, "Return"}} {
+		cmd := exec.Command(xdotool, args...)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %s: %v\n%s", args[0], err, out)
+		}
 	}
 	testpeer.WaitFor(t, 20*time.Second, "the "+title+" dialog closed", func() (bool, error) {
 		cmd := exec.Command(xdotool, "search", "--onlyvisible", "--name", title)
@@ -506,7 +508,7 @@ func TestAppUnmovableSettingsNeverOverwritten(t *testing.T) {
 	env := newTestEnv(t, bus)
 	path := filepath.Join(env.Config, "rogue", settingsFile)
 	os.MkdirAll(filepath.Dir(path), 0o700)
-	const content = `{"interval": "every now and then"}`
+	const content = `{"interval": "every now and then", "server": "http://127.0.0.1", "port": 9}`
 	os.WriteFile(path, []byte(content), 0o600)
 	// Every name it could be kept under in the next minute is taken by a
 	// non-empty folder, so the rename fails, for root too.
@@ -517,7 +519,9 @@ func TestAppUnmovableSettingsNeverOverwritten(t *testing.T) {
 	}
 	p := startRogue(t, env, nil, "--interval", "1")
 	item := findTrayItem(t, bus.Conn(t), p.Cmd.Process.Pid, 30*time.Second)
-	item.waitEntry(t, "⚠ Settings could not be read; changes are not saved", 30*time.Second, "warning", func(menuEntry) bool { return true })
+	// One field of the wrong type: it takes its default, the warning names
+	// it, and since no copy of the file can be kept, nothing is saved.
+	item.waitEntry(t, `⚠ Settings: "interval" not valid, default used; changes are not saved`, 30*time.Second, "warning", func(menuEntry) bool { return true })
 	item.click(t, "Forward to Grok")
 	item.waitEntry(t, "Forward to Grok", 30*time.Second, "Forward to Grok checked", func(e menuEntry) bool { return e.Checked })
 	item.clickQuit(t, "Quit Rogue")

@@ -134,6 +134,9 @@ type Labels struct {
 // its metric rows.
 const StatusWidth = 60
 
+// NoticeWidth is the most characters of a message or warning below Quit.
+const NoticeWidth = 90
+
 // headline lists the metrics the tooltip shows, by RRD name.
 var headline = []string{"CPUPercent", "MemoryPercent", "NetworkBytesReceived", "NetworkBytesSent"}
 
@@ -223,10 +226,9 @@ func Render(s State) Labels {
 		l.About.Title = "About Rogue"
 	}
 	l.Quit = Entry{Title: "Quit Rogue"}
-	l.Notice = statusLine(s.Notice)
-	l.Notice.Hidden = s.Notice == ""
-	l.Warning = statusLine("⚠ " + s.Warning)
-	l.Warning.Hidden = s.Warning == ""
+	// Below Quit these move nothing; they may be longer.
+	l.Notice = Entry{Title: Clip(s.Notice, NoticeWidth), Disabled: true, Hidden: s.Notice == ""}
+	l.Warning = Entry{Title: Clip("⚠ "+s.Warning, NoticeWidth), Disabled: true, Hidden: s.Warning == ""}
 	return l
 }
 
