@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -76,6 +77,9 @@ type Snapshot struct {
 	Step   time.Duration
 	Series []Series // one per metric, in the order of metric.All
 	Keys   KeyStatus
+	// BadFiles lists the RRD files set aside since the agent started
+	// because they could not be continued.
+	BadFiles []BadFile
 }
 
 // Series is one metric's live values.
@@ -131,6 +135,8 @@ type Agent struct {
 	history     []ring
 	prevReading []reading
 	prevTime    time.Time
+
+	bad []BadFile // files set aside, guarded by liveMu
 
 	lastTick time.Time // time of the latest tick processed
 	running  atomic.Bool
@@ -230,7 +236,7 @@ func (a *Agent) configure() error {
 		a.log.Info("heartbeat raised to twice the interval", "heartbeat", a.heartbeat.String(), "now", (2 * a.step).String())
 		a.heartbeat = 2 * a.step
 	}
-	if err := os.MkdirAll(cfg.Prefix, 0o755); err != nil {
+	if err := MakePrivate(cfg.Prefix, a.log); err != nil {
 		return fmt.Errorf("%w: cannot create prefix: %v", ErrConfig, err)
 	}
 	probe, err := os.CreateTemp(cfg.Prefix, ".rogue-write-test-*")
@@ -334,21 +340,80 @@ func (a *Agent) openFile(m metric.Metric, start time.Time) (f *rrd.File, fi os.F
 		if err = rrd.Create(p, a.definition(m, start)); err == nil || errors.Is(err, fs.ErrExist) {
 			if err == nil {
 				a.log.Info("created", "file", p)
+				// rrd.Create makes files 0644, as rrdtool does with the
+				// usual umask; key timings are nobody else's business.
+				if cerr := os.Chmod(p, privateFile); cerr != nil {
+					a.log.Warn("could not make the file private", "file", p, "err", cerr)
+				}
 			}
 			f, err = rrd.Open(p)
 		}
 	}
 	if err != nil {
 		if errors.Is(err, rrd.ErrInvalid) {
-			return nil, nil, fmt.Errorf("agent: %s is not an RRD file Rogue can continue (%v); move it away, or start over with --reset", p, err)
+			return a.replaceBad(m, start, err)
 		}
 		return nil, nil, fmt.Errorf("agent: open %s: %w", p, err)
 	}
 	if err := a.checkFile(m, f); err != nil {
 		f.Close()
+		if errors.Is(err, errForeign) {
+			return a.replaceBad(m, start, err)
+		}
 		return nil, nil, err
 	}
 	fi, _ = os.Stat(p)
+	return f, fi, nil
+}
+
+// errForeign is matched by checkFile's error for an RRD file that is valid
+// but not one Rogue can write its metric into.
+var errForeign = errors.New("not a file of this metric")
+
+// BadFile is an RRD file the agent could not continue (garbage, truncated,
+// another machine's layout, more than one data source) and set aside under
+// a new name, starting a fresh file in its place.
+type BadFile struct {
+	Metric string    // the metric's name
+	Aside  string    // where the file is now: <Name>.rrd.bad-<UTC time>
+	Reason string    // what is wrong with it
+	Time   time.Time // when it was set aside
+}
+
+// replaceBad sets m's unusable file aside (renamed, never deleted), records
+// and logs it, and opens a new file in its place, so that one bad file
+// stops only its own series, and only until the new file is made.
+func (a *Agent) replaceBad(m metric.Metric, start time.Time, reason error) (*rrd.File, os.FileInfo, error) {
+	p := a.path(m)
+	now := a.now()
+	base := p + ".bad-" + now.UTC().Format("20060102T150405Z")
+	aside := base
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(aside); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		aside = fmt.Sprintf("%s-%d", base, i)
+	}
+	if err := os.Rename(p, aside); err != nil {
+		return nil, nil, fmt.Errorf("agent: %s cannot be continued (%v), and it could not be set aside: %w", p, reason, err)
+	}
+	a.log.Warn("RRD file cannot be continued: set it aside and started a new one; the other metrics are not affected",
+		"file", p, "aside", filepath.Base(aside), "reason", reason.Error())
+	a.liveMu.Lock()
+	a.bad = append(a.bad, BadFile{Metric: m.Name, Aside: aside, Reason: reason.Error(), Time: now})
+	a.liveMu.Unlock()
+	if err := rrd.Create(p, a.definition(m, start)); err != nil {
+		return nil, nil, fmt.Errorf("agent: create %s: %w", p, err)
+	}
+	a.log.Info("created", "file", p)
+	if err := os.Chmod(p, privateFile); err != nil {
+		a.log.Warn("could not make the file private", "file", p, "err", err)
+	}
+	f, err := rrd.Open(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("agent: open %s: %w", p, err)
+	}
+	fi, _ := os.Stat(p)
 	return f, fi, nil
 }
 
@@ -387,7 +452,7 @@ func (a *Agent) checkFile(m metric.Metric, f *rrd.File) error {
 	def := f.Definition()
 	p := f.Path()
 	if len(def.DS) != 1 {
-		return fmt.Errorf("agent: %s has %d data sources, Rogue writes one per file; move it away, or start over with --reset", p, len(def.DS))
+		return fmt.Errorf("agent: %s has %d data sources, Rogue writes one per file: %w", p, len(def.DS), errForeign)
 	}
 	ds := def.DS[0]
 	if def.Step != a.step {
@@ -677,6 +742,7 @@ func (a *Agent) Snapshot() Snapshot {
 		}
 		s.Series[i] = Series{Metric: m, Latest: latest, History: a.history[i].slice()}
 	}
+	s.BadFiles = slices.Clone(a.bad)
 	a.liveMu.RUnlock()
 	a.keyMu.Lock()
 	s.Keys = a.keyStatus
@@ -724,6 +790,13 @@ func (a *Agent) runKeys(ctx context.Context) {
 	defer wg.Wait()
 
 	wait := tapRetryMin
+	// byGrant is set when the tap was restarted because the tap said access
+	// had just been granted. If that restart fails for want of access too,
+	// the grant is stale (macOS: trusted, yet no tap; see accessWaiter), and
+	// the next wait is the back-off's, never another grant: a tap that
+	// reports a grant at once and then fails at once would otherwise be
+	// restarted in a tight loop.
+	byGrant := false
 	for {
 		started := a.now()
 		a.keyMu.Lock()
@@ -751,41 +824,55 @@ func (a *Agent) runKeys(ctx context.Context) {
 		}
 		if a.now().Sub(started) > tapRetryMax {
 			wait = tapRetryMin // it ran for a while: retry soon
+			byGrant = false
 		}
-		if !a.waitForTapRetry(ctx, err, wait) {
+		useGrant := !byGrant
+		if byGrant && errors.Is(err, ErrKeyAccess) {
+			a.log.Debug("key tap: access was reported granted, yet the tap failed; backing off", "wait", wait)
+		}
+		ok, granted := a.waitForTapRetry(ctx, err, wait, useGrant)
+		if !ok {
 			return
 		}
-		wait = min(2*wait, tapRetryMax)
+		byGrant = granted
+		if !granted {
+			wait = min(2*wait, tapRetryMax)
+		}
 	}
 }
 
 // accessWaiter is implemented by taps that can tell when the user grants
-// access (the macOS Accessibility permission), so the agent restarts the
-// tap at that moment instead of at its next back-off retry.
+// access (the macOS Input Monitoring or Accessibility permission), so the
+// agent restarts the tap at that moment instead of at its next back-off
+// retry. A grant cuts one wait short, never two in a row: the system may
+// report access granted while still refusing the tap.
 type accessWaiter interface {
-	// Retry returns a channel closed once access is granted.
+	// Retry returns a channel closed once access is granted (at once when
+	// it is granted already).
 	Retry(ctx context.Context) <-chan struct{}
 }
 
 // waitForTapRetry waits before the key tap is started again: wait, or less
-// when the tap reports that access was granted. It returns false when ctx
-// ended.
-func (a *Agent) waitForTapRetry(ctx context.Context, err error, wait time.Duration) bool {
+// when useGrant is set and the tap reports that access was granted. It
+// reports false when ctx ended, and whether the wait was cut short by a
+// grant.
+func (a *Agent) waitForTapRetry(ctx context.Context, err error, wait time.Duration, useGrant bool) (ok, byGrant bool) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var granted <-chan struct{}
-	if w, ok := a.tap.(accessWaiter); ok && errors.Is(err, ErrKeyAccess) {
+	if w, ok := a.tap.(accessWaiter); ok && useGrant && errors.Is(err, ErrKeyAccess) {
 		granted = w.Retry(wctx)
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return false
+		return false, false
 	case <-t.C:
+		return true, false
 	case <-granted:
+		return true, true
 	}
-	return true
 }
 
 // keyEvent adds one event to the statistics.

@@ -13,11 +13,6 @@ import (
 	gsync "github.com/rogue-metrics/rogue/sync"
 )
 
-// noKeys is a key tap that never runs.
-type noKeys struct{}
-
-func (noKeys) Run(ctx context.Context, _ chan<- agent.KeyEvent) error { return agent.ErrNoDisplay }
-
 // fakePlatform records what the app asks of the operating system.
 type fakePlatform struct {
 	mu        sync.Mutex

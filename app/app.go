@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"log/slog"
 	"net"
@@ -101,6 +103,18 @@ func runApp(ctx context.Context, args []string, stdio stdio) int {
 		return 1
 	}
 	defer lock.release()
+	prefix, err := appPrefix(opts, d)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "rogue: %v\n", err)
+		return 1
+	}
+	dataLock, err := lockData(prefix, dataLockWait, true)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "rogue: %v\n", err)
+		logger.Error("cannot start", "err", err)
+		return 1
+	}
+	defer dataLock.release()
 
 	a, err := newApp(opts, d, logger)
 	if err != nil {
@@ -109,6 +123,21 @@ func runApp(ctx context.Context, args []string, stdio stdio) int {
 		return 1
 	}
 	return a.run(ctx, stdio.Err)
+}
+
+// dataLockWait is how long the app and the agent wait for a "rogue
+// forward" or "rogue export" that holds the data folder to finish (a
+// variable for tests).
+var dataLockWait = 5 * time.Second
+
+// appPrefix is the folder of the RRD files: --prefix, else the data
+// folder's db, as an absolute path.
+func appPrefix(opts appOptions, d dirs) (string, error) {
+	p := opts.prefix
+	if p == "" {
+		p = filepath.Join(d.Data, "db")
+	}
+	return filepath.Abs(p)
 }
 
 // maxLogSize is the size at which the log file is moved to rogue.log.1 at
@@ -201,6 +230,8 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		// The forwarder logs every delivery at info level: once per tick.
 		a.fwdLog = slog.New(minLevel{slog.LevelWarn, logger.Handler()})
 	}
+	_, statErr := os.Stat(a.settingsPath)
+	firstRun := errors.Is(statErr, fs.ErrNotExist)
 	s, err := loadSettings(a.settingsPath, a.now())
 	var badFields *badFieldsError
 	switch {
@@ -238,12 +269,22 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		}
 		a.eff.Server = u
 	}
-	a.prefix = opts.prefix
-	if a.prefix == "" {
-		a.prefix = filepath.Join(d.Data, "db")
-	}
-	if a.prefix, err = filepath.Abs(a.prefix); err != nil {
+	if a.prefix, err = appPrefix(opts, d); err != nil {
 		return nil, err
+	}
+	if mp, ok := newInstallMetricPrefix(firstRun, a.prefix, os.Hostname); ok {
+		a.saved.MetricPrefix, a.eff.MetricPrefix = mp, mp
+		if err := a.saved.save(a.settingsPath); err != nil {
+			logger.Warn("settings", "err", err)
+		}
+		logger.Info("new install: metrics are sent to Grok under this machine's name, so that machines sharing a server keep apart", "metric_prefix", mp)
+	}
+	if opts.prefix == "" {
+		// The data folder around the default db folder holds cursors and
+		// exports of key timings too.
+		if err := agent.MakePrivate(d.Data, logger); err != nil {
+			logger.Warn("data folder", "err", err)
+		}
 	}
 	if on, err := a.plat.LoginItem(); err == nil {
 		a.loginItem = on
@@ -275,6 +316,30 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		a.menu = tray.New(a, tray.Options{Icon: assets.Icon, TemplateIcon: assets.TemplateIcon2x, OnOpen: a.menuOpened})
 	}
 	return a, nil
+}
+
+// newInstallMetricPrefix returns the metric prefix of a new install: the
+// host's short name, sanitised (sync.HostPrefix). Grok keys a custom metric
+// by its name alone, so two machines sending a bare "CPUPercent" to one
+// server feed one model, and its storer drops whichever samples are older.
+// An install is new when there was no settings file and no forwarding
+// cursor in the data folder (numenta-rogue's .pos files): existing setups
+// keep the names they have been sending.
+func newInstallMetricPrefix(firstRun bool, prefix string, hostname func() (string, error)) (string, bool) {
+	if !firstRun {
+		return "", false
+	}
+	for _, m := range metric.All {
+		if _, err := os.Stat(sync.CursorPath(prefix, m.Name, sync.Grok)); err == nil {
+			return "", false
+		}
+	}
+	host, err := hostname()
+	if err != nil {
+		return "", false
+	}
+	p := sync.HostPrefix(host)
+	return p, p != ""
 }
 
 // forwardConfig is the forwarder's configuration for settings s.
@@ -444,6 +509,10 @@ func (a *app) State() tray.State {
 	snap := a.agent.Snapshot()
 	fst := a.fwd.Status()
 	keyOK, keyHint := a.plat.KeyAccess()
+	refusedHint := ""
+	if r, ok := a.plat.(keyRefusedHinter); ok {
+		refusedHint = r.KeyRefusedHint()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.now()
@@ -455,11 +524,14 @@ func (a *app) State() tray.State {
 		Forwarding: a.eff.Forwarding,
 		Server:     a.eff.Server,
 		ServerAddr: serverAddr(a.eff.Server, a.eff.Port),
-		Keys:       keyState(snap.Keys, keyOK, keyHint),
+		Keys:       keyState(snap.Keys, keyOK, keyHint, refusedHint),
 		Export:     a.export,
 		LoginItem:  a.loginItem,
 		Notice:     a.notice,
 		Warning:    a.warning,
+	}
+	for _, b := range snap.BadFiles {
+		s.SetAside = append(s.SetAside, filepath.Base(b.Aside))
 	}
 	if a.menu == nil {
 		s.Cadence = 0
@@ -541,14 +613,25 @@ func (a *app) tell(title, text string, isError bool) {
 	}
 }
 
+// keyRefusedHinter is implemented by platforms where the system can count
+// Rogue as allowed yet refuse it key events (macOS: a stale grant).
+type keyRefusedHinter interface {
+	// KeyRefusedHint says in one sentence what to do about it.
+	KeyRefusedHint() string
+}
+
 // keyState says in the menu's words whether key events flow and, if not,
-// why and what to do.
-func keyState(k agent.KeyStatus, accessOK bool, accessHint string) tray.KeyState {
+// why and what to do. refusedHint is the platform's advice for a tap the
+// system refuses although access is granted.
+func keyState(k agent.KeyStatus, accessOK bool, accessHint, refusedHint string) tray.KeyState {
 	if k.Flowing {
 		return tray.KeyState{Flowing: true}
 	}
 	ks := tray.KeyState{Problem: "not running", Hint: accessHint}
 	switch {
+	case errors.Is(k.Err, agent.ErrKeyRefused):
+		ks.Problem = "refused by macOS"
+		ks.Hint = refusedHint
 	case !accessOK:
 		ks.Problem = "no access"
 	case errors.Is(k.Err, agent.ErrNoDisplay):
@@ -631,6 +714,11 @@ func (a *app) startModels() {
 	a.bg.Go(func() {
 		key, err := loadAPIKey(s.Server)
 		if err != nil {
+			if errors.Is(err, errNoKeyring) {
+				a.log.Warn("no keyring is available: points are forwarded, Grok models are not started (they need the API key)", "reason", err)
+				a.setNotice("No keyring available: points are sent, models not started")
+				return
+			}
 			a.log.Info("not starting Grok models", "reason", err)
 			if errors.Is(err, errNoKey) {
 				a.setServerStatus("No API key: points sent, no models — choose Grok Server…")
@@ -660,6 +748,14 @@ func (a *app) ensureModels(c *sync.Client, s settings) (string, bool) {
 	if err := c.EnsureModels(ctx, host, metrics); err != nil {
 		a.log.Warn("starting Grok models", "err", err)
 		msg := "Could not start Grok models: " + err.Error()
+		var ue *sync.UntrustedCertError
+		switch {
+		case errors.As(err, &ue):
+			msg = "Grok's certificate is not trusted (" + strings.Join(ue.Problems, "; ") + ") — choose Grok Server… to review it"
+		case errors.Is(err, sync.ErrTLS):
+			a.log.Error("Grok's certificate changed: nothing is sent to its API", "err", err)
+			msg = "⚠ " + err.Error()
+		}
 		a.setServerStatus(msg)
 		return msg, false
 	}
@@ -750,8 +846,17 @@ func (a *app) setServer(raw, key string) (*sync.Client, error) {
 		s.PinSHA256 = ""
 	}
 	a.setServerStatus("Checking the key with " + u + "…")
-	if err := verifyKey(a.ctx, u, key, s, 30*time.Second); err != nil {
+	var ask func(context.Context, string) (bool, error)
+	if t, ok := a.plat.(certTruster); ok {
+		ask = t.AskTrust
+	}
+	pin, err := verifyKeyTrusting(a.ctx, u, key, s, 30*time.Second, ask)
+	if err != nil {
 		return nil, fmt.Errorf("Server not changed: %v", err)
+	}
+	trusted := pin != s.PinSHA256
+	if trusted {
+		a.log.Info("certificate trusted and pinned", "server", u, "sha256", pin)
 	}
 	if err := saveAPIKey(u, key); err != nil {
 		return nil, fmt.Errorf("Could not store the key: %v", err)
@@ -760,6 +865,9 @@ func (a *app) setServer(raw, key string) (*sync.Client, error) {
 		s.Server = u
 		if dropPin {
 			s.PinSHA256 = ""
+		}
+		if trusted {
+			s.PinSHA256 = pin
 		}
 	}); err != nil {
 		return nil, err
@@ -830,6 +938,12 @@ func (a *app) ExportCSV() {
 			return
 		}
 		a.log.Info("exported", "dir", dir, "points", sum.Points, "rows", sum.Rows)
+		for _, b := range sum.Bad {
+			a.log.Warn("not exported: the RRD file could not be read", "metric", b.Name, "err", b.Err)
+		}
+		if len(sum.Bad) > 0 {
+			a.setNotice(fmt.Sprintf("Exported; %d metric(s) not exported: unreadable RRD file (see the log)", len(sum.Bad)))
+		}
 		if err := a.plat.Reveal(dir); err != nil {
 			a.log.Warn("reveal export", "err", err)
 			a.setNotice("Could not show the export: " + err.Error())
@@ -954,6 +1068,57 @@ func (a *app) About() {
 		return
 	}
 	a.setNotice("Rogue " + version + " · data in " + a.prefix)
+}
+
+// Diagnostics implements tray.App: rogue doctor's report, with the running
+// app's own key tap and forwarding status, written to diagnostics.txt in
+// the logs folder (0600; it holds no secret) and opened.
+func (a *app) Diagnostics() {
+	a.mu.Lock()
+	on := a.eff.Forwarding
+	a.mu.Unlock()
+	fwd := ""
+	if on {
+		fwd = a.fwd.Status().Format(a.now())
+	}
+	d := &doctor{
+		plat:         newDoctorPlatform(),
+		keys:         apiKeys,
+		dirs:         a.dirs,
+		prefix:       a.prefix,
+		settingsPath: a.settingsPath,
+		timeout:      5 * time.Second,
+		now:          a.now(),
+		live:         &liveState{Keys: a.agent.Snapshot().Keys, ForwardStatus: fwd},
+	}
+	a.bg.Go(func() {
+		ctx, cancel := context.WithTimeout(a.ctx, time.Minute)
+		defer cancel()
+		var b bytes.Buffer
+		act := writeReport(&b, d.now, d.report(ctx))
+		dir := a.dirs.Logs
+		if dir == "" {
+			dir = a.dirs.Config
+		}
+		path := filepath.Join(dir, "diagnostics.txt")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			a.setNotice("Could not write the diagnostics: " + err.Error())
+			return
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+			a.setNotice("Could not write the diagnostics: " + err.Error())
+			return
+		}
+		a.log.Info("diagnostics written", "path", path, "needs_action", act)
+		msg := "Diagnostics: " + path
+		if act {
+			msg += " (items marked ! need your action)"
+		}
+		a.setNotice(msg)
+		if err := a.plat.Reveal(path); err != nil {
+			a.log.Info("open diagnostics", "err", err)
+		}
+	})
 }
 
 // Quit implements tray.App.

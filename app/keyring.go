@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-
-	"github.com/zalando/go-keyring"
 )
 
-// The Grok API key is kept in the login keychain (macOS) or the Secret
-// Service (Linux: GNOME Keyring, KWallet) under service "Rogue", with the
-// server URL as the account, and nowhere else: not in settings, logs, argv
-// or CSV.
+// The Grok API key is kept in the login keychain (macOS, service
+// com.rogue-metrics.Rogue, label "Rogue") or the Secret Service (Linux:
+// GNOME Keyring, KWallet; service "Rogue"), with the server URL as the
+// account, and nowhere else: not in settings, logs, argv or CSV. See
+// keystore.go.
 const keyringService = "Rogue"
 
 // errNoKey is returned by loadAPIKey when no key is stored for the server.
@@ -23,17 +22,23 @@ func saveAPIKey(server, key string) error {
 	if key == "" {
 		return errors.New("keyring: empty API key")
 	}
-	if err := keyring.Set(keyringService, server, key); err != nil {
+	if err := apiKeys.Set(server, key); errors.Is(err, errNoKeyring) {
+		return err
+	} else if err != nil {
 		return fmt.Errorf("keyring: store key for %s: %w", server, err)
 	}
 	return nil
 }
 
-// loadAPIKey returns the key stored for server, or errNoKey.
+// loadAPIKey returns the key stored for server, or errNoKey; errNoKeyring
+// when no keyring can be reached (nothing is started to reach one).
 func loadAPIKey(server string) (string, error) {
-	key, err := keyring.Get(keyringService, server)
-	if errors.Is(err, keyring.ErrNotFound) {
+	key, err := apiKeys.Get(server)
+	if errors.Is(err, errNoKey) {
 		return "", fmt.Errorf("keyring: %s: %w", server, errNoKey)
+	}
+	if errors.Is(err, errNoKeyring) {
+		return "", err
 	}
 	if err != nil {
 		return "", fmt.Errorf("keyring: read key for %s: %w", server, err)
@@ -44,8 +49,9 @@ func loadAPIKey(server string) (string, error) {
 // deleteAPIKey removes the key stored for server; a missing key is not an
 // error.
 func deleteAPIKey(server string) error {
-	err := keyring.Delete(keyringService, server)
-	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+	if err := apiKeys.Delete(server); errors.Is(err, errNoKeyring) {
+		return err
+	} else if err != nil {
 		return fmt.Errorf("keyring: delete key for %s: %w", server, err)
 	}
 	return nil

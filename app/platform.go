@@ -24,7 +24,7 @@ type platform interface {
 	// says in one sentence how to allow it.
 	KeyAccess() (ok bool, hint string)
 	// RequestKeyAccess starts the OS's walk-through for granting access to
-	// key events (the macOS Accessibility prompt); a no-op where none exists.
+	// key events (the macOS Input Monitoring walk-through); a no-op where none exists.
 	RequestKeyAccess(ctx context.Context)
 }
 
@@ -32,3 +32,11 @@ var (
 	errCancelled = errors.New("cancelled")
 	errNoDialog  = errors.New("no dialog available")
 )
+
+// certTruster is implemented by platforms that can ask the user whether to
+// trust a server's certificate that does not verify (as ssh asks on first
+// contact). message holds the fingerprint and what is wrong; AskTrust
+// reports whether the user chose to trust it.
+type certTruster interface {
+	AskTrust(ctx context.Context, message string) (bool, error)
+}

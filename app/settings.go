@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/rogue-metrics/rogue/sync"
 )
 
 // settings are the menu-bar app's preferences, kept as JSON in
@@ -35,7 +37,7 @@ type settings struct {
 	// accepted whoever signed it.
 	PinSHA256 string `json:"pin_sha256"`
 	// KeyAccessAsked records that the first-run walk-through for key access
-	// (the macOS Accessibility prompt) was offered, so it is offered once;
+	// (the macOS Input Monitoring prompt) was offered, so it is offered once;
 	// afterwards the menu's "Keystroke statistics" row starts it again.
 	KeyAccessAsked bool `json:"key_access_asked"`
 	// DisplayInterval is how often, in seconds, the menu's values are
@@ -262,8 +264,8 @@ func (s settings) checkField(name string) error {
 	case "metric_prefix":
 		// The forwarder refuses these too; refused here, Rogue starts with
 		// the default instead of not at all.
-		if strings.ContainsFunc(s.MetricPrefix, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-			return fmt.Errorf("metric prefix %q: must not contain white space or control characters", s.MetricPrefix)
+		if err := sync.CheckMetricPrefix(s.MetricPrefix); err != nil {
+			return errors.New(strings.TrimPrefix(err.Error(), "sync: "))
 		}
 	case "server":
 		if s.Server != "" {

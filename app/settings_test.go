@@ -112,6 +112,8 @@ func TestLoadSettingsBadFieldFallsBack(t *testing.T) {
 		{"PortOutOfRange", "port", `{"port": 70000, "server": "https://grok.example.com", "forwarding": true}`},
 		{"ServerWithCredentials", "server", `{"server": "https://key@grok", "port": 2013, "forwarding": true}`},
 		{"PrefixWithSpace", "metric_prefix", `{"metric_prefix": "my laptop", ` + good + `}`},
+		{"PrefixWithNoBreakSpace", "metric_prefix", "{\"metric_prefix\": \"my\u00a0laptop\", " + good + "}"},
+		{"PrefixWithUmlaut", "metric_prefix", `{"metric_prefix": "büro", ` + good + `}`},
 		{"DisplayIntervalZero", "display_interval", `{"display_interval": 0, ` + good + `}`},
 	}
 	for _, tt := range tests {
@@ -272,7 +274,7 @@ func TestHugeIntervalIsRefused(t *testing.T) {
 // accept must be one the forwarder takes, or newApp fails and Rogue does
 // not start at all (instead of setting the file aside and using defaults).
 func TestSettingsMetricPrefixAgreesWithForwarder(t *testing.T) {
-	for _, p := range []string{"", "laptop", "rogue.laptop.", "lap\x00top", "x\x1b[31m", "del\x7f", "tab\there", "ünï"} {
+	for _, p := range []string{"", "laptop", "rogue.laptop.", "lap\x00top", "x\x1b[31m", "del\x7f", "tab\there", "ünï", "lap\u00a0top"} {
 		s := defaultSettings()
 		s.MetricPrefix = p
 		settingsErr := s.validate()

@@ -24,6 +24,9 @@ type App interface {
 	ToggleLoginItem()
 	OpenDataFolder()
 	About()
+	// Diagnostics shows what a support request needs (rogue doctor's
+	// report).
+	Diagnostics()
 	// Quit asks the application to stop. The menu keeps running until the
 	// context given to Run is done.
 	Quit()
@@ -142,10 +145,12 @@ func build(app App, b backend) *loop {
 	add(false, func(lb *Labels) Entry { return lb.DataFolder }, app.OpenDataFolder)
 	b.AddSeparator()
 	add(false, func(lb *Labels) Entry { return lb.About }, app.About)
+	add(false, func(lb *Labels) Entry { return lb.Diagnostics }, app.Diagnostics)
 	add(false, func(lb *Labels) Entry { return lb.Quit }, app.Quit)
 	// Lines that come and go sit last, so that they never move an item.
 	add(false, func(lb *Labels) Entry { return lb.Notice }, nil)
 	add(false, func(lb *Labels) Entry { return lb.Warning }, nil)
+	add(false, func(lb *Labels) Entry { return lb.SetAside }, nil)
 	l.tooltip = first.Tooltip
 	b.SetTooltip(first.Tooltip)
 	return l

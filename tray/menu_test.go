@@ -84,6 +84,7 @@ func (a *fakeApp) KeyStats()        { a.click("KeyStats") }
 func (a *fakeApp) ToggleLoginItem() { a.click("ToggleLoginItem") }
 func (a *fakeApp) OpenDataFolder()  { a.click("OpenDataFolder") }
 func (a *fakeApp) About()           { a.click("About") }
+func (a *fakeApp) Diagnostics()     { a.click("Diagnostics") }
 func (a *fakeApp) Quit()            { a.click("Quit") }
 
 func twoMetrics() State {
@@ -114,7 +115,7 @@ func TestBuildCreatesEveryEntry(t *testing.T) {
 	build(app, b)
 	l := Render(app.State())
 	wantTitles := []string{l.Metrics[0].Title, l.Metrics[1].Title, "Forward to Grok", "Grok Server…",
-		"Export CSV…", "Keystroke statistics: off", "Start at Login", "Open Data Folder", "About Rogue t", "Quit Rogue"}
+		"Export CSV…", "Keystroke statistics: off", "Start at Login", "Open Data Folder", "About Rogue t", "Diagnostics…", "Quit Rogue"}
 	for _, w := range wantTitles {
 		itemTitled(t, b, w)
 	}
@@ -247,6 +248,7 @@ func TestClicksCallAppAndRefresh(t *testing.T) {
 		{"Start at Login", "ToggleLoginItem"},
 		{"Open Data Folder", "OpenDataFolder"},
 		{"About Rogue t", "About"},
+		{"Diagnostics…", "Diagnostics"},
 		{"Quit Rogue", "Quit"},
 	} {
 		it := itemTitled(t, b, c.title)

@@ -48,6 +48,10 @@ type State struct {
 	// Warning is a one-line problem the user should know about, such as a
 	// settings file that could not be read.
 	Warning string
+	// SetAside names the RRD files that could not be continued and were
+	// set aside (renamed <Name>.rrd.bad-<time>) for a fresh file, as the
+	// file names now in the data folder.
+	SetAside []string
 }
 
 // Series is one metric's row.
@@ -124,9 +128,11 @@ type Labels struct {
 	Login         Entry // "Start at Login" checkbox
 	DataFolder    Entry // "Open Data Folder"
 	About         Entry // "About Rogue <version>"
+	Diagnostics   Entry // "Diagnostics…", next to About
 	Quit          Entry // "Quit Rogue"
 	Notice        Entry // a message after an action (below Quit)
 	Warning       Entry // a problem to know about (below Quit)
+	SetAside      Entry // damaged data files set aside (below Quit)
 }
 
 // StatusWidth is the most characters a status line shows; longer text is
@@ -225,10 +231,18 @@ func Render(s State) Labels {
 	if s.Version == "" {
 		l.About.Title = "About Rogue"
 	}
+	l.Diagnostics = Entry{Title: "Diagnostics…"}
 	l.Quit = Entry{Title: "Quit Rogue"}
 	// Below Quit these move nothing; they may be longer.
 	l.Notice = Entry{Title: Clip(s.Notice, NoticeWidth), Disabled: true, Hidden: s.Notice == ""}
 	l.Warning = Entry{Title: Clip("⚠ "+s.Warning, NoticeWidth), Disabled: true, Hidden: s.Warning == ""}
+	l.SetAside = Entry{Disabled: true, Hidden: len(s.SetAside) == 0}
+	switch n := len(s.SetAside); {
+	case n == 1:
+		l.SetAside.Title = Clip("⚠ A damaged data file was kept as "+s.SetAside[0]+"; a new one was started", NoticeWidth)
+	case n > 1:
+		l.SetAside.Title = fmt.Sprintf("⚠ %d damaged data files were kept as *.bad-<time>; new ones were started", n)
+	}
 	return l
 }
 
