@@ -415,10 +415,14 @@ func (a *app) displayLoop(ctx context.Context) {
 	if every <= 0 {
 		every = defaultDisplayInterval * time.Second
 	}
+	// When the ticks come at least as often as the cadence (a 1 s step),
+	// they refresh the menu with stored values; live samples would only
+	// repeat them.
+	ticksSuffice := a.agent.Step() <= every
 	wait := 500 * time.Millisecond
 	t := time.NewTimer(0)
 	defer t.Stop()
-	for {
+	for n := 0; ; n++ {
 		select {
 		case <-ctx.Done():
 			return
@@ -426,6 +430,10 @@ func (a *app) displayLoop(ctx context.Context) {
 		}
 		a.agent.SampleLive(ctx)
 		a.refresh()
+		if n >= 1 && ticksSuffice {
+			<-ctx.Done()
+			return
+		}
 		t.Reset(wait)
 		wait = every
 	}
@@ -533,8 +541,11 @@ func (a *app) State() tray.State {
 	for _, b := range snap.BadFiles {
 		s.SetAside = append(s.SetAside, filepath.Base(b.Aside))
 	}
-	if a.menu == nil {
+	switch {
+	case a.menu == nil:
 		s.Cadence = 0
+	case snap.Step > 0 && snap.Step < s.Cadence:
+		s.Cadence = snap.Step // the ticks refresh the menu (displayLoop)
 	}
 	if a.serverStatus != "" && now.Before(a.serverStatusUntil) {
 		s.ServerStatus = a.serverStatus

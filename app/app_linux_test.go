@@ -9,6 +9,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -180,7 +181,6 @@ func TestAppMenuOverDBus(t *testing.T) {
 		return true, nil
 	})
 	t.Logf("%.1f s: rows", time.Since(t0).Seconds())
-	stopTyping()
 	for _, m := range metric.All {
 		r := rows[m.Display]
 		if n := len([]rune(r[0])); n < 30 {
@@ -221,6 +221,26 @@ func TestAppMenuOverDBus(t *testing.T) {
 	}
 
 	t.Logf("%.1f s: forwarded", time.Since(t0).Seconds())
+	// Export CSV… into a new dated folder under ~/Documents, once key
+	// timings are stored (the rows show live values long before).
+	prefix0 := filepath.Join(env.Data, "rogue", "db")
+	testpeer.WaitFor(t, 30*time.Second, "a stored KeyHold value", func() (bool, error) {
+		f, err := rrd.Open(filepath.Join(prefix0, "KeyHold.rrd"))
+		if err != nil {
+			return false, err
+		}
+		defer f.Close()
+		res, err := f.Fetch(rrd.Average, time.Now().Add(-time.Minute), time.Now(), time.Second)
+		if err != nil {
+			return false, err
+		}
+		for _, r := range res.Rows {
+			if !math.IsNaN(r[0]) {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
 	// Export CSV… into a new dated folder under ~/Documents.
 	item.click(t, "Export CSV…")
 	done := item.waitEntry(t, "Exported to ", 60*time.Second, "export finished", func(menuEntry) bool { return true })
@@ -236,6 +256,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 	}
 
 	t.Logf("%.1f s: exported", time.Since(t0).Seconds())
+	stopTyping()
 	// Start at Login creates and removes the autostart entry.
 	desktop := filepath.Join(env.Config, "autostart", "rogue.desktop")
 	item.click(t, "Start at Login")
