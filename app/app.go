@@ -495,7 +495,9 @@ func (a *app) run(ctx context.Context, stderr io.Writer) int {
 
 	if a.menu != nil {
 		wg.Go(func() { a.displayLoop(ctx) })
-		a.offerKeyAccess()
+		// The menu first: the first run's settings write (synced to disk)
+		// happens meanwhile.
+		a.bg.Go(a.offerKeyAccess)
 		a.menu.Run(ctx)
 		st := a.menu.Stats()
 		a.log.Info("menu refreshes", "count", st.Refreshes, "updates", st.Updates,
