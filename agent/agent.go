@@ -139,6 +139,7 @@ type Agent struct {
 	bad []BadFile // files set aside, guarded by liveMu
 
 	lastTick time.Time // time of the latest tick processed
+	scores   *scorer   // anomaly detectors and score files (score.go)
 	running  atomic.Bool
 	closeMu  sync.Mutex
 	closed   bool
@@ -194,6 +195,7 @@ func New(cfg Config) (*Agent, error) {
 	a.history = make([]ring, n)
 	a.prevReading = make([]reading, n)
 	a.keyStatus = KeyStatus{Err: errors.New("key tap not started")}
+	a.scores = newScorer()
 
 	if cfg.Reset {
 		if err := a.reset(); err != nil {
@@ -269,7 +271,7 @@ func (a *Agent) reset() error {
 	if removed == 0 {
 		a.log.Info("reset: no files to remove", "prefix", a.cfg.Prefix)
 	}
-	return nil
+	return a.resetScores()
 }
 
 // definition is what New creates for metric m.
@@ -529,6 +531,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return errors.New("agent: Run after Close")
 	}
 	defer a.Close()
+	defer a.startScoring(ctx)()
 
 	tapCtx, stopTap := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -597,6 +600,7 @@ func (a *Agent) tick() {
 	vals := a.sample(now)
 	a.write(t, vals)
 	a.publish(t, vals)
+	a.scoreTick(t)
 	if a.cfg.OnTick != nil {
 		a.cfg.OnTick(t)
 	}

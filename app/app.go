@@ -22,6 +22,7 @@ import (
 
 	"github.com/rogue-metrics/rogue/agent"
 	"github.com/rogue-metrics/rogue/assets"
+	"github.com/rogue-metrics/rogue/charts"
 	"github.com/rogue-metrics/rogue/metric"
 	"github.com/rogue-metrics/rogue/sync"
 	"github.com/rogue-metrics/rogue/tray"
@@ -188,6 +189,12 @@ type app struct {
 	trigger chan struct{} // tick → forwarder, never blocks the agent
 	menu    *tray.Menu    // nil when headless
 
+	anomalies *anomalies // marks, recent anomalies, Grok's verdicts (anomaly.go)
+	notify    notifier   // nil where notifications cannot be shown
+
+	charts     *charts.Server // nil when it could not start
+	chartsBase string         // its address, e.g. http://127.0.0.1:41234/
+
 	ctx  context.Context // the app's lifetime, set by run
 	quit context.CancelFunc
 	bg   gosync.WaitGroup // dialogs, exports, model starts
@@ -225,6 +232,7 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		settingsPath: filepath.Join(d.Config, settingsFile),
 		now:          time.Now,
 		trigger:      make(chan struct{}, 1),
+		notify:       newNotifier(),
 	}
 	if !opts.verbose {
 		// The forwarder logs every delivery at info level: once per tick.
@@ -306,6 +314,7 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.anomalies = newAnomalies(a.agent.Scores)
 	a.fwd, err = sync.NewForwarder(a.forwardConfig(a.eff))
 	if err != nil {
 		a.agent.Close()
@@ -313,7 +322,8 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 	}
 	a.fwd.SetEnabled(a.eff.Forwarding)
 	if !opts.headless {
-		a.menu = tray.New(a, tray.Options{Icon: assets.Icon, TemplateIcon: assets.TemplateIcon2x, OnOpen: a.menuOpened})
+		a.menu = tray.New(a, tray.Options{Icon: assets.Icon, TemplateIcon: assets.TemplateIcon2x,
+			AnomalyIcon: assets.AnomalyIcon, AnomalyTemplateIcon: assets.AnomalyTemplateIcon2x, OnOpen: a.menuOpened})
 	}
 	return a, nil
 }
@@ -382,6 +392,7 @@ const minForwardInterval = 30 * time.Second
 // forwarder (at most every minForwardInterval) and the menu, without ever
 // waiting for them.
 func (a *app) onTick(t time.Time) {
+	a.checkAnomalies()
 	a.mu.Lock()
 	due := a.lastForward.IsZero() || t.Sub(a.lastForward) >= minForwardInterval || t.Before(a.lastForward)
 	if due {
@@ -488,6 +499,7 @@ func (a *app) run(ctx context.Context, stderr io.Writer) int {
 		cancel()
 	})
 	wg.Go(func() { a.fwd.Run(ctx, a.trigger) })
+	a.startCharts(ctx, &wg)
 	if a.eff.Forwarding {
 		a.startModels()
 	}
@@ -495,6 +507,7 @@ func (a *app) run(ctx context.Context, stderr io.Writer) int {
 
 	if a.menu != nil {
 		wg.Go(func() { a.displayLoop(ctx) })
+		wg.Go(func() { a.pollGrok(ctx) })
 		// The menu first: the first run's settings write (synced to disk)
 		// happens meanwhile.
 		a.bg.Go(a.offerKeyAccess)
@@ -519,6 +532,7 @@ func (a *app) State() tray.State {
 	snap := a.agent.Snapshot()
 	fst := a.fwd.Status()
 	keyOK, keyHint := a.plat.KeyAccess()
+	anomalies := a.anomalyState()
 	refusedHint := ""
 	if r, ok := a.plat.(keyRefusedHinter); ok {
 		refusedHint = r.KeyRefusedHint()
@@ -539,6 +553,7 @@ func (a *app) State() tray.State {
 		LoginItem:  a.loginItem,
 		Notice:     a.notice,
 		Warning:    a.warning,
+		Anomalies:  anomalies,
 	}
 	for _, b := range snap.BadFiles {
 		s.SetAside = append(s.SetAside, filepath.Base(b.Aside))
@@ -743,6 +758,8 @@ func (a *app) startModels() {
 			a.log.Warn("Grok client", "err", err)
 			return
 		}
+		// Cursors then move only past rows Grok says it stored.
+		a.fwd.SetReceipts(c)
 		a.ensureModels(c, s)
 	})
 }

@@ -43,6 +43,15 @@ type settings struct {
 	// DisplayInterval is how often, in seconds, the menu's values are
 	// refreshed from the live sampler, whatever the storage step.
 	DisplayInterval int `json:"display_interval"`
+	// AnomalyThreshold is the anomaly likelihood at or above which the menu
+	// marks a metric (0 < t <= 1); absent, or out of that range, means the
+	// detector's default (see settings.threshold in anomaly.go).
+	AnomalyThreshold float64 `json:"anomaly_threshold,omitempty"`
+	// AnomalyNotify turns on a notification for each anomaly.
+	AnomalyNotify bool `json:"anomaly_notify,omitempty"`
+	// ChartsPort is the loopback port of the charts page; 0 picks a free
+	// one at each start.
+	ChartsPort int `json:"charts_port,omitempty"`
 }
 
 // Defaults of the settings, as numenta-rogue had them.
@@ -272,6 +281,10 @@ func (s settings) checkField(name string) error {
 			if _, err := normalizeServer(s.Server); err != nil {
 				return err
 			}
+		}
+	case "charts_port":
+		if s.ChartsPort < 0 || s.ChartsPort > 65535 {
+			return fmt.Errorf("charts port %d: must be 0 (any free port) to 65535", s.ChartsPort)
 		}
 	case "display_interval":
 		if s.DisplayInterval < 1 || s.DisplayInterval > maxDisplayInterval {

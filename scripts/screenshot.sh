@@ -11,6 +11,11 @@
 #                              1 s step run for WAIT seconds while xdotool
 #                              typed): the sparklines are full at once.
 #
+# With SCENE=anomaly it takes OUTDIR/menu-anomaly.png instead, a flagged
+# metric (see anomaly_scene below). Without a SCENE it first takes
+# docs/charts.png with scripts/charts-screenshot.sh (CHARTS_OUT=none skips
+# it).
+#
 # Usage: scripts/screenshot.sh [OUTDIR]      (docs by default; WAIT=35)
 # Needs: go, Xvfb, dbus-daemon, xfce4-panel, xdotool, imagemagick (import,
 # convert), carbon-cache (graphite-carbon), python3.
@@ -18,6 +23,11 @@ set -eu
 cd "$(dirname "$0")/.."
 OUTDIR=${1:-docs}
 WAIT=${WAIT:-35}
+SCENE=${SCENE:-}
+
+# The charts page, on its own.
+CHARTS_OUT=${CHARTS_OUT:-docs/charts.png}
+[ "$CHARTS_OUT" = none ] || [ -n "$SCENE" ] || scripts/charts-screenshot.sh "$CHARTS_OUT"
 for tool in go Xvfb dbus-daemon xfce4-panel xdotool import convert carbon-cache python3; do
 	command -v $tool >/dev/null || { echo "scripts/screenshot.sh: $tool is not installed" >&2; exit 1; }
 done
@@ -211,6 +221,56 @@ print((first[0] + first[-1]) // 2)')
 	fi
 	echo "saved $out ($(convert "$out" -format '%wx%h' info:))"
 }
+
+# anomaly_scene (SCENE=anomaly): three hours of stored history in which
+# nobody typed (KeyCount 0 at every 8 s step), so that the detectors learn a
+# flat line during their warm-up; Rogue then runs at an 8 s interval without
+# typing, and when typing starts the KeyCount detector flags it. The menu is
+# opened as soon as Rogue logs the anomaly, while the row is marked.
+plant_anomaly_history() {
+	INTERVAL=8
+	db="$XDG_DATA_HOME/rogue/db"
+	mkdir -p "$db"
+	now=$(date +%s)
+	start=$((now - now % INTERVAL - 10800))
+	"$T/rogue" rrd create "$db/KeyCount.rrd" --start "$start" --step $INTERVAL DS:KeyCount:GAUGE:600:0:U \
+		RRA:AVERAGE:0.5:1:302400 RRA:AVERAGE:0.5:900:8760 RRA:MAX:0.5:900:8760
+	python3 -c "import sys; s=int(sys.argv[1]); print('\n'.join('%d:0' % (s + $INTERVAL * i) for i in range(1, 10800 // $INTERVAL)))" "$start" |
+		xargs -n 500 "$T/rogue" rrd update "$db/KeyCount.rrd"
+	settings $INTERVAL
+}
+anomaly_scene() {
+	i=0
+	until grep -q "anomaly detectors warmed up" "$T/rogue.log"; do
+		sleep 0.2
+		i=$((i + 1))
+		[ $i -lt 300 ] || { echo "no warm-up:" >&2; cat "$T/rogue.log" >&2; exit 1; }
+	done
+	sleep "$WAIT"
+	echo "== typing until Rogue flags it"
+	(while :; do xdotool type --delay 60 "the quick brown fox jumps over the lazy dog " 2>/dev/null || exit; done) &
+	ATYPER=$!
+	PIDS="$PIDS $ATYPER"
+	i=0
+	until grep -q "msg=anomaly " "$T/rogue.log"; do
+		sleep 0.1
+		i=$((i + 1))
+		[ $i -lt 1200 ] || { echo "no anomaly flagged:" >&2; cat "$T/rogue.log" >&2; exit 1; }
+	done
+	kill $ATYPER 2>/dev/null || true
+	grep "msg=anomaly " "$T/rogue.log" >&2
+}
+
+if [ "$SCENE" = anomaly ]; then
+	echo "== a flagged metric"
+	WAIT=${WAIT_ANOMALY:-8}
+	plant_anomaly_history
+	start_rogue
+	anomaly_scene
+	shoot "$OUTDIR/menu-anomaly.png"
+	stop_rogue
+	exit 0
+fi
 
 echo "== 1. first start with the default settings, 3 s later"
 settings 60

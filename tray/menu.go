@@ -17,6 +17,8 @@ type App interface {
 	// State returns the current state. It is called once per refresh.
 	State() State
 
+	// OpenCharts opens the history charts in the browser.
+	OpenCharts()
 	ToggleForwarding()
 	ChooseServer()
 	ExportCSV()
@@ -70,7 +72,9 @@ type loop struct {
 	now   func() time.Time
 	// updates counts item updates applied, for tests and benchmarks.
 	updates int
-	stats   *stats
+	// iconAnomaly is true while the status icon shows its anomaly variant.
+	iconAnomaly bool
+	stats       *stats
 }
 
 // stats are counters of the refreshes done, readable from any goroutine.
@@ -131,6 +135,8 @@ func build(app App, b backend) *loop {
 		}, nil)
 		l.metrics = append(l.metrics, s)
 	}
+	add(false, func(lb *Labels) Entry { return lb.Charts }, app.OpenCharts)
+	l.addAnomalies(&first)
 	b.AddSeparator()
 	add(true, func(lb *Labels) Entry { return lb.Forward }, app.ToggleForwarding)
 	add(false, func(lb *Labels) Entry { return lb.Server }, app.ChooseServer)
@@ -212,6 +218,7 @@ func (l *loop) refresh() {
 		l.tooltip = lb.Tooltip
 		l.b.SetTooltip(lb.Tooltip)
 	}
+	l.applyAnomalyIcon(&lb)
 }
 
 // run is the event loop: it waits for a rebuild request or a click until ctx

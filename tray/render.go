@@ -52,6 +52,9 @@ type State struct {
 	// set aside (renamed <Name>.rrd.bad-<time>) for a fresh file, as the
 	// file names now in the data folder.
 	SetAside []string
+
+	// Anomalies are the anomaly scores and recent anomalies (anomaly.go).
+	Anomalies AnomalyState
 }
 
 // Series is one metric's row.
@@ -117,6 +120,8 @@ type Labels struct {
 	Header Entry
 	// Metrics has one row per series, in the order of State.Series.
 	Metrics []Entry
+	// Charts opens the history charts ("Charts…"), right after the rows.
+	Charts Entry
 
 	Forward       Entry // "Forward to Grok" checkbox
 	Server        Entry // "Grok Server…"
@@ -133,6 +138,8 @@ type Labels struct {
 	Notice        Entry // a message after an action (below Quit)
 	Warning       Entry // a problem to know about (below Quit)
 	SetAside      Entry // damaged data files set aside (below Quit)
+
+	Anomaly AnomalyLabels // marks, the "Anomalies" submenu (anomaly.go)
 }
 
 // StatusWidth is the most characters a status line shows; longer text is
@@ -166,10 +173,13 @@ func Render(s State) Labels {
 			}
 		}
 	}
+	renderAnomalies(s, &l)
 	l.Tooltip = "Rogue"
 	if len(tips) > 0 {
 		l.Tooltip += ": " + strings.Join(tips, " · ")
 	}
+
+	l.Charts = Entry{Title: "Charts…"}
 
 	l.Forward = Entry{Title: "Forward to Grok", Checked: s.Forwarding}
 	l.Server = Entry{Title: "Grok Server…"}

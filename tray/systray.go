@@ -15,6 +15,9 @@ type Options struct {
 	// TemplateIcon is a PNG template image for the macOS menu bar (black
 	// with alpha; macOS tints it). Empty: Icon is used.
 	TemplateIcon []byte
+	// AnomalyIcon and AnomalyTemplateIcon replace Icon and TemplateIcon
+	// while any metric is anomalous; empty: the icon does not change.
+	AnomalyIcon, AnomalyTemplateIcon []byte
 	// OnReady, if set, is called once the menu is built.
 	OnReady func()
 	// OnOpen, if set, is called on the menu's goroutine each time the menu
@@ -66,7 +69,7 @@ func (m *Menu) Run(ctx context.Context) {
 		if len(icon) > 0 {
 			systray.SetTemplateIcon(icon, m.opts.Icon)
 		}
-		l := build(m.app, sysBackend{})
+		l := build(m.app, sysBackend{opts: m.opts})
 		m.stats.Store(l.stats)
 		// The tray library drops the event unless someone is receiving at
 		// that moment: receive it here at all times, and hand it to the
@@ -114,7 +117,7 @@ func (m *Menu) Stats() Stats {
 }
 
 // sysBackend makes fyne.io/systray items.
-type sysBackend struct{}
+type sysBackend struct{ opts Options }
 
 func (sysBackend) Add(e Entry, checkable bool) item {
 	var it *systray.MenuItem
