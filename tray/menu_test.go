@@ -120,8 +120,9 @@ func TestBuildCreatesEveryEntry(t *testing.T) {
 	for _, w := range wantTitles {
 		itemTitled(t, b, w)
 	}
-	if n := len(l.Metrics); b.items[n].e.Title != "Charts…" {
-		t.Errorf("item after the %d metric rows is %q, want Charts…", n, b.items[n].e.Title)
+	// The header row, the metric rows, then Charts….
+	if n := len(l.Metrics); b.items[n+1].e.Title != "Charts…" {
+		t.Errorf("item after the header and the %d metric rows is %q, want Charts…", n, b.items[n+1].e.Title)
 	}
 	if b.seps == 0 {
 		t.Error("no separators")
