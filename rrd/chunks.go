@@ -39,11 +39,12 @@ func (f *File) FetchChunks(cf CF, start, end time.Time, resolution time.Duration
 	if e <= s || (e-s)/step > math.MaxInt32 {
 		return fmt.Errorf("rrd: fetch %s: window of %d s is too large", f.path, e-s)
 	}
+	var b fetchBuf // one part's memory, reused for the next
 	for cs := s; cs < e; {
 		ce := min(cs+int64(maxRows)*step, e)
 		// Fetch answers the rows after its aligned start up to one step
 		// past its end: (cs, ce].
-		r, err := f.Fetch(cf, time.Unix(cs, 0), time.Unix(ce-step, 0), time.Duration(step)*time.Second)
+		r, err := f.fetchInto(&b, cf, time.Unix(cs, 0), time.Unix(ce-step, 0), time.Duration(step)*time.Second)
 		if err != nil {
 			return err
 		}

@@ -57,6 +57,21 @@ const MaxFetchValues = 1 << 24
 // to the archive's step, end up past it). A resolution of 0 asks for the
 // finest one. Rows outside the archive are NaN.
 func (f *File) Fetch(cf CF, start, end time.Time, resolution time.Duration) (*Result, error) {
+	return f.fetchInto(nil, cf, start, end, resolution)
+}
+
+// fetchBuf holds the memory of a Result for reuse by the next fetch (see
+// FetchChunks): rows, their values and the bytes read.
+type fetchBuf struct {
+	res  Result
+	rows [][]float64
+	vals []float64
+	buf  []byte
+}
+
+// fetchInto is Fetch, reusing b's memory when b is not nil: the Result is
+// then valid until the next fetch with b.
+func (f *File) fetchInto(b *fetchBuf, cf CF, start, end time.Time, resolution time.Duration) (*Result, error) {
 	switch cf {
 	case Average, Min, Max, Last:
 	default:
@@ -75,7 +90,7 @@ func (f *File) Fetch(cf CF, start, end time.Time, resolution time.Duration) (*Re
 	var out *Result
 	err := f.readLocked(func() error {
 		var err error
-		out, err = f.fetch(cf, s, e, res)
+		out, err = f.fetch(b, cf, s, e, res)
 		return err
 	})
 	if err != nil {
@@ -84,7 +99,7 @@ func (f *File) Fetch(cf CF, start, end time.Time, resolution time.Duration) (*Re
 	return out, nil
 }
 
-func (f *File) fetch(cf CF, start, end, step int64) (*Result, error) {
+func (f *File) fetch(b *fetchBuf, cf CF, start, end, step int64) (*Result, error) {
 	l := f.l
 	lastUp := f.st.lastUp()
 	ri, err := chooseRRA(l, lastUp, cf, start, end, step)
@@ -100,17 +115,28 @@ func (f *File) fetch(cf CF, start, end, step int64) (*Result, error) {
 	if end < start || nrows < 0 || nrows > MaxFetchValues || nrows*nds > MaxFetchValues {
 		return nil, fmt.Errorf("window of %d rows is too large", nrows)
 	}
-	out := &Result{
+	out := &Result{}
+	if b != nil {
+		out = &b.res
+	}
+	*out = Result{
 		Start: time.Unix(start, 0),
 		End:   time.Unix(end, 0),
 		Step:  time.Duration(step) * time.Second,
 		DS:    make([]string, nds),
-		Rows:  make([][]float64, nrows),
 	}
 	for i, d := range l.ds {
 		out.DS[i] = d.name
 	}
-	vals := make([]float64, nrows*nds)
+	var vals []float64
+	if b != nil && int64(cap(b.rows)) >= nrows && int64(cap(b.vals)) >= nrows*nds {
+		out.Rows, vals = b.rows[:nrows], b.vals[:nrows*nds]
+	} else {
+		out.Rows, vals = make([][]float64, nrows), make([]float64, nrows*nds)
+		if b != nil {
+			b.rows, b.vals = out.Rows, vals
+		}
+	}
 	for i := range out.Rows {
 		out.Rows[i] = vals[int64(i)*nds : int64(i+1)*nds : int64(i+1)*nds]
 	}
@@ -130,7 +156,15 @@ func (f *File) fetch(cf CF, start, end, step int64) (*Result, error) {
 	}
 	if lo < hi {
 		first := (int64(f.st.curRow(ri)) + 1 + lo) % rows
-		buf := make([]byte, (hi-lo)*nds*valueSize)
+		var buf []byte
+		if n := (hi - lo) * nds * valueSize; b != nil && int64(cap(b.buf)) >= n {
+			buf = b.buf[:n]
+		} else {
+			buf = make([]byte, n)
+			if b != nil {
+				b.buf = buf
+			}
+		}
 		n1 := min(hi-lo, rows-first)
 		base := l.rraOff[ri]
 		if _, err := f.f.ReadAt(buf[:n1*nds*valueSize], base+first*nds*valueSize); err != nil {
