@@ -78,6 +78,11 @@ func run(ctx context.Context, args []string, io stdio) int {
 				if args[1] == "app" && defaultCommand != nil {
 					return defaultCommand(ctx, []string{"-h"}, io)
 				}
+				if args[1] != "help" && args[1] != "version" {
+					fmt.Fprintf(io.Err, "rogue: no help for %q: not a command\n\n", args[1])
+					usage(io.Err)
+					return 2
+				}
 			}
 			usage(io.Out)
 			return 0
