@@ -85,6 +85,8 @@ func (c Command) Run(ctx context.Context, args []string, stdin io.Reader, stdout
 			return bad("--rrd and --prefix exclude each other")
 		}
 		rows, err = detectRRD(ctx, *rrdPath, out)
+	case fs.NArg() > 1 && len(fs.Arg(1)) > 1 && fs.Arg(1)[0] == '-':
+		return bad("flags go before the file: rogue detect %s %s", fs.Arg(1), fs.Arg(0))
 	case fs.NArg() != 1:
 		return bad("want one FILE.csv, \"-\", or a metric NAME (see rogue detect -h)")
 	case *prefix != "" || isMetricName(fs.Arg(0)) && !fileExists(fs.Arg(0)):

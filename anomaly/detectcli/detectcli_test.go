@@ -122,6 +122,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"-h"}, 0, "Usage:"},
 		{nil, 2, "want one FILE.csv"},
 		{[]string{"a.csv", "b.csv"}, 2, "want one FILE.csv"},
+		{[]string{"a.csv", "--stats"}, 2, "flags go before the file: rogue detect --stats a.csv"},
+		{[]string{"a.csv", "-"}, 2, "want one FILE.csv"},
 		{[]string{"--bogus"}, 2, "flag provided but not defined"},
 		{[]string{"--rrd", "x.rrd", "y"}, 2, "no other argument"},
 		{[]string{"--rrd", "x.rrd", "--prefix", "d"}, 2, "exclude"},
