@@ -180,7 +180,14 @@ func detectCSV(ctx context.Context, name string, in io.Reader, out *bufio.Writer
 		}
 	}
 	if tcol < 0 || vcol < 0 {
-		return 0, fmt.Errorf("%s line 1: %w: header %q has no \"timestamp\" and \"value\" columns", name, ErrBadInput, strings.Join(header, ","))
+		var missing []string
+		if tcol < 0 {
+			missing = append(missing, `"timestamp"`)
+		}
+		if vcol < 0 {
+			missing = append(missing, `"value"`)
+		}
+		return 0, fmt.Errorf("%s line 1: %w: header %q has no %s column (columns are separated by commas)", name, ErrBadInput, strings.Join(header, ","), strings.Join(missing, " or "))
 	}
 	out.WriteString("timestamp,value,anomaly_score\n")
 	d := anomaly.New(anomaly.Config{})

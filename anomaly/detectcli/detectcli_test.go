@@ -97,6 +97,9 @@ func TestBadInput(t *testing.T) {
 	for _, c := range []struct{ name, in, msg string }{
 		{"empty", "", "empty"},
 		{"no header", "2014-04-01 00:00:00,1\n", "line 1"},
+		{"no value column", "timestamp,foo\n2014-04-01 00:00:00,1\n", `line 1: bad input: header "timestamp,foo" has no "value" column`},
+		{"no timestamp column", "time,value\n2014-04-01 00:00:00,1\n", `has no "timestamp" column`},
+		{"semicolons", "timestamp;value\n2014-04-01 00:00:00;1\n", `has no "timestamp" or "value" column (columns are separated by commas)`},
 		{"bad time", "timestamp,value\n2014-04-01 00:00:00,1\nyesterday,2\n", "line 3: bad input: timestamp \"yesterday\""},
 		{"bad date", "timestamp,value\n2014-13-01 00:00:00,1\n", "line 2"},
 		{"bad value", "timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:05:00,lots\n", "line 3: bad input: value \"lots\""},
