@@ -14,6 +14,14 @@ const (
 	Counter  DSType = "COUNTER"
 	Derive   DSType = "DERIVE"
 	Absolute DSType = "ABSOLUTE"
+	// DCounter and DDerive are COUNTER and DERIVE for readings with
+	// fractions (rrdtool 1.5 and later, file version 0005); a DCOUNTER
+	// that changes direction counts as reset.
+	DCounter DSType = "DCOUNTER"
+	DDerive  DSType = "DDERIVE"
+	// Compute derives its value from the other data sources' primary data
+	// points with an RPN expression (DS.CDEF); it takes no readings.
+	Compute DSType = "COMPUTE"
 )
 
 // CF is a consolidation function.
@@ -25,22 +33,69 @@ const (
 	Min     CF = "MIN"
 	Max     CF = "MAX"
 	Last    CF = "LAST"
+	// The Holt-Winters archives of aberrant behaviour detection (see
+	// rrdcreate(1)): HWPREDICT and MHWPREDICT (multiplicative) hold the
+	// predictions and depend on a SEASONAL archive of seasonal
+	// coefficients; DEVSEASONAL holds the seasonal deviations, DEVPREDICT
+	// the predicted deviations and FAILURES the failure flags.
+	HWPredict   CF = "HWPREDICT"
+	MHWPredict  CF = "MHWPREDICT"
+	Seasonal    CF = "SEASONAL"
+	DevSeasonal CF = "DEVSEASONAL"
+	DevPredict  CF = "DEVPREDICT"
+	Failures    CF = "FAILURES"
 )
+
+// isHW reports whether cf is one of the Holt-Winters archives.
+func (cf CF) isHW() bool {
+	switch cf {
+	case HWPredict, MHWPredict, Seasonal, DevSeasonal, DevPredict, Failures:
+		return true
+	}
+	return false
+}
 
 // DS defines a data source.
 type DS struct {
 	Name      string        // 1–19 characters of [a-zA-Z0-9_-], as rrdtool allows
-	Type      DSType        // GAUGE, COUNTER, DERIVE or ABSOLUTE
-	Heartbeat time.Duration // whole seconds
-	Min, Max  float64       // NaN means unbounded ("U")
+	Type      DSType        // GAUGE, COUNTER, DERIVE, ABSOLUTE, DCOUNTER, DDERIVE or COMPUTE
+	Heartbeat time.Duration // whole seconds; unused by COMPUTE
+	Min, Max  float64       // NaN means unbounded ("U"); unused by COMPUTE
+	// CDEF is the RPN expression of a COMPUTE data source, as rrdtool
+	// prints it ("in,out,+"): numbers must be integers of 16 bits, names
+	// are other data sources, at most 19 terms.
+	CDEF string
 }
 
-// RRA defines a round-robin archive.
+// RRA defines a round-robin archive. The fields after Rows are the
+// parameters of the Holt-Winters archives, with rrdtool's names; rrdtool's
+// defaults apply where they are zero on Create.
 type RRA struct {
 	CF    CF
-	XFF   float64 // 0 <= XFF < 1
-	Steps int     // primary data points per row
+	XFF   float64 // 0 <= XFF < 1; AVERAGE, MIN, MAX, LAST only
+	Steps int     // primary data points per row (1 for Holt-Winters archives)
 	Rows  int
+
+	Alpha, Beta float64 // HWPREDICT, MHWPREDICT: smoothing of intercept and slope
+	// Period is the seasonal period of HWPREDICT and MHWPREDICT in steps;
+	// Create uses it when it makes the dependent archives.
+	Period int
+	// Gamma smoothes the coefficients of SEASONAL and DEVSEASONAL;
+	// SmoothingWindow is the fraction of the period their smoother
+	// averages (written to version 0004 files only) and SmoothIdx the row
+	// where it runs (rrdtool derives it from the file name).
+	Gamma, SmoothingWindow float64
+	SmoothIdx              int
+	// DeltaPos, DeltaNeg, Threshold and Window are FAILURES' confidence
+	// band scaling, failure count and window length.
+	DeltaPos, DeltaNeg float64
+	Threshold, Window  int
+	// Dependent is the 1-based index of the related archive: SEASONAL for
+	// HWPREDICT, HWPREDICT for SEASONAL and DEVSEASONAL, DEVSEASONAL for
+	// DEVPREDICT and FAILURES. On Create, 0 for HWPREDICT asks for
+	// rrdtool's implicit SEASONAL, DEVSEASONAL, DEVPREDICT and FAILURES
+	// archives, appended after it.
+	Dependent int
 }
 
 // Definition is what Create needs, and what an open file reports.
@@ -102,8 +157,13 @@ type RRAInfo struct {
 
 // CDPInfo is the consolidation state of one DS in one archive.
 type CDPInfo struct {
-	Value             float64
-	UnknownDatapoints int
+	Value             float64 // AVERAGE, MIN, MAX, LAST
+	UnknownDatapoints int     // AVERAGE, MIN, MAX, LAST
+	Intercept, Slope  float64 // HWPREDICT, MHWPREDICT
+	NaNCount          int     // HWPREDICT, MHWPREDICT
+	Seasonal          float64 // SEASONAL
+	Deviation         float64 // DEVSEASONAL
+	History           string  // FAILURES: the violation flags of the window, as rrdtool info prints them
 }
 
 // Sentinel errors; test with errors.Is.

@@ -63,7 +63,7 @@ func checkDefinition(def Definition) (step uint64, start int64, err error) {
 		}
 		seen[d.Name] = true
 		switch d.Type {
-		case Gauge, Counter, Derive, Absolute:
+		case Gauge, Counter, Derive, Absolute, DCounter, DDerive:
 		default:
 			return 0, 0, fmt.Errorf("invalid DS type specified (%s)", d.Type)
 		}
@@ -118,6 +118,11 @@ func encodeHeader(def Definition, step uint64, start int64) ([]byte, *layout, er
 	b := make([]byte, hl)
 	copy(b, rrdCookie)
 	copy(b[4:], "0003")
+	for _, d := range def.DS {
+		if d.Type == DCounter || d.Type == DDerive {
+			copy(b[4:], "0005") // as rrdtool create marks them
+		}
+	}
 	le.PutUint64(b[offFloatCookie:], math.Float64bits(floatCookie))
 	le.PutUint64(b[offDSCnt:], nds)
 	le.PutUint64(b[offRRACnt:], nrra)

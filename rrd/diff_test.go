@@ -48,10 +48,10 @@ func randomDef(rng *rand.Rand, values bool) Definition {
 	steps := []int{1, 1, 5, 10, 60, 300, 1 + rng.IntN(300)}
 	step := steps[rng.IntN(len(steps))]
 	def := Definition{Step: time.Duration(step) * time.Second}
-	types := []DSType{Gauge, Counter, Derive, Absolute}
+	types := []DSType{Gauge, Counter, Derive, Absolute, DCounter, DDerive}
 	nds := 1 + rng.IntN(3)
 	for i := 0; i < nds; i++ {
-		typ := types[rng.IntN(4)]
+		typ := types[rng.IntN(len(types))]
 		if values && (typ == Counter || typ == Derive) && rng.IntN(2) == 0 {
 			typ = Gauge
 		}
@@ -160,6 +160,24 @@ func randomStream(rng *rand.Rand, def Definition, start int64, values bool) stre
 				raw[i] = strconv.FormatFloat(v, 'g', -1, 64)
 				if !values && rng.IntN(10) == 0 {
 					raw[i] = strconv.FormatFloat(v, 'e', 3, 64)
+				}
+			case DCounter, DDerive:
+				c, _ := new(big.Float).SetInt(counters[i]).Float64()
+				switch rng.IntN(8) {
+				case 0: // change of direction: a DCOUNTER reset
+					c = -c / 3
+				case 1:
+					c = rng.Float64() * 10
+				default:
+					c += rng.NormFloat64() * 5000
+				}
+				c = math.Round(c*1000) / 1000
+				counters[i].SetInt64(int64(c))
+				vals[i] = c
+				raw[i] = strconv.FormatFloat(c, 'g', -1, 64) // as Update formats Values
+				if !values && rng.IntN(5) == 0 {
+					raw[i] = strconv.FormatFloat(c, 'e', 6, 64)
+					vals[i], _ = strconv.ParseFloat(raw[i], 64)
 				}
 			case Counter, Derive:
 				c := counters[i]

@@ -250,13 +250,40 @@ func (f *File) definition() Definition {
 		DS:    make([]DS, len(l.ds)),
 		RRA:   make([]RRA, len(l.rra)),
 	}
+	names := make([]string, len(l.ds))
+	for i, x := range l.ds {
+		names[i] = x.name
+	}
 	for i, x := range l.ds {
 		d.DS[i] = DS{Name: x.name, Type: x.typ, Heartbeat: time.Duration(x.heartbeat) * time.Second, Min: x.min, Max: x.max}
+		if x.typ == Compute {
+			d.DS[i].CDEF = rpnString(x.cdef, names)
+		}
 	}
 	for i, x := range l.rra {
-		d.RRA[i] = RRA{CF: x.cf, XFF: x.xff, Steps: int(x.pdpCnt), Rows: int(x.rows)}
+		d.RRA[i] = x.public()
 	}
 	return d
+}
+
+// public returns the archive's definition with the parameters its CF uses.
+func (x *rraDef) public() RRA {
+	r := RRA{CF: x.cf, XFF: x.xff, Steps: int(x.pdpCnt), Rows: int(x.rows)}
+	if !x.cf.isHW() {
+		return r
+	}
+	r.Dependent = int(x.par[parDependent] + 1)
+	switch x.cf {
+	case HWPredict, MHWPredict:
+		r.Alpha, r.Beta = x.f(parAlpha), x.f(parBeta)
+	case Seasonal, DevSeasonal:
+		r.Gamma, r.SmoothingWindow = x.f(parGamma), x.f(parWindow)
+		r.SmoothIdx = int(x.par[parSmoothIdx])
+	case Failures:
+		r.DeltaPos, r.DeltaNeg = x.f(parDeltaPos), x.f(parDeltaNeg)
+		r.Window, r.Threshold = int(x.par[parWindowLen]), int(x.par[parThreshold])
+	}
+	return r
 }
 
 func unixTime(sec, usec int64) time.Time {
@@ -304,27 +331,45 @@ func (f *File) readLocked(fn func() error) error {
 // untouched. If another process holds the lock for longer than
 // LockTimeout, the error wraps ErrLocked.
 func (f *File) Update(samples ...Sample) error {
+	_, err := f.update(samples, false)
+	return err
+}
+
+// UpdateUntilError applies samples in order as rrdtool update applies its
+// arguments: on the first bad sample it stops, but the samples before it
+// stay applied, and so do the readings rrdtool had already taken from the
+// bad sample itself (the last readings of the data sources before the bad
+// value, which the next COUNTER or DERIVE rate is computed from). It
+// returns how many samples were applied in full.
+func (f *File) UpdateUntilError(samples ...Sample) (int, error) {
+	return f.update(samples, true)
+}
+
+func (f *File) update(samples []Sample, keepPrefix bool) (int, error) {
 	if len(samples) == 0 {
-		return nil
+		return 0, nil
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.checkOpen(); err != nil {
-		return err
+		return 0, err
 	}
 	if f.readOnly {
-		return fmt.Errorf("rrd: update %s: %w", f.path, fs.ErrPermission)
+		return 0, fmt.Errorf("rrd: update %s: %w", f.path, fs.ErrPermission)
 	}
 	if err := f.lock(true); err != nil {
-		return fmt.Errorf("rrd: update %s: %w", f.path, err)
+		return 0, fmt.Errorf("rrd: update %s: %w", f.path, err)
 	}
 	defer f.unlock()
 	if err := f.refresh(); err != nil {
-		return fmt.Errorf("rrd: update %s: %w", f.path, err)
+		return 0, fmt.Errorf("rrd: update %s: %w", f.path, err)
 	}
 	l := f.l
+	if err := l.checkWritable(); err != nil {
+		return 0, fmt.Errorf("rrd: update %s: %w", f.path, err)
+	}
 	// Work on a copy of the state; the file is written only when every
-	// sample has been applied.
+	// sample has been applied (or, keeping a prefix, when one failed).
 	n := len(f.st.b)
 	if cap(f.work) < n {
 		f.work = make([]byte, n)
@@ -332,9 +377,12 @@ func (f *File) Update(samples ...Sample) error {
 	work := state{l: l, b: f.work[:n]}
 	copy(work.b, f.st.b)
 	f.u.reset(l)
+	applied := 0
+	var sampleErr error
 	for i, s := range samples {
 		if err := f.u.prepareInputs(l, s); err != nil {
-			return fmt.Errorf("rrd: update %s: sample %d (%s): %w", f.path, i, s.Time.Format(time.RFC3339Nano), err)
+			sampleErr = fmt.Errorf("rrd: update %s: sample %d (%s): %w", f.path, i, s.Time.Format(time.RFC3339Nano), err)
+			break
 		}
 		var values []float64
 		if s.Raw == nil {
@@ -342,9 +390,22 @@ func (f *File) Update(samples ...Sample) error {
 		}
 		sec, usec := sampleTime(s, l.version)
 		if err := f.u.apply(&work, sec, usec, values); err != nil {
-			return fmt.Errorf("rrd: update %s: sample %d (%s): %w", f.path, i, s.Time.Format(time.RFC3339Nano), err)
+			sampleErr = fmt.Errorf("rrd: update %s: sample %d (%s): %w", f.path, i, s.Time.Format(time.RFC3339Nano), err)
+			break
 		}
+		applied++
 	}
+	if sampleErr != nil && !keepPrefix {
+		return 0, sampleErr
+	}
+	if err := f.write(&work); err != nil {
+		return applied, err
+	}
+	return applied, sampleErr
+}
+
+// write stores the rows queued by the updater, then the header block.
+func (f *File) write(work *state) error {
 	// Rows first, then the header block that points at them: a crash in
 	// between leaves the old, consistent header (see the package doc).
 	for _, w := range f.u.writes {
@@ -352,7 +413,7 @@ func (f *File) Update(samples ...Sample) error {
 			return fmt.Errorf("rrd: update %s: write rows: %w", f.path, err)
 		}
 	}
-	if _, err := f.f.WriteAt(work.b, l.liveOff); err != nil {
+	if _, err := f.f.WriteAt(work.b, f.l.liveOff); err != nil {
 		return fmt.Errorf("rrd: update %s: write header: %w", f.path, err)
 	}
 	copy(f.st.b, work.b)

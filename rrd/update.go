@@ -221,6 +221,27 @@ func (u *updater) updatePDPPrep(s *state, interval float64, values []float64) er
 				} else {
 					u.pdpNew[i] = dnan
 				}
+			case DCounter, DDerive:
+				last := s.lastDS(i)
+				if len(last) > 0 && last[0] == 'U' {
+					u.pdpNew[i] = dnan
+					break
+				}
+				nv, ok := rrdStrtod(in)
+				if !ok {
+					return fmt.Errorf("data source %q: cannot convert '%s' to float", d.name, in)
+				}
+				ov, ok := rrdStrtod(last)
+				if !ok {
+					return fmt.Errorf("data source %q: cannot convert last reading '%s' to float", d.name, last)
+				}
+				// A DCOUNTER that changes direction was reset.
+				if d.typ == DCounter && (nv > 0 && ov > nv || nv < 0 && nv > ov) {
+					u.pdpNew[i] = dnan
+					break
+				}
+				u.pdpNew[i] = nv - ov
+				rate = u.pdpNew[i] / interval
 			case Absolute, Gauge:
 				var nv float64
 				if values != nil {
