@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rogue-metrics/rogue/metric"
 	"github.com/rogue-metrics/rogue/rrd"
 )
 
@@ -66,13 +67,13 @@ type Config struct {
 // Snapshot is the agent's live state, for the menu: no files are read.
 type Snapshot struct {
 	Time   time.Time // time of the latest tick; zero before the first
-	Series []Series  // one per metric, in the order of Metrics
+	Series []Series  // one per metric, in the order of metric.All
 	Keys   KeyStatus
 }
 
 // Series is one metric's live values.
 type Series struct {
-	Metric Metric
+	Metric metric.Metric
 	// Latest is the value of the latest tick, NaN when unknown. Counters
 	// (DERIVE metrics) are given as rates per second, as the RRD stores
 	// them.
@@ -96,7 +97,7 @@ type Agent struct {
 	step      time.Duration
 	heartbeat time.Duration
 
-	files      []*rrd.File // per metric, in the order of Metrics
+	files      []*rrd.File // per metric, in the order of metric.All
 	fileIDs    []os.FileInfo
 	collectors []*collector
 	tap        KeyTap
@@ -164,7 +165,7 @@ func New(cfg Config) (*Agent, error) {
 	}
 	a.collectors = defaultCollectors()
 	a.errs = newErrTracker(a.log)
-	n := len(Metrics)
+	n := len(metric.All)
 	a.latest = make([]float64, n)
 	for i := range a.latest {
 		a.latest[i] = math.NaN()
@@ -226,12 +227,12 @@ func (a *Agent) configure() error {
 }
 
 // path returns the RRD file of metric m.
-func (a *Agent) path(m Metric) string { return filepath.Join(a.cfg.Prefix, m.Name+".rrd") }
+func (a *Agent) path(m metric.Metric) string { return filepath.Join(a.cfg.Prefix, m.Name+".rrd") }
 
 // reset removes every metric's file and logs what it removed.
 func (a *Agent) reset() error {
 	removed := 0
-	for _, m := range Metrics {
+	for _, m := range metric.All {
 		p := a.path(m)
 		err := os.Remove(p)
 		switch {
@@ -250,7 +251,7 @@ func (a *Agent) reset() error {
 }
 
 // definition is what New creates for metric m.
-func (a *Agent) definition(m Metric, start time.Time) rrd.Definition {
+func (a *Agent) definition(m metric.Metric, start time.Time) rrd.Definition {
 	hourSteps := max(1, int((time.Hour+a.step/2)/a.step))
 	rows := func(span, per time.Duration) int { return int((span + per - 1) / per) }
 	return rrd.Definition{
@@ -269,10 +270,10 @@ func (a *Agent) definition(m Metric, start time.Time) rrd.Definition {
 
 // openFiles opens or creates every metric's file.
 func (a *Agent) openFiles() error {
-	a.files = make([]*rrd.File, len(Metrics))
-	a.fileIDs = make([]os.FileInfo, len(Metrics))
+	a.files = make([]*rrd.File, len(metric.All))
+	a.fileIDs = make([]os.FileInfo, len(metric.All))
 	start := a.now().Truncate(time.Second).Add(-time.Second)
-	for i, m := range Metrics {
+	for i, m := range metric.All {
 		f, fi, err := a.openFile(m, start)
 		if err != nil {
 			return err
@@ -285,7 +286,7 @@ func (a *Agent) openFiles() error {
 // openFile opens m's file, creating it (starting at start) when missing,
 // and checks it. fi identifies the file opened (nil if it cannot be
 // stat'ed).
-func (a *Agent) openFile(m Metric, start time.Time) (f *rrd.File, fi os.FileInfo, err error) {
+func (a *Agent) openFile(m metric.Metric, start time.Time) (f *rrd.File, fi os.FileInfo, err error) {
 	p := a.path(m)
 	f, err = rrd.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -317,7 +318,7 @@ func (a *Agent) openFile(m Metric, start time.Time) (f *rrd.File, fi os.FileInfo
 // the export and rrdtool never see the samples. start is the creation time
 // for a missing file.
 func (a *Agent) followPath(i int, start time.Time) error {
-	m := Metrics[i]
+	m := metric.All[i]
 	p := a.path(m)
 	fi, err := os.Stat(p)
 	switch {
@@ -341,7 +342,7 @@ func (a *Agent) followPath(i int, start time.Time) error {
 
 // checkFile checks that an existing file can take m's samples and warns
 // about settings that differ from what Rogue would create.
-func (a *Agent) checkFile(m Metric, f *rrd.File) error {
+func (a *Agent) checkFile(m metric.Metric, f *rrd.File) error {
 	def := f.Definition()
 	p := f.Path()
 	if len(def.DS) != 1 {
@@ -381,7 +382,7 @@ func (a *Agent) bindCollectors() error {
 }
 
 func metricIndex(name string) int {
-	for i, m := range Metrics {
+	for i, m := range metric.All {
 		if m.Name == name {
 			return i
 		}
@@ -504,7 +505,7 @@ func (a *Agent) collectTimeout() time.Duration { return min(a.step/2, 10*time.Se
 // deadline, and adds the key statistics. Metrics of collectors that failed
 // or were late are unknown.
 func (a *Agent) sample(now time.Time) []reading {
-	vals := make([]reading, len(Metrics))
+	vals := make([]reading, len(metric.All))
 	type result struct {
 		c   *collector
 		out []reading
@@ -556,7 +557,7 @@ func (a *Agent) sample(now time.Time) []reading {
 	return vals
 }
 
-// keyMetricBase is the index in Metrics of KeyCount, followed by KeyDownDown,
+// keyMetricBase is the index in metric.All of KeyCount, followed by KeyDownDown,
 // KeyUpDown, KeyHold and KeySpeed.
 var keyMetricBase = metricIndex("KeyCount")
 
@@ -565,7 +566,7 @@ var keyMetricBase = metricIndex("KeyCount")
 // gaps into unknown.
 func (a *Agent) write(t time.Time, vals []reading) {
 	now := a.now()
-	for i, m := range Metrics {
+	for i, m := range metric.All {
 		s := rrd.Sample{Time: t}
 		v := vals[i]
 		switch {
@@ -599,7 +600,7 @@ func (a *Agent) publish(t time.Time, vals []reading) {
 	a.liveMu.Lock()
 	defer a.liveMu.Unlock()
 	dt := t.Sub(a.prevTime).Seconds()
-	for i, m := range Metrics {
+	for i, m := range metric.All {
 		v := vals[i]
 		x := math.NaN()
 		switch {
@@ -623,8 +624,8 @@ func (a *Agent) publish(t time.Time, vals []reading) {
 // from any goroutine.
 func (a *Agent) Snapshot() Snapshot {
 	a.liveMu.RLock()
-	s := Snapshot{Time: a.liveTime, Series: make([]Series, len(Metrics))}
-	for i, m := range Metrics {
+	s := Snapshot{Time: a.liveTime, Series: make([]Series, len(metric.All))}
+	for i, m := range metric.All {
 		s.Series[i] = Series{Metric: m, Latest: a.latest[i], History: a.history[i].slice()}
 	}
 	a.liveMu.RUnlock()

@@ -41,7 +41,7 @@ type collector struct {
 	metrics []string // metric names it fills, in the order of out
 	collect func(ctx context.Context, out []reading) error
 
-	index []int       // metrics as indexes into Metrics, filled by New
+	index []int       // metrics as indexes into metric.All, filled by New
 	busy  atomic.Bool // a call is in flight (possibly past its deadline)
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rogue-metrics/rogue/agent"
 	"github.com/rogue-metrics/rogue/assets"
+	"github.com/rogue-metrics/rogue/metric"
 	"github.com/rogue-metrics/rogue/sync"
 	"github.com/rogue-metrics/rogue/tray"
 )
@@ -473,8 +474,8 @@ func (a *app) startModels() {
 			return
 		}
 		host, _ := os.Hostname()
-		metrics := make([]agent.Metric, len(agent.Metrics))
-		for i, m := range agent.Metrics {
+		metrics := make([]metric.Metric, len(metric.All))
+		for i, m := range metric.All {
 			m.Name = sync.MetricName(s.MetricPrefix, m.Name)
 			metrics[i] = m
 		}
@@ -582,7 +583,7 @@ func (a *app) ExportCSV() {
 	home, _ := os.UserHomeDir()
 	dir := exportDir(home, now)
 	a.mu.Lock()
-	a.export = tray.ExportState{Running: true, Total: len(agent.Metrics) + 1}
+	a.export = tray.ExportState{Running: true, Total: len(metric.All) + 1}
 	a.mu.Unlock()
 	a.bg.Go(func() {
 		defer a.exporting.Store(false)

@@ -3,8 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,8 +20,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rogue-metrics/rogue/agent"
 	"github.com/rogue-metrics/rogue/internal/testpeer"
+	"github.com/rogue-metrics/rogue/metric"
 	"github.com/rogue-metrics/rogue/rrd"
 	"github.com/rogue-metrics/rogue/sync"
 	"github.com/rogue-metrics/rogue/tray"
@@ -85,7 +91,7 @@ func metricRows(entries []menuEntry) map[string][2]string {
 		// The longest display name that fits wins ("Disk read time" over
 		// "Disk read").
 		best := ""
-		for _, m := range agent.Metrics {
+		for _, m := range metric.All {
 			if strings.HasPrefix(rest, m.Display+" ") && len(m.Display) > len(best) {
 				best = m.Display
 			}
@@ -167,7 +173,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 			return false, err
 		}
 		rows = metricRows(entries)
-		for _, m := range agent.Metrics {
+		for _, m := range metric.All {
 			r, ok := rows[m.Display]
 			if !ok || r[1] == tray.Unknown || !strings.ContainsAny(r[0], "▁▂▃▄▅▆▇█") {
 				if time.Since(lastLog) > 5*time.Second {
@@ -181,7 +187,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 	})
 	t.Logf("%.1f s: rows", time.Since(t0).Seconds())
 	stopTyping()
-	for _, m := range agent.Metrics {
+	for _, m := range metric.All {
 		r := rows[m.Display]
 		if n := len([]rune(r[0])); n < 30 {
 			t.Errorf("%s sparkline %q has %d samples, want at least 30", m.Display, r[0], n)
@@ -284,7 +290,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 		t.Errorf("settings after quit: %+v, %v; want forwarding remembered", saved, err)
 	}
 	prefix := filepath.Join(env.Data, "rogue", "db")
-	for _, m := range agent.Metrics {
+	for _, m := range metric.All {
 		f, err := rrd.Open(filepath.Join(prefix, m.Name+".rrd"))
 		if err != nil {
 			t.Errorf("%s.rrd unreadable after quit: %v", m.Name, err)
@@ -497,5 +503,49 @@ func TestAppUnmovableSettingsNeverOverwritten(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(path); string(data) != content {
 		t.Errorf("the unreadable settings file was overwritten: %q", data)
+	}
+}
+
+// TestSetServerDropsTheOldServersPin: a fingerprint pinned for one server
+// is that server's certificate. Choosing another server in the menu must
+// not check the new one against it (every other server was refused as "not
+// the pinned one", so the server could not be changed from the menu);
+// entering the same server again keeps the pin.
+func TestSetServerDropsTheOldServersPin(t *testing.T) {
+	// No session bus: the key cannot be stored, so a check that passed
+	// ends in "Could not store the key" and nothing reaches a real keyring.
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "[]")
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, oldServer, wantErr string
+	}{
+		{"OtherServerBefore", "https://old.example.com", "Could not store the key"},
+		{"NoServerBefore", "", "Could not store the key"},
+		{"SameServerKeepsPin", srv.URL, "pinned"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := defaultSettings()
+			s.Server, s.CAFile, s.PinSHA256 = tt.oldServer, caFile, strings.Repeat("ab", 32)
+			fwd, err := sync.NewForwarder(sync.ForwardConfig{Prefix: t.TempDir(), Server: s.Server})
+			if err != nil {
+				t.Fatal(err)
+			}
+			logger := slog.New(slog.DiscardHandler)
+			a := &app{log: logger, fwdLog: logger, fwd: fwd, ctx: context.Background(), now: time.Now,
+				settingsPath: filepath.Join(t.TempDir(), settingsFile), saved: s, eff: s}
+			err = a.setServer(srv.URL, "k")
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("setServer from %q: %v; want an error mentioning %q", tt.oldServer, err, tt.wantErr)
+			}
+		})
 	}
 }

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rogue-metrics/rogue/agent"
 	"github.com/rogue-metrics/rogue/internal/testpeer"
+	"github.com/rogue-metrics/rogue/metric"
 	"github.com/rogue-metrics/rogue/rrd"
 )
 
@@ -144,7 +144,7 @@ func TestAgentCommandEndToEnd(t *testing.T) {
 	}
 
 	end := lastUpdate(keyFile)
-	for _, m := range agent.Metrics {
+	for _, m := range metric.All {
 		path := filepath.Join(prefix, m.Name+".rrd")
 		// Rows after first: one per tick, only the typed text in them.
 		rows := rrdtoolFetch(t, rrdtool, path, first, end)

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/rogue-metrics/rogue/agent"
+	"github.com/rogue-metrics/rogue/metric"
 	"github.com/rogue-metrics/rogue/sync"
 )
 
@@ -57,7 +57,7 @@ func runExport(ctx context.Context, args []string, io stdio) int {
 	}
 	names := splitList(*metrics)
 	for _, n := range names {
-		if _, ok := agent.Lookup(n); !ok {
+		if _, ok := metric.Lookup(n); !ok {
 			fmt.Fprintf(io.Err, "rogue export: unknown metric %q\n", n)
 			return 2
 		}

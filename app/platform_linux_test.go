@@ -193,3 +193,76 @@ func TestAskServerZenityFailureIsReported(t *testing.T) {
 		t.Errorf("err = %v, want zenity's failure with its message", err)
 	}
 }
+
+// TestAskServerKeepsPastedKeyOffTheCommandLine checks that a key typed into
+// the URL field does not end up in the second zenity's arguments (its
+// title), which every user can read with ps.
+func TestAskServerKeepsPastedKeyOffTheCommandLine(t *testing.T) {
+	for _, typed := range []string{
+		"https://" + pastedSecret + "@grok.example.com",
+		"https://api:" + pastedSecret + "@grok.example.com",
+		"https://grok.example.com/?key=" + pastedSecret,
+	} {
+		p := testPlatform(t, map[string]string{"DISPLAY": ":0"})
+		argv := filepath.Join(t.TempDir(), "argv")
+		fakeZenity(t, p, `printf '%s\n' "$@" >> '`+argv+`'
+case "$1" in --entry) echo '`+typed+`';; --password) echo k;; esac`)
+		server, _, err := p.AskServer(context.Background(), "")
+		if err != nil || server != typed {
+			t.Fatalf("AskServer = %q, %v; want %q", server, err, typed)
+		}
+		b, err := os.ReadFile(argv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "--password") {
+			t.Fatalf("the key dialog was not shown: %s", b)
+		}
+		if strings.Contains(string(b), pastedSecret) {
+			t.Errorf("zenity's arguments hold the key typed into the URL:\n%s", b)
+		}
+	}
+}
+
+// TestLoginItemKeepsUserEditedEntry: an autostart entry the user edited
+// (their own Exec line with flags, extra keys or groups) is switched off and
+// on in place, never deleted or replaced by Rogue's default.
+func TestLoginItemKeepsUserEditedEntry(t *testing.T) {
+	const exec = `Exec=/home/u/bin/rogue --prefix /data/rogue --interval 10` + "\n"
+	for _, tt := range []struct {
+		name, body string
+	}{
+		{"Enabled", "[Desktop Entry]\nType=Application\nName=My Rogue\n" + exec + "Comment=mine\n"},
+		{"GNOMEDisabled", "[Desktop Entry]\nType=Application\n" + exec + "X-GNOME-Autostart-enabled=false\n"},
+		{"HiddenWithAction", "# my notes\n[Desktop Entry]\n" + exec + "Hidden=true\n\n[Desktop Action quiet]\nName=Quiet\nExec=rogue --headless\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := testPlatform(t, map[string]string{})
+			path := p.autostartPath()
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(tt.body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, on := range []bool{false, true, false, true} {
+				if err := p.SetLoginItem(on); err != nil {
+					t.Fatalf("SetLoginItem(%v): %v", on, err)
+				}
+				data, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("after SetLoginItem(%v) the user's entry is gone: %v", on, err)
+				}
+				if !strings.Contains(string(data), exec) || strings.Contains(string(data), "/opt/Rogue Apps") {
+					t.Fatalf("after SetLoginItem(%v) the user's Exec line was replaced:\n%s", on, data)
+				}
+				if got, err := p.LoginItem(); got != on || err != nil {
+					t.Fatalf("LoginItem after SetLoginItem(%v) = %v, %v:\n%s", on, got, err, data)
+				}
+				if strings.Contains(tt.body, "[Desktop Action quiet]") && !strings.Contains(string(data), "Exec=rogue --headless") {
+					t.Fatalf("other groups lost:\n%s", data)
+				}
+			}
+		})
+	}
+}

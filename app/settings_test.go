@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rogue-metrics/rogue/sync"
 )
 
 var testNow = time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
@@ -168,5 +172,63 @@ func TestSettingsNeverHoldAKey(t *testing.T) {
 	s.Server = "https://apikey123@grok.example.com"
 	if err := s.save(filepath.Join(t.TempDir(), settingsFile)); err == nil {
 		t.Fatal("saved a server URL that carries credentials")
+	}
+}
+
+// TestHugeIntervalIsRefused checks interval and heartbeat values that would
+// overflow a time.Duration (about 9.2e9 s) when the agent is configured:
+// the settings file is reported as unusable, the flags as usage errors,
+// instead of a wrapped negative duration reaching the agent.
+func TestHugeIntervalIsRefused(t *testing.T) {
+	for _, tt := range []struct {
+		name, json string
+	}{
+		{"IntervalOverflows", `{"interval": 10000000000}`},
+		{"HeartbeatOverflows", `{"heartbeat": 9300000000}`},
+		{"IntervalMaxInt", `{"interval": 9223372036854775807}`},
+		{"HeartbeatAboveAYear", `{"heartbeat": 31536001}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := defaultSettings()
+			if err := parseSettings([]byte(tt.json), &s); err == nil {
+				t.Errorf("parseSettings(%s) accepted interval %d, heartbeat %d", tt.json, s.Interval, s.Heartbeat)
+			}
+		})
+	}
+	s := defaultSettings()
+	s.Interval, s.Heartbeat = maxSeconds, maxSeconds
+	if err := s.validate(); err != nil {
+		t.Errorf("a year as interval and heartbeat refused: %v", err)
+	}
+
+	for _, args := range [][]string{
+		{"--interval", "10000000000"},
+		{"--heartbeat", "10000000000"},
+		{"--hearbeat", "9223372036854775807"},
+	} {
+		var stderr bytes.Buffer
+		if _, code, ok := parseAppFlags(args, &stderr); ok || code != 2 {
+			t.Errorf("rogue %v: ok %v, code %d; want a usage error", args, ok, code)
+		}
+		stderr.Reset()
+		code := runAgent(context.Background(), append(args, "--prefix", t.TempDir()), stdio{In: strings.NewReader(""), Out: &stderr, Err: &stderr})
+		if code != 2 {
+			t.Errorf("rogue agent %v = %d, want 2 (usage); output %s", args, code, stderr.String())
+		}
+	}
+}
+
+// TestSettingsMetricPrefixAgreesWithForwarder: a metric prefix the settings
+// accept must be one the forwarder takes, or newApp fails and Rogue does
+// not start at all (instead of setting the file aside and using defaults).
+func TestSettingsMetricPrefixAgreesWithForwarder(t *testing.T) {
+	for _, p := range []string{"", "laptop", "rogue.laptop.", "lap\x00top", "x\x1b[31m", "del\x7f", "tab\there", "ünï"} {
+		s := defaultSettings()
+		s.MetricPrefix = p
+		settingsErr := s.validate()
+		_, fwdErr := sync.NewForwarder(sync.ForwardConfig{Prefix: t.TempDir(), MetricPrefix: p})
+		if (settingsErr == nil) != (fwdErr == nil) {
+			t.Errorf("metric prefix %q: settings say %v, the forwarder says %v", p, settingsErr, fwdErr)
+		}
 	}
 }

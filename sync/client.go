@@ -21,7 +21,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rogue-metrics/rogue/agent"
+	"github.com/rogue-metrics/rogue/metric"
 )
 
 // maxResponse bounds how much of a response the client reads.
@@ -327,7 +327,7 @@ type modelParams struct {
 // with a metric prefix, pass MetricName(prefix, m.Name). Min and max are sent
 // only when both are known (Grok refuses one without the other) and
 // otherwise estimated by Grok from the data.
-func (c *Client) EnsureModels(ctx context.Context, host string, metrics []agent.Metric) error {
+func (c *Client) EnsureModels(ctx context.Context, host string, metrics []metric.Metric) error {
 	if strings.TrimSpace(host) == "" {
 		return errors.New("no host name to start models for")
 	}

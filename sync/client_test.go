@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rogue-metrics/rogue/agent"
+	"github.com/rogue-metrics/rogue/metric"
 )
 
 const testKey = "s3cr3t-API-key-7f9a"
@@ -113,7 +113,7 @@ func TestClient_VerifyAndModels(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 { // idempotent
-		if err := c.EnsureModels(ctx, "laptop", agent.Metrics); err != nil {
+		if err := c.EnsureModels(ctx, "laptop", metric.All); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -121,19 +121,19 @@ func TestClient_VerifyAndModels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ms) != len(agent.Metrics) {
-		t.Fatalf("%d models, want %d", len(ms), len(agent.Metrics))
+	if len(ms) != len(metric.All) {
+		t.Fatalf("%d models, want %d", len(ms), len(metric.All))
 	}
 	for _, m := range ms {
 		if m.Server != "laptop" || m.StatusText() != "starting" {
 			t.Errorf("model %+v", m)
 		}
 	}
-	if len(g.posts) != 2*len(agent.Metrics) || g.posts[0].MetricSpec != (metricSpec{Metric: "CPUPercent", Resource: "laptop", Unit: "%"}) {
+	if len(g.posts) != 2*len(metric.All) || g.posts[0].MetricSpec != (metricSpec{Metric: "CPUPercent", Resource: "laptop", Unit: "%"}) {
 		t.Fatalf("posts %+v", g.posts[:1])
 	}
 	cm, err := c.CustomMetrics(ctx)
-	if err != nil || len(cm) != len(agent.Metrics) {
+	if err != nil || len(cm) != len(metric.All) {
 		t.Fatalf("CustomMetrics = %d, %v", len(cm), err)
 	}
 }
@@ -147,7 +147,7 @@ func TestClient_WrongKey(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	assertNoKey(t, err)
-	err = c.EnsureModels(context.Background(), "laptop", agent.Metrics)
+	err = c.EnsureModels(context.Background(), "laptop", metric.All)
 	if !errors.Is(err, ErrUnauthorized) || strings.Count(err.Error(), "refused") != 1 {
 		t.Fatalf("EnsureModels err = %v (want one failure, not one per metric)", err)
 	}
@@ -322,7 +322,7 @@ func TestEnsureModels_MinMaxOnlyWhenBothKnown(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, _ := NewClient(srv.URL, testKey, ClientOptions{})
-	ms := []agent.Metric{
+	ms := []metric.Metric{
 		{Name: "CPUPercent", Unit: "%", Min: 0, Max: 100},
 		{Name: "DiskReadBytes", Unit: "bytes/s", Min: 0, Max: math.NaN()},
 	}
@@ -349,5 +349,69 @@ func TestClient_RefusesRedirectElsewhere(t *testing.T) {
 	c, _ := NewClient(srv.URL, testKey, ClientOptions{})
 	if err := c.Verify(context.Background()); err == nil || !strings.Contains(err.Error(), "another host") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// pastedSecret stands for an API key a person pasted where it does not belong.
+const pastedSecret = "S3CRETKEY42"
+
+// TestURLMessagesNeverRepeatAPastedKey checks the messages about bad server
+// URLs, which reach the log and the menu: a key in the user information
+// (also with an "@" further on in the path) or in the query must not come
+// back.
+func TestURLMessagesNeverRepeatAPastedKey(t *testing.T) {
+	for _, raw := range []string{
+		"https://u:" + pastedSecret + "@grok/a@b",
+		"ftp://u:" + pastedSecret + "@grok/a@b",
+		"ftp://grok/?key=" + pastedSecret,
+		"https:///?key=" + pastedSecret,
+		"ftp://grok/#" + pastedSecret,
+	} {
+		if got := redactURL(raw); strings.Contains(got, pastedSecret) {
+			t.Errorf("redactURL(%q) = %q", raw, got)
+		}
+		if _, err := parseBaseURL(raw); err == nil || strings.Contains(err.Error(), pastedSecret) {
+			t.Errorf("parseBaseURL(%q) error %v, want one without the key", raw, err)
+		}
+		if _, err := CarbonAddr(raw, 2003); err != nil && strings.Contains(err.Error(), pastedSecret) {
+			t.Errorf("CarbonAddr(%q) error repeats the key: %v", raw, err)
+		}
+	}
+}
+
+// TestVerifyRefusesWhatIsNotGrok: a server answering 200 with a web page,
+// garbage or a JSON object (a mistyped URL, a captive portal) must not
+// pass for a Grok server that accepted the key, or "rogue login" stores
+// the key and says all is well.
+func TestVerifyRefusesWhatIsNotGrok(t *testing.T) {
+	for _, tt := range []struct {
+		name, body string
+		ok         bool
+	}{
+		{"HTML", "<html><body>Welcome to nginx!</body></html>", false},
+		{"Garbage", "\x00\x01\x02 not json", false},
+		{"Object", `{"result": "hello"}`, false},
+		{"Empty", "", false},
+		{"EmptyList", "[]", true},
+		{"Null", "null", true},
+		{"Metrics", `[{"uid":"u1","name":"CPUPercent","status":1}]`, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, tt.body)
+			}))
+			defer srv.Close()
+			c, err := NewClient(srv.URL, pastedSecret, ClientOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.Verify(context.Background())
+			if (err == nil) != tt.ok {
+				t.Errorf("Verify with a server answering %q: %v, want ok %v", tt.body, err, tt.ok)
+			}
+			if err != nil && strings.Contains(err.Error(), pastedSecret) {
+				t.Errorf("error repeats the key: %v", err)
+			}
+		})
 	}
 }

@@ -23,7 +23,7 @@ import (
 // position kept in <prefix>/<Name>-csv.pos, so that running it often only
 // appends. Unknown values are skipped (the old tool wrote "nan" rows and
 // then skipped rows that became known later). Metrics default to every
-// agent.Metrics; those without an RRD file are skipped. The rows appended
+// metric.All; those without an RRD file are skipped. The rows appended
 // are synced before the cursor moves; should a crash come in between, the
 // next run recognises the rows already in the file and does not repeat them.
 func ExportAppend(ctx context.Context, prefix string, metrics []string) (rows int, err error) {
@@ -190,7 +190,7 @@ const CombinedName = "all-metrics.csv"
 // ExportFolder writes the rows with since <= time <= until into outDir, for
 // people and spreadsheets: <Name>.csv per metric with the header
 // "timestamp,iso8601,<Name>", and all-metrics.csv with the header
-// "timestamp,iso8601,CPUPercent,MemoryPercent,..." (agent.Metrics order)
+// "timestamp,iso8601,CPUPercent,MemoryPercent,..." (metric.All order)
 // holding one row per time and an empty cell where a value is unknown. The
 // timestamp column is Unix seconds, iso8601 the same time in RFC 3339 with
 // the local offset; values are the shortest decimals that round-trip. Files

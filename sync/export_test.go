@@ -209,7 +209,7 @@ func TestExportFolder_OpensInEncodingCSV(t *testing.T) {
 	if sum.Points != points {
 		t.Fatalf("summary points %d, want %d", sum.Points, points)
 	}
-	// Columns follow agent.Metrics; unknown values (wave makes some) are
+	// Columns follow metric.All; unknown values (wave makes some) are
 	// empty cells.
 	var cols []string
 	stored := map[string]map[int64]float64{}

@@ -15,7 +15,7 @@ import (
 	gosync "sync"
 	"time"
 
-	"github.com/rogue-metrics/rogue/agent"
+	"github.com/rogue-metrics/rogue/metric"
 )
 
 // Defaults of ForwardConfig.
@@ -53,7 +53,7 @@ type ForwardConfig struct {
 	// it ends in one ("laptop" sends "laptop.CPUPercent"). Empty, as
 	// numenta-rogue did, sends the bare names that Grok expects.
 	MetricPrefix string
-	// Metrics are the names to forward; empty means every agent.Metrics.
+	// Metrics are the names to forward; empty means every metric.All.
 	Metrics []string
 	// Timeout bounds connecting, each stalled write and the wait for the
 	// server's close (default 30 s).
@@ -105,8 +105,8 @@ func (c ForwardConfig) validate() error {
 }
 
 func allMetricNames() []string {
-	names := make([]string, len(agent.Metrics))
-	for i, m := range agent.Metrics {
+	names := make([]string, len(metric.All))
+	for i, m := range metric.All {
 		names[i] = m.Name
 	}
 	return names

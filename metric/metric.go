@@ -1,4 +1,4 @@
-package agent
+package metric
 
 import (
 	"math"
@@ -17,9 +17,9 @@ type Metric struct {
 	Max     float64    // NaN: unbounded
 }
 
-// Metrics lists every metric in menu order. Names and types match the old
+// All lists every metric in menu order. Names and types match the old
 // tool so that its files can be continued and its Grok models keep working.
-var Metrics = []Metric{
+var All = []Metric{
 	{Name: "CPUPercent", Display: "CPU", Unit: "%", Type: rrd.Gauge, Min: 0, Max: 100},
 	{Name: "MemoryPercent", Display: "Memory", Unit: "%", Type: rrd.Gauge, Min: 0, Max: 100},
 	{Name: "DiskReadBytes", Display: "Disk read", Unit: "bytes/s", Type: rrd.Derive, Min: 0, Max: math.NaN()},
@@ -51,7 +51,7 @@ func (m Metric) DSName() string {
 
 // Lookup returns the metric with the given name.
 func Lookup(name string) (Metric, bool) {
-	for _, m := range Metrics {
+	for _, m := range All {
 		if m.Name == name {
 			return m, true
 		}

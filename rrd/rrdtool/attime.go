@@ -1,4 +1,4 @@
-package main
+package rrdtool
 
 // rrdtool's time and number syntax for `rogue rrd`: the AT-style time
 // specification of rrd_parsetime (--start, --end, update's "time@values"),
