@@ -2,6 +2,7 @@ package rrd
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -175,3 +176,28 @@ var (
 	// (truncated, corrupt, foreign layout or version).
 	ErrInvalid = errors.New("rrd: not a valid RRD file")
 )
+
+// A ShortFileError is returned by Open, wrapping ErrInvalid, for a file
+// shorter than its header says it is.
+type ShortFileError struct {
+	Size int64 // the file's length
+	// Part is the header part that does not fit, in rrdtool's names
+	// ("stat_head", "ds_def", "rra_def", "live_head", "legacy_last_up",
+	// "pdp_prep", "cdp_prep", "rra_ptr"), or "" when the header fits and
+	// the rows do not.
+	Part string
+	Want int64 // the length the rows need (Part == "")
+}
+
+func (e *ShortFileError) Error() string {
+	switch {
+	case e.Part == "stat_head":
+		return fmt.Sprintf("%v: file is %d bytes, shorter than an RRD header", ErrInvalid, e.Size)
+	case e.Part != "":
+		return fmt.Sprintf("%v: header does not fit in %d bytes (reached the end in %s)", ErrInvalid, e.Size, e.Part)
+	}
+	return fmt.Sprintf("%v: file is %d bytes, too small for its archives (should be %d)", ErrInvalid, e.Size, e.Want)
+}
+
+// Unwrap returns ErrInvalid.
+func (e *ShortFileError) Unwrap() error { return ErrInvalid }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -80,7 +81,9 @@ type File struct {
 func Open(path string) (*File, error) {
 	osf, err := os.OpenFile(path, os.O_RDWR, 0)
 	readOnly := false
-	if errors.Is(err, fs.ErrPermission) {
+	// Read-only when not permitted to write, as rrdtool's readers open
+	// files read-only; also on a read-only file system.
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
 		osf, err = os.Open(path)
 		readOnly = true
 	}
@@ -118,7 +121,7 @@ func (f *File) load() error {
 	f.size = fi.Size()
 	var head [statHeadSize]byte
 	if f.size < statHeadSize {
-		return invalidf("file is %d bytes, shorter than an RRD header", f.size)
+		return &ShortFileError{Size: f.size, Part: "stat_head"}
 	}
 	if _, err := f.f.ReadAt(head[:], 0); err != nil {
 		return fmt.Errorf("read header: %w", err)
@@ -135,6 +138,9 @@ func (f *File) load() error {
 	}
 	hl, ok := headerLenFor(v, dsCnt, rraCnt, f.size)
 	if !ok {
+		if part := shortPart(v, dsCnt, rraCnt, f.size); part != "" {
+			return &ShortFileError{Size: f.size, Part: part}
+		}
 		return invalidf("header for %d data sources and %d archives does not fit in %d bytes", dsCnt, rraCnt, f.size)
 	}
 	hdr := make([]byte, hl)

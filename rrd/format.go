@@ -195,6 +195,36 @@ func headerLenFor(version int, dsCnt, rraCnt uint64, fileLen int64) (int64, bool
 	return int64(n), true
 }
 
+// shortPart names the header part (as rrdtool's rrd_open does) that does
+// not fit in fileLen bytes, or returns "" if the whole header fits.
+func shortPart(version int, dsCnt, rraCnt uint64, fileLen int64) string {
+	if fileLen < statHeadSize {
+		return "stat_head"
+	}
+	left := uint64(fileLen) - statHeadSize
+	live, liveName := uint64(liveHeadSize), "live_head"
+	if version < 3 {
+		live, liveName = legacyLiveLen, "legacy_last_up"
+	}
+	parts := []struct {
+		name      string
+		cnt, size uint64
+	}{
+		{"ds_def", dsCnt, dsDefSize}, {"rra_def", rraCnt, rraDefSize}, {liveName, 1, live},
+		{"pdp_prep", dsCnt, pdpPrepSize}, {"cdp_prep", dsCnt * rraCnt, cdpPrepSize}, {"rra_ptr", rraCnt, rraPtrSize},
+	}
+	for i, p := range parts {
+		if i == 4 && rraCnt != 0 && dsCnt > math.MaxUint64/rraCnt {
+			return p.name
+		}
+		if p.cnt > left/p.size {
+			return p.name
+		}
+		left -= p.cnt * p.size
+	}
+	return ""
+}
+
 // parseLayout validates a whole header (b holds at least the header) for a
 // file of fileLen bytes.
 func parseLayout(b []byte, fileLen int64) (*layout, error) {
@@ -210,6 +240,9 @@ func parseLayout(b []byte, fileLen int64) (*layout, error) {
 	}
 	hl, ok := headerLenFor(v, dsCnt, rraCnt, fileLen)
 	if !ok {
+		if part := shortPart(v, dsCnt, rraCnt, fileLen); part != "" {
+			return nil, &ShortFileError{Size: fileLen, Part: part}
+		}
 		return nil, invalidf("header for %d data sources and %d archives does not fit in %d bytes", dsCnt, rraCnt, fileLen)
 	}
 	if int64(len(b)) < hl {
@@ -306,7 +339,7 @@ func parseLayout(b []byte, fileLen int64) (*layout, error) {
 	}
 	l.dataLen = int64(rowsTotal * dsCnt * valueSize)
 	if hl+l.dataLen > fileLen {
-		return nil, invalidf("file is %d bytes, too small for its archives (should be %d)", fileLen, hl+l.dataLen)
+		return nil, &ShortFileError{Size: fileLen, Want: hl + l.dataLen}
 	}
 	ro := hl
 	for i, r := range l.rra {

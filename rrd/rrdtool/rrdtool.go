@@ -309,7 +309,18 @@ func openRRD(path string) (*rrd.File, error) {
 // rrdOpenError words an engine open error as rrdtool does.
 func rrdOpenError(path string, err error) error {
 	var pe *fs.PathError
+	var short *rrd.ShortFileError
 	switch {
+	case errors.As(err, &short):
+		switch short.Part {
+		case "":
+			return fmt.Errorf("'%s' is too small (should be %d bytes)", path, short.Want)
+		case "stat_head":
+			if short.Size == 0 { // rrdtool cannot map an empty file
+				return fmt.Errorf("mmaping file '%s': Invalid argument", path)
+			}
+		}
+		return fmt.Errorf("reached EOF while loading header rrd->%s", short.Part)
 	case errors.As(err, &pe):
 		return fmt.Errorf("opening '%s': %s", path, rrdErrnoText(pe.Err))
 	case errors.Is(err, rrd.ErrInvalid):

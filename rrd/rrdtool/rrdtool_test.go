@@ -355,6 +355,18 @@ func TestRRD_ErrorsMatchRrdtool(t *testing.T) {
 	mustRrdtool(t, "update", f, "1700000060:1:1:1")
 	missing := filepath.Join(dir, "missing.rrd")
 	c := filepath.Join(dir, "c.rrd") // create target, never kept
+	// Files cut short: empty, inside the header, inside the rows.
+	whole, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := map[string]int{"empty.rrd": 0, "stat.rrd": 100, "head.rrd": 500, "rows.rrd": len(whole) - 8}
+	for name, n := range short {
+		if err := os.WriteFile(filepath.Join(dir, name), whole[:n], 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	empty, stat, head, rows := filepath.Join(dir, "empty.rrd"), filepath.Join(dir, "stat.rrd"), filepath.Join(dir, "head.rrd"), filepath.Join(dir, "rows.rrd")
 	okDS, okRRA := "DS:a:GAUGE:600:U:U", "RRA:AVERAGE:0.5:1:10"
 	tests := [][]string{
 		// create
@@ -453,6 +465,11 @@ func TestRRD_ErrorsMatchRrdtool(t *testing.T) {
 		{"first", "--rraindex", "5", f},
 		{"first", "--rraindex", "-1", f},
 		{"first", "--rraindex"},
+		// files cut short
+		{"info", empty}, {"fetch", empty, "AVERAGE"}, {"update", empty, "N:1:1:1"}, {"dump", empty},
+		{"info", stat}, {"last", stat}, {"lastupdate", stat},
+		{"info", head}, {"fetch", head, "AVERAGE"}, {"first", head},
+		{"info", rows}, {"update", rows, "N:1:1:1"}, {"dump", rows}, {"last", rows},
 	}
 	for _, args := range tests {
 		t.Run(strings.ReplaceAll(strings.Join(args, " "), dir+"/", ""), func(t *testing.T) {

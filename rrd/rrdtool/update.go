@@ -48,9 +48,11 @@ func rrdUpdate(env *rrdEnv, args []string) int {
 	if err != nil {
 		return env.fail("%s", rrdEngineMessage(err, path))
 	}
-	order := make([]int, len(def.DS)) // order[i]: DS index of the i-th value
-	for i := range order {
-		order[i] = i
+	var order []int // order[i]: DS index of the i-th value
+	for i, ds := range def.DS {
+		if ds.Type != rrd.Compute { // COMPUTE takes no reading
+			order = append(order, i)
+		}
 	}
 	if hasTemplate {
 		if order, err = parseUpdateTemplate(template, def.DS); err != nil {
@@ -64,19 +66,27 @@ func rrdUpdate(env *rrdEnv, args []string) int {
 	p := rrdUpdateParser{def: def, order: order, last: last, now: env.now, loc: env.loc}
 	var samples []rrd.Sample
 	var argErr error
+	good := 0
 	for _, arg := range rest[1:] {
 		s, err := p.parse(arg)
 		if errors.Is(err, errRRDPast) && skipPast {
 			continue
+		}
+		var ve *rrdValueError
+		if errors.As(err, &ve) {
+			samples = append(samples, s) // applied up to the bad value
+			argErr = fmt.Errorf("%s: %w", path, ve.err)
+			break
 		}
 		if err != nil {
 			argErr = fmt.Errorf("%s: %w", path, err)
 			break
 		}
 		samples = append(samples, s)
+		good++
 	}
 	if len(samples) > 0 {
-		if err := f.Update(samples...); err != nil {
+		if n, err := f.UpdateUntilError(samples...); err != nil && n < good {
 			return env.fail("%s: %s", path, rrdEngineMessage(err, path))
 		}
 	}
@@ -108,6 +118,12 @@ func parseUpdateTemplate(tmpl string, dss []rrd.DS) ([]int, error) {
 	}
 	return order, nil
 }
+
+// rrdValueError marks a sample with a value rrdtool refuses; the readings
+// before it still count.
+type rrdValueError struct{ err error }
+
+func (e *rrdValueError) Error() string { return e.err.Error() }
 
 // errRRDPast marks a sample not newer than the last update (skipped
 // with --skip-past-updates).
@@ -165,7 +181,9 @@ func (p *rrdUpdateParser) parse(arg string) (rrd.Sample, error) {
 		return rrd.Sample{}, &rrdPastError{t.Unix(), p.last.Unix()}
 	}
 	if err := p.checkValues(raw, t.Sub(p.last)); err != nil {
-		return rrd.Sample{}, err
+		// rrdtool has taken the readings before the bad one: the engine
+		// keeps them when given the sample.
+		return rrd.Sample{Time: t, Raw: raw}, &rrdValueError{err}
 	}
 	p.last = t
 	return rrd.Sample{Time: t, Raw: raw}, nil
@@ -229,7 +247,7 @@ func (p *rrdUpdateParser) checkValues(raw []string, interval time.Duration) erro
 					return fmt.Errorf("not a simple %s integer: '%s'", kind, v)
 				}
 			}
-		case rrd.Gauge, rrd.Absolute:
+		case rrd.Gauge, rrd.Absolute, rrd.DCounter, rrd.DDerive:
 			if _, err := parseRRDFloat(v); err != nil {
 				return fmt.Errorf("Function update_pdp_prep, case DST_%s - %v", ds.Type, err)
 			}
