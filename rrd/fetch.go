@@ -58,7 +58,7 @@ const MaxFetchValues = 1 << 24
 // Fetch returns consolidated rows as rrdtool fetch does: it picks the archive
 // for cf and resolution and aligns start and end the same way (start down
 // to the archive's step, end up past it). A resolution of 0 asks for the
-// finest one. Rows outside the archive are NaN. cf may also name a
+// finest one. Rows outside the archive are NaN (with rrdtool's bits). cf may also name a
 // Holt-Winters archive (HWPREDICT, SEASONAL, ...).
 func (f *File) Fetch(cf CF, start, end time.Time, resolution time.Duration) (*Result, error) {
 	var out *Result
@@ -168,7 +168,7 @@ func (f *File) fetch(cf CF, start, end, step int64, begin func(*Result) error, r
 		return err
 	}
 	vals := make([]float64, nds)
-	nan := math.NaN()
+	nan := dnan // what rrdtool fetch reports for rows it has no data for
 	emit := func(i int64) error {
 		return row(i, time.Unix(start+(i+1)*step, 0), vals)
 	}

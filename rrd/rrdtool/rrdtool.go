@@ -354,21 +354,15 @@ func rrdEngineMessage(err error, path string) string {
 	return strings.TrimPrefix(msg, "rrd: ")
 }
 
-// rrdGoNaN is the bit pattern of Go's math.NaN(). A NaN with these bits was
-// made up by Go code (say, for rows a fetch window has beyond an archive)
-// rather than read from a file, and stands for rrdtool's own unknown value.
-var rrdGoNaN = math.Float64bits(math.NaN())
-
 // rrdFormatC formats v as C's printf("%0.10e") with glibc: "-nan" or "nan" by
-// the NaN's sign bit, "inf" and "-inf". A NaN from Go is printed as
-// rrdtool's unknown value, which on x86-64 has the sign bit set.
+// the NaN's sign bit, "inf" and "-inf".
 func rrdFormatC(v float64) string { return string(rrdAppendC(nil, v)) }
 
 // rrdAppendC appends rrdFormatC(v) to buf.
 func rrdAppendC(buf []byte, v float64) []byte {
 	switch {
 	case math.IsNaN(v):
-		if math.Signbit(v) || math.Float64bits(v) == rrdGoNaN {
+		if math.Signbit(v) {
 			return append(buf, "-nan"...)
 		}
 		return append(buf, "nan"...)
