@@ -71,7 +71,7 @@ ROWS=${ROWS:-20000000}
 [ "$ROWS" -gt 0 ] || exit 0
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is not installed (apt-get install time)" >&2; exit 1; }
 big="$work/big.rrd"
-rrdtool create "$big" --step 60 --start 1000000000 DS:a:GAUGE:120:U:U "RRA:AVERAGE:0.5:1:$ROWS"
+rrdtool create "$big" --step 60 --start 2000000000 DS:a:GAUGE:120:U:U "RRA:AVERAGE:0.5:1:$ROWS"
 "$work/rrdbench" -fill "$big"
 echo "large file: $ROWS rows, $(($(wc -c < "$big") / 1048576)) MB"
 # measure NAME CMD... runs CMD with its output to $work/NAME.out and prints
@@ -96,11 +96,11 @@ compare() {
 		exit 1
 	fi
 }
-start=$((1000000000 - ROWS * 60))
+start=$((2000000000 - ROWS * 60))
 t=$(measure rrdtool-dump rrdtool dump "$big")
 o=$(measure rogue-dump "$work/rogue-bin" rrd dump "$big")
 compare dump "$t" "$o"
 rm -f "$work"/*-dump.out
-t=$(measure rrdtool-fetch rrdtool fetch "$big" AVERAGE -s "$start" -e 1000000000)
-o=$(measure rogue-fetch "$work/rogue-bin" rrd fetch "$big" AVERAGE -s "$start" -e 1000000000)
+t=$(measure rrdtool-fetch rrdtool fetch "$big" AVERAGE -s "$start" -e 2000000000)
+o=$(measure rogue-fetch "$work/rogue-bin" rrd fetch "$big" AVERAGE -s "$start" -e 2000000000)
 compare fetch "$t" "$o"

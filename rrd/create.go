@@ -54,7 +54,23 @@ func checkDefinition(def Definition) (step uint64, start int64, err error) {
 		return 0, 0, errors.New("you must define at least one Round Robin Archive")
 	}
 	seen := map[string]bool{}
+	var names []string
 	for _, d := range def.DS {
+		if d.Type == Compute {
+			if !validName(d.Name) {
+				return 0, 0, fmt.Errorf("invalid DS name %q: use 1 to 19 characters of a-z, A-Z, 0-9, _ and -", d.Name)
+			}
+			if seen[d.Name] {
+				return 0, 0, fmt.Errorf("Duplicate DS name: %s", d.Name)
+			}
+			if _, err := parseRPN(d.CDEF, names); err != nil {
+				return 0, 0, fmt.Errorf("DS %s: failed to parse computed data source: %w", d.Name, err)
+			}
+			seen[d.Name] = true
+			names = append(names, d.Name)
+			continue
+		}
+		names = append(names, d.Name)
 		if !validName(d.Name) {
 			return 0, 0, fmt.Errorf("invalid DS name %q: use 1 to 19 characters of a-z, A-Z, 0-9, _ and -", d.Name)
 		}
@@ -128,9 +144,21 @@ func encodeHeader(def Definition, step uint64, start int64) ([]byte, *layout, er
 	le.PutUint64(b[offRRACnt:], nrra)
 	le.PutUint64(b[offPDPStep:], step)
 	o := statHeadSize
+	names := make([]string, 0, len(def.DS))
 	for _, d := range def.DS {
 		copy(b[o:], d.Name)
 		copy(b[o+nameSize:], d.Type)
+		if d.Type == Compute {
+			nodes, err := parseRPN(d.CDEF, names)
+			if err != nil {
+				return nil, nil, err
+			}
+			encodeRPN(b[o+dsOffCDEF:], nodes)
+			names = append(names, d.Name)
+			o += dsDefSize
+			continue
+		}
+		names = append(names, d.Name)
 		le.PutUint64(b[o+dsOffHeartbeat:], uint64(d.Heartbeat/time.Second))
 		le.PutUint64(b[o+dsOffMin:], math.Float64bits(nanToDNaN(d.Min)))
 		le.PutUint64(b[o+dsOffMax:], math.Float64bits(nanToDNaN(d.Max)))

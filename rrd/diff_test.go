@@ -36,6 +36,10 @@ func createArgs(path string, def Definition, start int64) []string {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	for _, d := range def.DS {
+		if d.Type == Compute {
+			args = append(args, fmt.Sprintf("DS:%s:COMPUTE:%s", d.Name, d.CDEF))
+			continue
+		}
 		args = append(args, fmt.Sprintf("DS:%s:%s:%d:%s:%s", d.Name, d.Type, int(d.Heartbeat/time.Second), num(d.Min), num(d.Max)))
 	}
 	for _, r := range def.RRA {
@@ -48,10 +52,18 @@ func randomDef(rng *rand.Rand, values bool) Definition {
 	steps := []int{1, 1, 5, 10, 60, 300, 1 + rng.IntN(300)}
 	step := steps[rng.IntN(len(steps))]
 	def := Definition{Step: time.Duration(step) * time.Second}
-	types := []DSType{Gauge, Counter, Derive, Absolute, DCounter, DDerive}
+	types := []DSType{Gauge, Counter, Derive, Absolute, DCounter, DDerive, Compute}
 	nds := 1 + rng.IntN(3)
 	for i := 0; i < nds; i++ {
 		typ := types[rng.IntN(len(types))]
+		if typ == Compute {
+			if i == 0 {
+				typ = Gauge
+			} else {
+				def.DS = append(def.DS, DS{Name: fmt.Sprintf("ds%d_com", i), Type: Compute, CDEF: randomCDEF(rng, def.DS)})
+				continue
+			}
+		}
 		if values && (typ == Counter || typ == Derive) && rng.IntN(2) == 0 {
 			typ = Gauge
 		}
@@ -80,6 +92,23 @@ func randomDef(rng *rand.Rand, values bool) Definition {
 		def.RRA = append(def.RRA, r)
 	}
 	return def
+}
+
+// randomCDEF returns a COMPUTE expression over the data sources so far,
+// with operators whose results do not depend on the C library (Go's SIN,
+// LOG, POW ... may differ from glibc's in the last bit).
+func randomCDEF(rng *rand.Rand, ds []DS) string {
+	a, b := ds[rng.IntN(len(ds))].Name, ds[rng.IntN(len(ds))].Name
+	exprs := []string{
+		"%[1]s,%[2]s,+", "%[1]s,2,*", "%[1]s,UN,0,%[1]s,IF", "%[2]s,%[1]s,MAX,10,/", "%[1]s,%[2]s,MINNAN",
+		"%[1]s,-3,%[2]s,*,-,ABS", "%[1]s,%[2]s,LT,INF,NEGINF,IF", "%[1]s,SQRT,%[2]s,ADDNAN", "%[1]s,7,%%",
+		"%[1]s,%[2]s,1,3,SORT,POP,POP", "%[1]s,%[2]s,5,3,AVG", "%[1]s,%[2]s,-100,3,MEDIAN", "%[1]s,0,100,LIMIT",
+		"%[1]s,%[2]s,2,SMAX", "%[1]s,%[2]s,2,SMIN", "%[1]s,%[2]s,%[1]s,3,STDEV", "%[1]s,%[2]s,2,REV,-",
+		"%[1]s,%[2]s,50,2,PERCENT", "%[1]s,1,COPY,+", "DEPTH,%[1]s,+", "%[1]s,%[2]s,1,INDEX,+,+",
+		"%[1]s,%[2]s,2,1,ROLL,-", "%[1]s,FLOOR,%[2]s,CEIL,EQ", "%[1]s,%[2]s,NE,%[1]s,ISINF,+", "%[1]s,%[2]s,DUP,POP,EXC,/",
+		"%[1]s,%[2]s,MAXNAN,UNKN,GE,%[1]s,LE",
+	}
+	return fmt.Sprintf(exprs[rng.IntN(len(exprs))], a, b)
 }
 
 // stream generates update arguments for rrdtool ("t:v:v") and the
@@ -135,7 +164,7 @@ func randomStream(rng *rand.Rand, def Definition, start int64, values bool) stre
 		raw := make([]string, len(def.DS))
 		vals := make([]float64, len(def.DS))
 		for i, d := range def.DS {
-			if rng.IntN(15) == 0 {
+			if rng.IntN(15) == 0 || d.Type == Compute {
 				raw[i], vals[i] = "U", math.NaN()
 				continue
 			}
@@ -216,7 +245,13 @@ func randomStream(rng *rand.Rand, def Definition, start int64, values bool) stre
 				}
 			}
 		}
-		st.args = append(st.args, ts+":"+strings.Join(raw, ":"))
+		var readings []string // rrdtool takes none for COMPUTE
+		for i, d := range def.DS {
+			if d.Type != Compute {
+				readings = append(readings, raw[i])
+			}
+		}
+		st.args = append(st.args, ts+":"+strings.Join(readings, ":"))
 		s := Sample{Time: time.Unix(sec, usec*1000)}
 		if values {
 			s.Values = vals

@@ -358,7 +358,7 @@ var errNoWrite = errors.New("updating files with this data source type or archiv
 func (l *layout) checkWritable() error {
 	for _, d := range l.ds {
 		switch d.typ {
-		case Gauge, Counter, Derive, Absolute, DCounter, DDerive:
+		case Gauge, Counter, Derive, Absolute, DCounter, DDerive, Compute:
 		default:
 			return fmt.Errorf("data source %q (%s): %w", d.name, d.typ, errNoWrite)
 		}

@@ -28,6 +28,7 @@ type updater struct {
 	tbuf                     []byte   // backing store of inputs
 	wbuf                     []byte   // row values to write
 	writes                   []rowWrite
+	stack                    []float64 // for COMPUTE expressions
 }
 
 func (u *updater) reset(l *layout) {
@@ -164,7 +165,9 @@ func (u *updater) apply(s *state, sec, usec int64, values []float64) error {
 						u.openNew[i] = dnan
 					}
 				}
-				u.processPDPs(s, so, so, 0, 1, u.openNew)
+				if err := u.processPDPs(s, so, so, 0, 1, u.openNew); err != nil {
+					return err
+				}
 				u.updateCDPs(s, 1, procPDPCnt)
 				u.writeRows(s)
 				interval -= so
@@ -173,7 +176,9 @@ func (u *updater) apply(s *state, sec, usec int64, values []float64) error {
 				procPDPCnt++
 			}
 		}
-		u.processPDPs(s, interval, preInt, postInt, elapsed, u.pdpNew)
+		if err := u.processPDPs(s, interval, preInt, postInt, elapsed, u.pdpNew); err != nil {
+			return err
+		}
 		u.updateCDPs(s, elapsed, procPDPCnt)
 		u.writeRows(s)
 	}
@@ -190,6 +195,9 @@ func (u *updater) updatePDPPrep(s *state, interval float64, values []float64) er
 			s.setLastDS(i, unknownText)
 		}
 		in := u.inputs[i]
+		if d.typ == Compute {
+			in = unknownText // COMPUTE takes no reading
+		}
 		if (len(in) == 0 || in[0] != 'U') && hb >= interval {
 			rate := dnan
 			switch d.typ {
@@ -274,7 +282,7 @@ func (u *updater) updatePDPPrep(s *state, interval float64, values []float64) er
 
 // processPDPs closes the current primary data points (rrdtool's
 // process_pdp_st for every DS), leaving the rates in u.pdpTemp.
-func (u *updater) processPDPs(s *state, interval, preInt, postInt float64, elapsed uint64, pdpNew []float64) {
+func (u *updater) processPDPs(s *state, interval, preInt, postInt float64, elapsed uint64, pdpNew []float64) error {
 	l := s.l
 	diffPDPSt := elapsed * l.step
 	for i, d := range l.ds {
@@ -295,6 +303,17 @@ func (u *updater) processPDPs(s *state, interval, preInt, postInt float64, elaps
 		} else {
 			u.pdpTemp[i] = val / (float64(diffPDPSt-unkn) - preUnknown)
 		}
+		if d.typ == Compute {
+			// The expression sees the rates just computed for the data
+			// sources before this one.
+			s.setF64(o+pdpOffVal, val)
+			v, stack, err := evalRPN(d.cdef, u.pdpTemp, i, u.stack)
+			u.stack = stack
+			if err != nil {
+				return fmt.Errorf("data source %q: %w", d.name, err)
+			}
+			u.pdpTemp[i] = v
+		}
 		if math.IsNaN(pdpNew[i]) {
 			s.setU64(o+pdpOffUnknSec, uint64(math.Floor(postInt)))
 			s.setF64(o+pdpOffVal, dnan)
@@ -303,6 +322,7 @@ func (u *updater) processPDPs(s *state, interval, preInt, postInt float64, elaps
 			s.setF64(o+pdpOffVal, float64(pdpNew[i]/interval*postInt))
 		}
 	}
+	return nil
 }
 
 // updateCDPs consolidates u.pdpTemp into every archive (rrdtool's
