@@ -383,6 +383,7 @@ func (f *File) update(samples []Sample, keepPrefix bool) (int, error) {
 	work := state{l: l, b: f.work[:n]}
 	copy(work.b, f.st.b)
 	f.u.reset(l)
+	f.u.rd = f.f
 	applied := 0
 	var sampleErr error
 	for i, s := range samples {
@@ -403,6 +404,13 @@ func (f *File) update(samples []Sample, keepPrefix bool) (int, error) {
 	}
 	if sampleErr != nil && !keepPrefix {
 		return 0, sampleErr
+	}
+	// The Holt-Winters smoother runs at most once per call, as in rrdtool
+	// (and not when a sample failed).
+	if sampleErr == nil && f.u.smoothDue {
+		if err := f.u.smooth(&work); err != nil {
+			return 0, fmt.Errorf("rrd: update %s: %w", f.path, err)
+		}
 	}
 	if err := f.write(&work); err != nil {
 		return applied, err

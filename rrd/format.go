@@ -114,6 +114,7 @@ type layout struct {
 	headerLen int64 // start of the first archive's rows
 	rraOff    []int64
 	dataLen   int64 // bytes of rows
+	hasHW     bool  // any Holt-Winters archive
 }
 
 // stateLen is the length of the mutable header block (live head, pdp_prep,
@@ -319,6 +320,9 @@ func parseLayout(b []byte, fileLen int64) (*layout, error) {
 		if !(r.xff >= 0 && r.xff < 1) {
 			return nil, invalidf("archive %d has bad xff %v", i, r.xff)
 		}
+		if cf.isHW() {
+			l.hasHW = true
+		}
 		rowsTotal += r.rows
 		if rowsTotal > maxRows {
 			return nil, invalidf("archives do not fit in the file")
@@ -363,12 +367,7 @@ func (l *layout) checkWritable() error {
 			return fmt.Errorf("data source %q (%s): %w", d.name, d.typ, errNoWrite)
 		}
 	}
-	for i, a := range l.rra {
-		if a.cf.isHW() {
-			return fmt.Errorf("archive %d (%s): %w", i, a.cf, errNoWrite)
-		}
-	}
-	return nil
+	return l.checkHW()
 }
 
 // state is the mutable header block (live head through rra_ptr) as bytes,

@@ -2,6 +2,7 @@ package rrd
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 )
@@ -29,6 +30,14 @@ type updater struct {
 	wbuf                     []byte   // row values to write
 	writes                   []rowWrite
 	stack                    []float64 // for COMPUTE expressions
+
+	// Holt-Winters state (see hw.go)
+	rd             io.ReaderAt   // the file, for seasonal rows
+	pend           map[int64]int // queued rows by file offset: start in wbuf
+	rowBuf         []byte        // a row read from the file
+	skip           []bool        // per archive: advance without writing
+	lastSeas, seas []float64     // seasonal coefficients read for an archive
+	smoothDue      bool          // the smoother runs at the end of the call
 }
 
 func (u *updater) reset(l *layout) {
@@ -43,8 +52,21 @@ func (u *updater) reset(l *layout) {
 	u.pdpNew, u.pdpTemp, u.openNew, u.inputs, u.ends = u.pdpNew[:n], u.pdpTemp[:n], u.openNew[:n], u.inputs[:n], u.ends[:n]
 	if cap(u.stepCnt) < len(l.rra) {
 		u.stepCnt = make([]uint64, len(l.rra))
+		u.skip = make([]bool, len(l.rra))
 	}
-	u.stepCnt = u.stepCnt[:len(l.rra)]
+	u.stepCnt, u.skip = u.stepCnt[:len(l.rra)], u.skip[:len(l.rra)]
+	clear(u.skip)
+	if l.hasHW {
+		if u.pend == nil {
+			u.pend = map[int64]int{}
+		}
+		clear(u.pend)
+		if cap(u.seas) < n {
+			u.seas, u.lastSeas = make([]float64, n), make([]float64, n)
+		}
+		u.seas, u.lastSeas = u.seas[:n], u.lastSeas[:n]
+	}
+	u.smoothDue = false
 	u.wbuf = u.wbuf[:0]
 	u.writes = u.writes[:0]
 }
@@ -168,7 +190,9 @@ func (u *updater) apply(s *state, sec, usec int64, values []float64) error {
 				if err := u.processPDPs(s, so, so, 0, 1, u.openNew); err != nil {
 					return err
 				}
-				u.updateCDPs(s, 1, procPDPCnt)
+				if err := u.updateCDPs(s, 1, procPDPCnt); err != nil {
+					return err
+				}
 				u.writeRows(s)
 				interval -= so
 				preInt -= so
@@ -179,7 +203,9 @@ func (u *updater) apply(s *state, sec, usec int64, values []float64) error {
 		if err := u.processPDPs(s, interval, preInt, postInt, elapsed, u.pdpNew); err != nil {
 			return err
 		}
-		u.updateCDPs(s, elapsed, procPDPCnt)
+		if err := u.updateCDPs(s, elapsed, procPDPCnt); err != nil {
+			return err
+		}
 		u.writeRows(s)
 	}
 	s.setLastUp(sec, usec)
@@ -326,8 +352,8 @@ func (u *updater) processPDPs(s *state, interval, preInt, postInt float64, elaps
 }
 
 // updateCDPs consolidates u.pdpTemp into every archive (rrdtool's
-// update_all_cdp_prep and, for one-step archives, update_aberrant_cdps).
-func (u *updater) updateCDPs(s *state, elapsed, procPDPCnt uint64) {
+// update_all_cdp_prep and update_aberrant_cdps).
+func (u *updater) updateCDPs(s *state, elapsed, procPDPCnt uint64) error {
 	l := s.l
 	for r, a := range l.rra {
 		startOff := a.pdpCnt - procPDPCnt%a.pdpCnt
@@ -336,23 +362,36 @@ func (u *updater) updateCDPs(s *state, elapsed, procPDPCnt uint64) {
 		} else {
 			u.stepCnt[r] = 0
 		}
+		u.skip[r] = false
+		if a.cf == Seasonal || a.cf == DevSeasonal {
+			// A bulk update skips ahead in the seasonal rows without
+			// learning (and without writing them).
+			if u.stepCnt[r] > 1 {
+				u.skip[r] = true
+				if err := u.lookupSeasonal(s, r, elapsed, u.lastSeas); err != nil {
+					return err
+				}
+				if err := u.lookupSeasonal(s, r, elapsed+1, u.seas); err != nil {
+					return err
+				}
+			}
+			if scheduleSmooth(s, r, elapsed) {
+				u.smoothDue = true
+			}
+		}
 		for d := range l.ds {
-			o := s.cdp(r, d)
-			pt := u.pdpTemp[d]
 			switch {
 			case a.pdpCnt > 1:
-				updateCDP(s, o, a, pt, u.stepCnt[r], elapsed, startOff)
-			// One step per row: nothing to consolidate. rrdtool sets the
-			// primary value, and the secondary one when more than one
-			// row is due (reset_cdp, update_aberrant_cdps).
-			case elapsed >= 2:
-				s.setF64(o+cdpOffPrimary, pt)
-				s.setF64(o+cdpOffSecondary, pt)
-			case elapsed == 1:
-				s.setF64(o+cdpOffPrimary, pt)
+				updateCDP(s, s.cdp(r, d), a, u.pdpTemp[d], u.stepCnt[r], elapsed, startOff)
+			// One step per row: nothing to consolidate. Beyond two steps,
+			// rrdtool sets the primary and secondary values (reset_cdp);
+			// for one or two, aberrantCDPs does.
+			case elapsed > 2:
+				u.resetCDP(s, r, d, elapsed, u.pdpTemp[d])
 			}
 		}
 	}
+	return u.aberrantCDPs(s, elapsed)
 }
 
 func ifNaN(v, alt float64) float64 {
@@ -466,6 +505,9 @@ func (u *updater) writeRows(s *state) {
 				cur = 0
 			}
 			s.setU64(s.ptr(r), cur)
+			if u.skip[r] {
+				continue
+			}
 			idx := int64(cdpOffPrimary)
 			if k > 0 {
 				idx = cdpOffSecondary
@@ -474,12 +516,7 @@ func (u *updater) writeRows(s *state) {
 			for d := 0; d < nds; d++ {
 				u.wbuf = le.AppendUint64(u.wbuf, s.u64(s.cdp(r, d)+idx))
 			}
-			off := l.rraOff[r] + int64(cur)*int64(nds)*valueSize
-			if n := len(u.writes); n > 0 && u.writes[n-1].off+int64(u.writes[n-1].end-u.writes[n-1].start) == off && u.writes[n-1].end == start {
-				u.writes[n-1].end = len(u.wbuf)
-			} else {
-				u.writes = append(u.writes, rowWrite{off: off, start: start, end: len(u.wbuf)})
-			}
+			u.queue(l, r, cur, start)
 		}
 		u.stepCnt[r] = 0
 	}
