@@ -64,7 +64,7 @@ func checkDefinition(def Definition) (step uint64, start int64, err error) {
 				return 0, 0, fmt.Errorf("Duplicate DS name: %s", d.Name)
 			}
 			if _, err := parseRPN(d.CDEF, names); err != nil {
-				return 0, 0, fmt.Errorf("DS %s: failed to parse computed data source: %w", d.Name, err)
+				return 0, 0, err
 			}
 			seen[d.Name] = true
 			names = append(names, d.Name)
@@ -95,19 +95,8 @@ func checkDefinition(def Definition) (step uint64, start int64, err error) {
 		}
 	}
 	for i, r := range def.RRA {
-		switch r.CF {
-		case Average, Min, Max, Last:
-		default:
-			return 0, 0, fmt.Errorf("unrecognized consolidation function %s", r.CF)
-		}
-		if !(r.XFF >= 0 && r.XFF < 1) {
-			return 0, 0, fmt.Errorf("RRA %d: Invalid xff: must be between 0 and 1", i)
-		}
-		if r.Steps <= 0 || r.Steps > math.MaxInt32 {
-			return 0, 0, fmt.Errorf("RRA %d: Invalid step %d: must be >= 1", i, r.Steps)
-		}
-		if r.Rows <= 0 || r.Rows > 1<<31 {
-			return 0, 0, fmt.Errorf("RRA %d: Invalid row count %d: must be >= 1", i, r.Rows)
+		if err := checkRRA(i, r, len(def.RRA)); err != nil {
+			return 0, 0, err
 		}
 	}
 	if def.Start.IsZero() {
@@ -123,22 +112,23 @@ func checkDefinition(def Definition) (step uint64, start int64, err error) {
 
 // encodeHeader builds the header of a new file for def, as rrdtool create
 // initialises it.
-func encodeHeader(def Definition, step uint64, start int64) ([]byte, *layout, error) {
-	nds, nrra := uint64(len(def.DS)), uint64(len(def.RRA))
+func encodeHeader(def Definition, step uint64, start int64, path string) ([]byte, *layout, error) {
+	rras, version := expandRRAs(def.RRA, path)
+	nds, nrra := uint64(len(def.DS)), uint64(len(rras))
 	var rowsTotal uint64
-	for _, r := range def.RRA {
-		rowsTotal += uint64(r.Rows)
+	for _, r := range rras {
+		rowsTotal += r.rows
 	}
 	hl := int64(statHeadSize + nds*(dsDefSize+pdpPrepSize) + nrra*(rraDefSize+rraPtrSize) + liveHeadSize + nds*nrra*cdpPrepSize)
 	size := hl + int64(rowsTotal*nds*valueSize)
 	b := make([]byte, hl)
 	copy(b, rrdCookie)
-	copy(b[4:], "0003")
 	for _, d := range def.DS {
 		if d.Type == DCounter || d.Type == DDerive {
-			copy(b[4:], "0005") // as rrdtool create marks them
+			version = "0005" // as rrdtool create marks them
 		}
 	}
+	copy(b[4:], version)
 	le.PutUint64(b[offFloatCookie:], math.Float64bits(floatCookie))
 	le.PutUint64(b[offDSCnt:], nds)
 	le.PutUint64(b[offRRACnt:], nrra)
@@ -164,15 +154,20 @@ func encodeHeader(def Definition, step uint64, start int64) ([]byte, *layout, er
 		le.PutUint64(b[o+dsOffMax:], math.Float64bits(nanToDNaN(d.Max)))
 		o += dsDefSize
 	}
-	for _, r := range def.RRA {
-		copy(b[o:], r.CF)
-		le.PutUint64(b[o+rraOffRows:], uint64(r.Rows))
-		le.PutUint64(b[o+rraOffPDP:], uint64(r.Steps))
-		le.PutUint64(b[o+rraOffXFF:], math.Float64bits(r.XFF))
+	for _, r := range rras {
+		copy(b[o:], r.cf)
+		le.PutUint64(b[o+rraOffRows:], r.rows)
+		le.PutUint64(b[o+rraOffPDP:], r.pdpCnt)
+		for k, p := range r.par {
+			le.PutUint64(b[o+rraOffPar+8*k:], p)
+		}
 		o += rraDefSize
 	}
 	l, err := parseLayout(b, size)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := l.checkHW(); err != nil {
 		return nil, nil, err
 	}
 	s := state{l: l, b: b[l.liveOff:]}
@@ -186,8 +181,22 @@ func encodeHeader(def Definition, step uint64, start int64) ([]byte, *layout, er
 	for r, a := range l.rra {
 		for d := range def.DS {
 			o := s.cdp(r, d)
-			s.setF64(o+cdpOffVal, dnan)
-			s.setU64(o+cdpOffUnknPDP, ((uint64(start)-unknSec)%(step*a.pdpCnt))/step)
+			switch a.cf {
+			case HWPredict, MHWPredict:
+				for _, off := range []int64{cdpOffIntercept, cdpOffLastInt, cdpOffSlope, cdpOffLastSlope} {
+					s.setF64(o+off, dnan)
+				}
+				s.setU64(o+cdpOffNullCnt, 1)
+				s.setU64(o+cdpOffLastNull, 1)
+			case Seasonal, DevSeasonal:
+				s.setF64(o+cdpOffIntercept, dnan)
+				s.setF64(o+cdpOffLastInt, dnan)
+				s.setU64(o+cdpOffNullCnt, 1)
+			case Failures:
+			default: // DEVPREDICT too, as rrdtool's init_cdp
+				s.setF64(o+cdpOffVal, dnan)
+				s.setU64(o+cdpOffUnknPDP, ((uint64(start)-unknSec)%(step*a.pdpCnt))/step)
+			}
 		}
 		// rrdtool starts each archive at a random row to spread the I/O
 		// of many files over time.
@@ -215,7 +224,7 @@ func Create(path string, def Definition) error {
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("rrd: create %s: %w", path, fs.ErrExist)
 	}
-	hdr, l, err := encodeHeader(def, step, start)
+	hdr, l, err := encodeHeader(def, step, start, path)
 	if err != nil {
 		return fmt.Errorf("rrd: create %s: %w", path, err)
 	}

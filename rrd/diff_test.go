@@ -43,9 +43,67 @@ func createArgs(path string, def Definition, start int64) []string {
 		args = append(args, fmt.Sprintf("DS:%s:%s:%d:%s:%s", d.Name, d.Type, int(d.Heartbeat/time.Second), num(d.Min), num(d.Max)))
 	}
 	for _, r := range def.RRA {
-		args = append(args, fmt.Sprintf("RRA:%s:%s:%d:%d", r.CF, num(r.XFF), r.Steps, r.Rows))
+		var a string
+		switch r.CF {
+		case HWPredict, MHWPredict:
+			a = fmt.Sprintf("RRA:%s:%d:%s:%s:%d", r.CF, r.Rows, num(r.Alpha), num(r.Beta), r.Period)
+			if r.Dependent > 0 {
+				a += fmt.Sprintf(":%d", r.Dependent)
+			}
+		case Seasonal, DevSeasonal:
+			a = fmt.Sprintf("RRA:%s:%d:%s:%d", r.CF, r.Rows, num(r.Gamma), r.Dependent)
+			if r.SmoothingWindow != 0 {
+				a += ":smoothing-window=" + num(r.SmoothingWindow)
+			}
+		case DevPredict:
+			a = fmt.Sprintf("RRA:DEVPREDICT:%d:%d", r.Rows, r.Dependent)
+		case Failures:
+			a = fmt.Sprintf("RRA:FAILURES:%d:%d:%d:%d", r.Rows, r.Threshold, r.Window, r.Dependent)
+		default:
+			a = fmt.Sprintf("RRA:%s:%s:%d:%d", r.CF, num(r.XFF), r.Steps, r.Rows)
+		}
+		args = append(args, a)
 	}
 	return args
+}
+
+// randomHW appends a random set of Holt-Winters archives to def: an
+// HWPREDICT or MHWPREDICT with implicit dependent archives, or all five
+// given explicitly. Parameters are decimals rrdtool reads exactly as Go.
+func randomHW(rng *rand.Rand, def *Definition) {
+	dec := func(max int) float64 { // 0.1 .. 0.max
+		v, _ := rrdStrtod(fmt.Sprintf("0.%d", 1+rng.IntN(max)))
+		return v
+	}
+	period := 2 + rng.IntN(12)
+	rows := period + rng.IntN(30)
+	if rng.IntN(2) == 0 {
+		cf := []CF{HWPredict, MHWPredict}[rng.IntN(2)]
+		def.RRA = append(def.RRA, RRA{CF: cf, Rows: rows, Alpha: dec(9), Beta: dec(9) / 10, Period: period})
+		return
+	}
+	base := len(def.RRA) + 1 // rrdtool's 1-based index of the HWPREDICT
+	var window float64
+	if rng.IntN(2) == 0 {
+		window = dec(9)
+	}
+	threshold := 1 + rng.IntN(5)
+	def.RRA = append(def.RRA,
+		RRA{CF: HWPredict, Rows: rows, Alpha: dec(9), Beta: dec(9) / 10, Period: period, Dependent: base + 1},
+		RRA{CF: Seasonal, Rows: period, Gamma: dec(9), SmoothingWindow: window, Dependent: base},
+		RRA{CF: DevSeasonal, Rows: period, Gamma: dec(9), SmoothingWindow: window, Dependent: base},
+		RRA{CF: DevPredict, Rows: rows, Dependent: base + 2},
+		RRA{CF: Failures, Rows: rows, Threshold: threshold, Window: threshold + rng.IntN(5), Dependent: base + 2})
+}
+
+// hasHW reports whether def has Holt-Winters archives.
+func hasHW(def Definition) bool {
+	for _, r := range def.RRA {
+		if r.CF.isHW() {
+			return true
+		}
+	}
+	return false
 }
 
 func randomDef(rng *rand.Rand, values bool) Definition {
@@ -90,6 +148,9 @@ func randomDef(rng *rand.Rand, values bool) Definition {
 			r.Steps = 1
 		}
 		def.RRA = append(def.RRA, r)
+	}
+	if rng.IntN(3) == 0 {
+		randomHW(rng, &def)
 	}
 	return def
 }
@@ -314,9 +375,19 @@ func runDiffCase(t *testing.T, rng *rand.Rand, c diffCase) {
 		if err := Create(orig, def); err != nil {
 			t.Fatalf("Create: %v\ndef %+v", err, c.def)
 		}
-		// Rogue's file reads exactly like rrdtool's own of the same definition.
+		// Rogue's file reads exactly like rrdtool's own of the same
+		// definition and file name (which places the seasonal smoothing).
 		ref := filepath.Join(dir, "ref.rrd")
-		rrdtool(t, createArgs(ref, c.def, c.start)...)
+		if err := os.Rename(orig, orig+".rogue"); err != nil {
+			t.Fatal(err)
+		}
+		rrdtool(t, createArgs(orig, c.def, c.start)...)
+		if err := os.Rename(orig, ref); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(orig+".rogue", orig); err != nil {
+			t.Fatal(err)
+		}
 		if a, b := rrdtool(t, "dump", ref), rrdtool(t, "dump", orig); a != b {
 			t.Fatalf("rrdtool dump of Rogue's new file differs from rrdtool's:\n%s\n---\n%s", firstDiff(a, b), firstDiff(b, a))
 		}
@@ -333,20 +404,41 @@ func runDiffCase(t *testing.T, rng *rand.Rand, c diffCase) {
 	a, b := filepath.Join(dir, "a.rrd"), filepath.Join(dir, "b.rrd")
 	copyFile(t, orig, a)
 	copyFile(t, orig, b)
-	for i := 0; i < len(st.args); i += 200 {
-		rrdtool(t, append([]string{"update", a}, st.args[i:min(i+200, len(st.args))]...)...)
+	// Rogue applies the stream in batches of 1 to 20. rrdtool takes 200
+	// per call, or, with Holt-Winters archives (whose smoother runs at
+	// most once per call), the same batches.
+	var batches []int
+	for i := 0; i < len(st.samples); {
+		k := min(1+rng.IntN(20), len(st.samples)-i)
+		batches = append(batches, k)
+		i += k
+	}
+	if hasHW(c.def) {
+		for i, k := range batches {
+			o := 0
+			for _, n := range batches[:i] {
+				o += n
+			}
+			rrdtool(t, append([]string{"update", a}, st.args[o:o+k]...)...)
+		}
+	} else {
+		for i := 0; i < len(st.args); i += 200 {
+			rrdtool(t, append([]string{"update", a}, st.args[i:min(i+200, len(st.args))]...)...)
+		}
 	}
 	f, err := Open(b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	for i := 0; i < len(st.samples); {
-		k := 1 + rng.IntN(20)
-		if err := f.Update(st.samples[i:min(i+k, len(st.samples))]...); err != nil {
+	for i, k := range batches {
+		o := 0
+		for _, n := range batches[:i] {
+			o += n
+		}
+		if err := f.Update(st.samples[o : o+k]...); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
-		i += k
 	}
 	ba, _ := os.ReadFile(a)
 	bb, _ := os.ReadFile(b)
@@ -372,7 +464,13 @@ func runDiffCase(t *testing.T, rng *rand.Rand, c diffCase) {
 	last := st.samples[len(st.samples)-1].Time.Unix()
 	step := int64(c.def.Step / time.Second)
 	for k := 0; k < 4; k++ {
-		cf := []CF{Average, Min, Max, Last}[rng.IntN(4)]
+		cfs := []CF{Average, Min, Max, Last}
+		for _, r := range c.def.RRA {
+			if r.CF.isHW() {
+				cfs = append(cfs, r.CF)
+			}
+		}
+		cf := cfs[rng.IntN(len(cfs))]
 		span := last - c.start + 10*step
 		s := c.start - 5*step + rng.Int64N(span+1)
 		e := s + rng.Int64N(span/2+2)

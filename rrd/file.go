@@ -282,6 +282,7 @@ func (x *rraDef) public() RRA {
 	switch x.cf {
 	case HWPredict, MHWPredict:
 		r.Alpha, r.Beta = x.f(parAlpha), x.f(parBeta)
+		r.Period = int(x.f(parPeriod))
 	case Seasonal, DevSeasonal:
 		r.Gamma, r.SmoothingWindow = x.f(parGamma), x.f(parWindow)
 		r.SmoothIdx = int(x.par[parSmoothIdx])

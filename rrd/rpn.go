@@ -120,8 +120,10 @@ var rpnForbidden = map[rpnOp]bool{
 // parseRPN compiles a COMPUTE expression as rrdtool's rpn_parse and
 // rpn_compact do; names are the data sources defined before this one.
 func parseRPN(expr string, names []string) ([]rpnNode, error) {
+	// rrdtool reports every syntax error of the expression this way.
+	errParse := fmt.Errorf("failed to parse computed data source")
 	if expr == "" {
-		return nil, fmt.Errorf("can not parse an empty rpn expression")
+		return nil, errParse
 	}
 	lookup := func(name string) int {
 		for i, n := range names {
@@ -150,7 +152,7 @@ func parseRPN(expr string, names []string) ([]rpnNode, error) {
 		case strings.HasPrefix(tok, "PREV(") && strings.HasSuffix(tok, ")") && validVarName(tok[5:len(tok)-1]):
 			i := lookup(tok[5 : len(tok)-1])
 			if i < 0 {
-				return nil, fmt.Errorf("variable '%s' not found", tok[5:len(tok)-1])
+				return nil, errParse
 			}
 			n = rpnNode{op: opPrevOther, val: int16(i)}
 		default:
@@ -161,7 +163,7 @@ func parseRPN(expr string, names []string) ([]rpnNode, error) {
 			case validVarName(tok) && lookup(tok) >= 0:
 				n = rpnNode{op: opVariable, val: int16(lookup(tok))}
 			default:
-				return nil, fmt.Errorf("don't understand '%s'", rest)
+				return nil, errParse
 			}
 		}
 		if rpnForbidden[n.op] {
