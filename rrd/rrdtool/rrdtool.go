@@ -150,10 +150,18 @@ const rrdUsageCreate = `	rogue rrd create filename [--start|-b start time]
 		[--step|-s step]
 		[--no-overwrite|-O]
 		[DS:ds-name:DST:heartbeat:min:max]
+		[DS:ds-name:COMPUTE:rpn-expression]
 		[RRA:CF:xff:steps:rows]
+		[RRA:HWPREDICT|MHWPREDICT:rows:alpha:beta:period[:rra-num]]
+		[RRA:SEASONAL|DEVSEASONAL:period:gamma:rra-num[:smoothing-window=f]]
+		[RRA:DEVPREDICT:rows:rra-num]
+		[RRA:FAILURES:rows:threshold:window:rra-num]
 
-DST is GAUGE, COUNTER, DERIVE or ABSOLUTE; min and max may be U
-(unknown). CF is AVERAGE, MIN, MAX or LAST; 0 <= xff < 1. The step,
+DST is GAUGE, COUNTER, DERIVE, ABSOLUTE, DCOUNTER or DDERIVE; min and
+max may be U (unknown). A COMPUTE expression uses the data sources
+defined before it. CF is AVERAGE, MIN, MAX or LAST; 0 <= xff < 1. An
+HWPREDICT or MHWPREDICT without rra-num gets its SEASONAL, DEVSEASONAL,
+DEVPREDICT and FAILURES archives right after it; rra-num counts from 1. The step,
 heartbeat and an RRA's steps and rows may carry rrdtool's suffixes
 s, m, h, d, w, M (31 days), y (366 days): RRA:AVERAGE:0.5:1h:1y
 keeps hourly averages for a year. The step defaults to 300 seconds,
