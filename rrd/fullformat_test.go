@@ -119,9 +119,9 @@ func randomFullCase(rng *rand.Rand) fullCase {
 func TestEveryTypeAndArchive(t *testing.T) {
 	needRRDTool(t)
 	seed := diffSeed(t)
-	n := 60
+	n := 30
 	if testing.Short() {
-		n = 15
+		n = 8
 	}
 	t.Logf("seed %d (replay with RRD_SEED=%d)", seed, seed)
 	for i := 0; i < n; i++ {
@@ -213,6 +213,9 @@ func TestHoltWintersLongSeries(t *testing.T) {
 		{"multiplicative, smoothing window (version 4)", []string{"RRA:MHWPREDICT:100:0.2:0.1:12", "RRA:AVERAGE:0.5:4:50"}},
 		{"explicit archives", []string{"RRA:AVERAGE:0.5:1:50", "RRA:HWPREDICT:100:0.5:0.1:24:3", "RRA:SEASONAL:24:0.3:2:smoothing-window=0.4",
 			"RRA:DEVSEASONAL:24:0.3:2", "RRA:DEVPREDICT:100:4", "RRA:FAILURES:100:3:5:4"}},
+	}
+	if testing.Short() {
+		cases = cases[2:] // every archive explicit, smoothing window
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
