@@ -37,7 +37,7 @@ func wholeSeconds(what string, d time.Duration) (uint64, error) {
 
 // checkDefinition validates def as rrdtool create does and returns the
 // step in seconds and the start time.
-func checkDefinition(def Definition) (step uint64, start int64, err error) {
+func checkDefinition(def Definition, tmpl *templateDefs) (step uint64, start int64, err error) {
 	step = 300
 	if def.Step != 0 {
 		if step, err = wholeSeconds("step", def.Step); err != nil {
@@ -47,14 +47,17 @@ func checkDefinition(def Definition) (step uint64, start int64, err error) {
 	if step > math.MaxInt32 {
 		return 0, 0, fmt.Errorf("step %d s is too large", step)
 	}
-	if len(def.DS) == 0 {
+	if len(def.DS)+len(tmpl.names) == 0 {
 		return 0, 0, errors.New("you must define at least one Data Source")
 	}
-	if len(def.RRA) == 0 {
+	if len(def.RRA)+len(tmpl.rras) == 0 {
 		return 0, 0, errors.New("you must define at least one Round Robin Archive")
 	}
 	seen := map[string]bool{}
-	var names []string
+	names := append([]string(nil), tmpl.names...)
+	for _, n := range names {
+		seen[n] = true
+	}
 	for _, d := range def.DS {
 		if d.Type == Compute {
 			if !validName(d.Name) {
@@ -95,7 +98,7 @@ func checkDefinition(def Definition) (step uint64, start int64, err error) {
 		}
 	}
 	for i, r := range def.RRA {
-		if err := checkRRA(i, r, len(def.RRA)); err != nil {
+		if err := checkRRA(len(tmpl.rras)+i, r, len(tmpl.rras)+len(def.RRA)); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -112,11 +115,13 @@ func checkDefinition(def Definition) (step uint64, start int64, err error) {
 
 // encodeHeader builds the header of a new file for def, as rrdtool create
 // initialises it.
-func encodeHeader(def Definition, step uint64, start int64, path string) ([]byte, *layout, error) {
-	rras, version := expandRRAs(def.RRA, path)
-	nds, nrra := uint64(len(def.DS)), uint64(len(rras))
+func encodeHeader(def Definition, step uint64, start int64, path string, tmpl *templateDefs) ([]byte, *layout, error) {
+	// The version follows from def alone: rrdtool does not look at what
+	// it copies from a template.
+	rras, version := expandRRAs(def.RRA, path, len(tmpl.rras))
+	nds, nrra := uint64(len(tmpl.names)+len(def.DS)), uint64(len(tmpl.rras)+len(rras))
 	var rowsTotal uint64
-	for _, r := range rras {
+	for _, r := range append(tmpl.rras[:len(tmpl.rras):len(tmpl.rras)], rras...) {
 		rowsTotal += r.rows
 	}
 	hl := int64(statHeadSize + nds*(dsDefSize+pdpPrepSize) + nrra*(rraDefSize+rraPtrSize) + liveHeadSize + nds*nrra*cdpPrepSize)
@@ -134,7 +139,8 @@ func encodeHeader(def Definition, step uint64, start int64, path string) ([]byte
 	le.PutUint64(b[offRRACnt:], nrra)
 	le.PutUint64(b[offPDPStep:], step)
 	o := statHeadSize
-	names := make([]string, 0, len(def.DS))
+	o += copy(b[o:], tmpl.ds)
+	names := append([]string(nil), tmpl.names...)
 	for _, d := range def.DS {
 		copy(b[o:], d.Name)
 		copy(b[o+nameSize:], d.Type)
@@ -154,6 +160,7 @@ func encodeHeader(def Definition, step uint64, start int64, path string) ([]byte
 		le.PutUint64(b[o+dsOffMax:], math.Float64bits(nanToDNaN(d.Max)))
 		o += dsDefSize
 	}
+	o += copy(b[o:], tmpl.rra)
 	for _, r := range rras {
 		copy(b[o:], r.cf)
 		le.PutUint64(b[o+rraOffRows:], r.rows)
@@ -173,13 +180,13 @@ func encodeHeader(def Definition, step uint64, start int64, path string) ([]byte
 	s := state{l: l, b: b[l.liveOff:]}
 	s.setLastUp(start, 0)
 	unknSec := uint64(start) % step
-	for i := range def.DS {
+	for i := range l.ds {
 		s.setLastDS(i, unknownText)
 		s.setF64(s.pdp(i)+pdpOffVal, dnan)
 		s.setU64(s.pdp(i)+pdpOffUnknSec, unknSec)
 	}
 	for r, a := range l.rra {
-		for d := range def.DS {
+		for d := range l.ds {
 			o := s.cdp(r, d)
 			switch a.cf {
 			case HWPredict, MHWPredict:
@@ -217,14 +224,60 @@ func nanToDNaN(v float64) float64 {
 // is written under a temporary name in the same folder, synced, and then
 // linked into place.
 func Create(path string, def Definition) error {
-	step, start, err := checkDefinition(def)
+	return create(path, def, &templateDefs{})
+}
+
+// templateDefs are the definitions a new file copies from a template.
+type templateDefs struct {
+	ds, rra []byte // the raw definitions
+	names   []string
+	rras    []rraDef
+}
+
+// CreateFromTemplate is Create for a file that starts with the data
+// sources and archives of template, copied with all their parameters as
+// rrdtool create --template copies them, followed by those of def (which
+// may have none). A zero def.Step takes the template's step and a zero
+// def.Start its last update time.
+func CreateFromTemplate(path string, template *File, def Definition) error {
+	template.mu.Lock()
+	var tmpl templateDefs
+	var lastUp int64
+	var step uint64
+	err := template.readLocked(func() error {
+		l := template.l
+		dsEnd := statHeadSize + int64(len(l.ds))*dsDefSize
+		tmpl.ds = append([]byte(nil), template.hdr[statHeadSize:dsEnd]...)
+		tmpl.rra = append([]byte(nil), template.hdr[dsEnd:l.liveOff]...)
+		for _, d := range l.ds {
+			tmpl.names = append(tmpl.names, d.name)
+		}
+		tmpl.rras = append([]rraDef(nil), l.rra...)
+		lastUp, step = template.st.lastUp(), l.step
+		return nil
+	})
+	template.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("rrd: create %s: template: %w", path, err)
+	}
+	if def.Step == 0 {
+		def.Step = time.Duration(step) * time.Second
+	}
+	if def.Start.IsZero() && lastUp > 0 {
+		def.Start = time.Unix(lastUp, 0)
+	}
+	return create(path, def, &tmpl)
+}
+
+func create(path string, def Definition, tmpl *templateDefs) error {
+	step, start, err := checkDefinition(def, tmpl)
 	if err != nil {
 		return fmt.Errorf("rrd: create %s: %w", path, err)
 	}
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("rrd: create %s: %w", path, fs.ErrExist)
 	}
-	hdr, l, err := encodeHeader(def, step, start, path)
+	hdr, l, err := encodeHeader(def, step, start, path, tmpl)
 	if err != nil {
 		return fmt.Errorf("rrd: create %s: %w", path, err)
 	}

@@ -85,7 +85,8 @@ func checkRRA(i int, r RRA, n int) error {
 // an HWPREDICT or MHWPREDICT without a dependent archive, its SEASONAL,
 // DEVSEASONAL, DEVPREDICT and FAILURES archives right after it. It also
 // returns the format version the archives need.
-func expandRRAs(rras []RRA, path string) ([]rraDef, string) {
+// base is the number of archives before these (from a template).
+func expandRRAs(rras []RRA, path string, base int) ([]rraDef, string) {
 	hash := fnvHash(path)
 	f64 := math.Float64bits
 	version := "0003"
@@ -99,7 +100,7 @@ func expandRRAs(rras []RRA, path string) ([]rraDef, string) {
 			}
 			d.par[parAlpha], d.par[parBeta] = f64(r.Alpha), f64(r.Beta)
 			d.par[parPeriod] = f64(float64(r.Period))
-			hw := uint64(len(out))
+			hw := uint64(base + len(out))
 			if r.Dependent > 0 {
 				d.par[parDependent] = uint64(r.Dependent - 1)
 				out = append(out, d)

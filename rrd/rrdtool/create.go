@@ -31,6 +31,7 @@ func rrdCreate(env *rrdEnv, args []string) int {
 		start       time.Time
 		step        uint64
 		noOverwrite bool
+		template    string
 	)
 	for _, o := range opts {
 		switch o.short {
@@ -61,7 +62,7 @@ func rrdCreate(env *rrdEnv, args []string) int {
 		case 'r':
 			return env.fail("--source (prefilling from other RRDs) is not supported by rogue rrd")
 		case 't':
-			return env.fail("--template (copying another RRD's definition) is not supported by rogue rrd")
+			template = o.arg
 		}
 	}
 	if len(rest) == 0 {
@@ -73,21 +74,33 @@ func rrdCreate(env *rrdEnv, args []string) int {
 			return env.fail("creating '%s': File exists", path)
 		}
 	}
+	var tmpl *rrd.File
+	var tmplDef rrd.Definition
+	if template != "" {
+		if tmpl, err = rrd.Open(template); err != nil {
+			return env.fail("Cannot open template RRD %s", template)
+		}
+		defer tmpl.Close()
+		tmplDef = tmpl.Definition()
+		if step == 0 {
+			step = uint64(tmplDef.Step / time.Second)
+		}
+	}
 	if step == 0 {
 		step = 300
 	}
 	if step > rrdMaxCount {
 		return env.fail("step size: %d seconds is too large", step)
 	}
-	def, err := parseCreateSpecs(rest[1:], step)
+	def, err := parseCreateSpecs(rest[1:], step, tmplDef)
 	if err != nil {
 		return env.fail("%v", err)
 	}
-	if start.IsZero() {
+	if start.IsZero() && tmpl == nil {
 		start = time.Unix(env.now.Unix()-10, 0) // as rrdtool: now - 10 s
 	}
-	def.Start = start
-	if err := createRRD(path, def, noOverwrite); err != nil {
+	def.Start = start // zero with a template: the template's last update
+	if err := createRRD(path, def, noOverwrite, tmpl); err != nil {
 		return env.fail("%v", err)
 	}
 	return 0
@@ -96,8 +109,14 @@ func rrdCreate(env *rrdEnv, args []string) int {
 // createRRD creates path. Without noOverwrite an existing file is replaced
 // as rrdtool does, but only once the new file is complete: it is created
 // under a temporary name in the same folder and renamed over the old one.
-func createRRD(path string, def rrd.Definition, noOverwrite bool) error {
-	err := rrd.Create(path, def)
+func createRRD(path string, def rrd.Definition, noOverwrite bool, tmpl *rrd.File) error {
+	create := func(p string) error {
+		if tmpl != nil {
+			return rrd.CreateFromTemplate(p, tmpl, def)
+		}
+		return rrd.Create(p, def)
+	}
+	err := create(path)
 	if err == nil || noOverwrite || !errors.Is(err, fs.ErrExist) {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("creating '%s': File exists", path)
@@ -110,7 +129,7 @@ func createRRD(path string, def rrd.Definition, noOverwrite bool) error {
 	dir, base := rrdSplitPath(path)
 	for range 100 {
 		tmp := fmt.Sprintf("%s/.%s.%08x.tmp", dir, base, rand.Uint32())
-		err := rrd.Create(tmp, def)
+		err := create(tmp)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
@@ -129,13 +148,13 @@ func createRRD(path string, def rrd.Definition, noOverwrite bool) error {
 
 // parseCreateSpecs parses the DS: and RRA: arguments of create in order,
 // with rrdtool's checks and messages.
-func parseCreateSpecs(specs []string, step uint64) (rrd.Definition, error) {
+func parseCreateSpecs(specs []string, step uint64, tmpl rrd.Definition) (rrd.Definition, error) {
 	def := rrd.Definition{Step: time.Duration(step) * time.Second}
 	for _, s := range specs {
 		switch {
 		case strings.HasPrefix(s, "DS:"):
 			ds, err := parseDSSpec(s[3:])
-			for _, d := range def.DS {
+			for _, d := range append(tmpl.DS[:len(tmpl.DS):len(tmpl.DS)], def.DS...) {
 				if ds.Name != "" && d.Name == ds.Name {
 					return def, fmt.Errorf("Duplicate DS name: %s", ds.Name)
 				}
@@ -154,10 +173,10 @@ func parseCreateSpecs(specs []string, step uint64) (rrd.Definition, error) {
 			return def, fmt.Errorf("can't parse argument '%s'", s)
 		}
 	}
-	if len(def.RRA) == 0 {
+	if len(def.RRA)+len(tmpl.RRA) == 0 {
 		return def, errors.New("you must define at least one Round Robin Archive")
 	}
-	if len(def.DS) == 0 {
+	if len(def.DS)+len(tmpl.DS) == 0 {
 		return def, errors.New("you must define at least one Data Source")
 	}
 	return def, nil

@@ -149,6 +149,7 @@ func rrdSubUsage(w io.Writer, name string, sc rrdSubcommand) {
 const rrdUsageCreate = `	rogue rrd create filename [--start|-b start time]
 		[--step|-s step]
 		[--no-overwrite|-O]
+		[--template|-t template-file]
 		[DS:ds-name:DST:heartbeat:min:max]
 		[DS:ds-name:COMPUTE:rpn-expression]
 		[RRA:CF:xff:steps:rows]
@@ -166,6 +167,9 @@ heartbeat and an RRA's steps and rows may carry rrdtool's suffixes
 s, m, h, d, w, M (31 days), y (366 days): RRA:AVERAGE:0.5:1h:1y
 keeps hourly averages for a year. The step defaults to 300 seconds,
 the start to now - 10 s.
+
+--template starts with the data sources and archives of another file
+(and takes its step and last update time unless given).
 
 Like rrdtool, create replaces an existing file unless --no-overwrite
 is given; the new file is written under a temporary name and renamed

@@ -128,6 +128,23 @@ func TestRRD_EveryTypeAndArchiveAgreesWithRrdtool(t *testing.T) {
 					t.Errorf("%v: rogue (%d) %s%s\nrrdtool (%d) %s%s", cmd, o.code, rrdFirstDiff(o.out, r.out), o.err, r.code, rrdFirstDiff(r.out, o.out), r.err)
 				}
 			}
+			// create --template copies the definitions (parameters and
+			// all), the step and the last update time, then adds more.
+			copied := filepath.Join(dir, fmt.Sprintf("copy%d.rrd", i))
+			more := []string{"create", copied, "--template", path, "DS:extra:GAUGE:120:U:U", "RRA:HWPREDICT:50:0.2:0.1:10", "RRA:MIN:0.5:2:10"}
+			mustRogue(t, more...)
+			if err := os.Rename(copied, copied+".rogue"); err != nil {
+				t.Fatal(err)
+			}
+			mustRrdtool(t, more...)
+			infoA = rrdCurRowRE.ReplaceAllString(mustRrdtool(t, "info", copied+".rogue"), "")
+			infoB = rrdCurRowRE.ReplaceAllString(mustRrdtool(t, "info", copied), "")
+			if infoA = strings.Replace(infoA, copied+".rogue", copied, 1); infoA != infoB {
+				t.Errorf("create --template: rrdtool info differs:\n%s", rrdFirstDiff(infoA, infoB))
+			}
+			if a, b := mustRrdtool(t, "dump", copied+".rogue"), mustRrdtool(t, "dump", copied); a != b {
+				t.Errorf("create --template: rrdtool dump differs:\n%s", rrdFirstDiff(a, b))
+			}
 		})
 	}
 }
