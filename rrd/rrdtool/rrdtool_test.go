@@ -619,6 +619,38 @@ func TestRRDUpdate_KeepsSamplesBeforeABadOne(t *testing.T) {
 	}
 }
 
+// TestRRDUpdate_BadValueKeepsEarlierReadings: rrdtool keeps the readings
+// it took from a sample before its bad value, so the next COUNTER rate is
+// computed from them (5.0 at 1000000140 here, not 10.0).
+func TestRRDUpdate_BadValueKeepsEarlierReadings(t *testing.T) {
+	rrdtoolBinary(t)
+	dir := t.TempDir()
+	var outs []string
+	for _, tool := range []string{"rogue", "rrdtool"} {
+		path := filepath.Join(dir, tool+".rrd")
+		run := func(args ...string) (string, string, int) {
+			if tool == "rogue" {
+				return rogueRRD(t, args...)
+			}
+			return runRrdtool(t, "", args...)
+		}
+		run("create", path, "--start", "1000000000", "--step", "60", "DS:c:COUNTER:120:U:U", "DS:g:GAUGE:120:U:U", "RRA:LAST:0.5:1:10")
+		run("update", path, "1000000060:100:1")
+		if _, _, code := run("update", path, "1000000120:700:bad"); code == 0 {
+			t.Fatalf("%s accepted a bad value", tool)
+		}
+		run("update", path, "1000000180:1300:2")
+		out, _, _ := run("fetch", path, "LAST", "-s", "1000000000", "-e", "1000000200")
+		outs = append(outs, out)
+	}
+	if outs[0] != outs[1] {
+		t.Errorf("fetch after a bad value:\nrogue:\n%s\nrrdtool:\n%s", outs[0], outs[1])
+	}
+	if !strings.Contains(outs[1], "1000000140: 5.0000000000e+00") {
+		t.Errorf("rrdtool's answer changed; the test is not testing:\n%s", outs[1])
+	}
+}
+
 func TestRRDUpdate_SubSecondAndNow(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s.rrd")
