@@ -201,3 +201,19 @@ func (e *ShortFileError) Error() string {
 
 // Unwrap returns ErrInvalid.
 func (e *ShortFileError) Unwrap() error { return ErrInvalid }
+
+// A SampleError is returned (wrapped) by Update and UpdateUntilError for a
+// sample that cannot be applied; Err is the reason, in rrdtool's words
+// where rrdtool has them.
+type SampleError struct {
+	Index int       // the sample's position in the call
+	Time  time.Time // its time
+	Err   error
+}
+
+func (e *SampleError) Error() string {
+	return fmt.Sprintf("sample %d (%s): %v", e.Index, e.Time.Format(time.RFC3339Nano), e.Err)
+}
+
+// Unwrap returns Err.
+func (e *SampleError) Unwrap() error { return e.Err }

@@ -389,7 +389,7 @@ func (f *File) update(samples []Sample, keepPrefix bool) (int, error) {
 	var sampleErr error
 	for i, s := range samples {
 		if err := f.u.prepareInputs(l, s); err != nil {
-			sampleErr = fmt.Errorf("rrd: update %s: sample %d (%s): %w", f.path, i, s.Time.Format(time.RFC3339Nano), err)
+			sampleErr = fmt.Errorf("rrd: update %s: %w", f.path, &SampleError{Index: i, Time: s.Time, Err: err})
 			break
 		}
 		var values []float64
@@ -398,7 +398,7 @@ func (f *File) update(samples []Sample, keepPrefix bool) (int, error) {
 		}
 		sec, usec := sampleTime(s, l.version)
 		if err := f.u.apply(&work, sec, usec, values); err != nil {
-			sampleErr = fmt.Errorf("rrd: update %s: sample %d (%s): %w", f.path, i, s.Time.Format(time.RFC3339Nano), err)
+			sampleErr = fmt.Errorf("rrd: update %s: %w", f.path, &SampleError{Index: i, Time: s.Time, Err: err})
 			break
 		}
 		applied++

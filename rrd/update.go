@@ -261,13 +261,14 @@ func (u *updater) updatePDPPrep(s *state, interval float64, values []float64) er
 					u.pdpNew[i] = dnan
 					break
 				}
+				what := "Function update_pdp_prep, case DST_" + string(d.typ)
 				nv, ok := rrdStrtod(in)
 				if !ok {
-					return fmt.Errorf("data source %q: cannot convert '%s' to float", d.name, in)
+					return strtodError(what, in)
 				}
 				ov, ok := rrdStrtod(last)
 				if !ok {
-					return fmt.Errorf("data source %q: cannot convert last reading '%s' to float", d.name, last)
+					return strtodError(what, last)
 				}
 				// A DCOUNTER that changes direction was reset.
 				if d.typ == DCounter && (nv > 0 && ov > nv || nv < 0 && nv > ov) {
@@ -520,4 +521,13 @@ func (u *updater) writeRows(s *state) {
 		}
 		u.stepCnt[r] = 0
 	}
+}
+
+// strtodError is rrd_strtodbl's message for text it cannot convert.
+func strtodError(what string, s []byte) error {
+	v, end, converted := strtodPrefix(s)
+	if !converted {
+		return fmt.Errorf("%s - Cannot convert '%s' to float", what, s)
+	}
+	return fmt.Errorf("%s - Converted '%s' to %f, but cannot convert '%s'", what, s, v, s[end:])
 }

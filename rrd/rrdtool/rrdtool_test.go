@@ -651,6 +651,48 @@ func TestRRDUpdate_BadValueKeepsEarlierReadings(t *testing.T) {
 	}
 }
 
+// TestRRDUpdate_DCounterReadings: DCOUNTER and DDERIVE readings are read
+// only after a known one, as rrdtool reads them, with rrdtool's messages.
+func TestRRDUpdate_DCounterReadings(t *testing.T) {
+	rrdtoolBinary(t)
+	dir := t.TempDir()
+	steps := [][]string{
+		{"update", "FILE", "1700000060:1.5:2"},
+		{"update", "FILE", "1700000120:abc:3"},
+		{"update", "FILE", "1700000130:4:1.5x"},
+		{"update", "FILE", "1700000180:U:U"},
+		{"update", "FILE", "1700000240:abc:x7"}, // after U: not read, kept as the last reading
+		{"update", "FILE", "1700000300:5:9"},    // the last reading cannot be read
+		{"update", "FILE", "1700000360:6:10", "1700000420:4:11"},
+		{"dump", "FILE"},
+	}
+	var got [2][]string
+	for k, tool := range []string{"rogue", "rrdtool"} {
+		path := filepath.Join(dir, tool+".rrd")
+		run := func(args ...string) (string, string, int) {
+			for i := range args {
+				if args[i] == "FILE" {
+					args[i] = path
+				}
+			}
+			if tool == "rogue" {
+				return rogueRRD(t, args...)
+			}
+			return runRrdtool(t, "", args...)
+		}
+		run("create", path, "--start", "1700000000", "--step", "60", "DS:c:DCOUNTER:120:U:U", "DS:d:DDERIVE:120:U:U", "RRA:LAST:0.5:1:10")
+		for _, st := range steps {
+			out, stderr, code := run(append([]string(nil), st...)...)
+			got[k] = append(got[k], fmt.Sprintf("%d %s %s", code, out, strings.ReplaceAll(stderr, path, "FILE")))
+		}
+	}
+	for i := range steps {
+		if got[0][i] != got[1][i] {
+			t.Errorf("%v:\nrogue:   %q\nrrdtool: %q", steps[i], got[0][i], got[1][i])
+		}
+	}
+}
+
 func TestRRDUpdate_SubSecondAndNow(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s.rrd")

@@ -87,6 +87,10 @@ func rrdUpdate(env *rrdEnv, args []string) int {
 	}
 	if len(samples) > 0 {
 		if n, err := f.UpdateUntilError(samples...); err != nil && n < good {
+			var se *rrd.SampleError
+			if errors.As(err, &se) {
+				return env.fail("%s: %v", path, se.Err)
+			}
 			return env.fail("%s: %s", path, rrdEngineMessage(err, path))
 		}
 	}
@@ -226,7 +230,9 @@ func (p *rrdUpdateParser) parseTime(at bool, s string) (time.Time, error) {
 
 // checkValues applies rrdtool's checks of the value text: integers for
 // COUNTER and DERIVE, numbers for GAUGE and ABSOLUTE, but only for values
-// the update will use (not U, and within the heartbeat).
+// the update will use (not U, and within the heartbeat). DCOUNTER and
+// DDERIVE values are checked by the engine, which alone knows whether
+// rrdtool would read them (only after a known reading).
 func (p *rrdUpdateParser) checkValues(raw []string, interval time.Duration) error {
 	for i, ds := range p.def.DS {
 		v := raw[i]
@@ -247,7 +253,7 @@ func (p *rrdUpdateParser) checkValues(raw []string, interval time.Duration) erro
 					return fmt.Errorf("not a simple %s integer: '%s'", kind, v)
 				}
 			}
-		case rrd.Gauge, rrd.Absolute, rrd.DCounter, rrd.DDerive:
+		case rrd.Gauge, rrd.Absolute:
 			if _, err := parseRRDFloat(v); err != nil {
 				return fmt.Errorf("Function update_pdp_prep, case DST_%s - %v", ds.Type, err)
 			}
