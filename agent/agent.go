@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,9 @@ type Snapshot struct {
 	Time   time.Time // time of the latest tick; zero before the first
 	Series []Series  // one per metric, in the order of metric.All
 	Keys   KeyStatus
+	// BadFiles lists the RRD files set aside since the agent started
+	// because they could not be continued.
+	BadFiles []BadFile
 }
 
 // Series is one metric's live values.
@@ -116,6 +120,8 @@ type Agent struct {
 	history     []ring
 	prevReading []reading
 	prevTime    time.Time
+
+	bad []BadFile // files set aside, guarded by liveMu
 
 	lastTick time.Time // time of the latest tick processed
 	running  atomic.Bool
@@ -214,7 +220,7 @@ func (a *Agent) configure() error {
 		a.log.Info("heartbeat raised to twice the interval", "heartbeat", a.heartbeat.String(), "now", (2 * a.step).String())
 		a.heartbeat = 2 * a.step
 	}
-	if err := os.MkdirAll(cfg.Prefix, 0o755); err != nil {
+	if err := MakePrivate(cfg.Prefix, a.log); err != nil {
 		return fmt.Errorf("%w: cannot create prefix: %v", ErrConfig, err)
 	}
 	probe, err := os.CreateTemp(cfg.Prefix, ".rogue-write-test-*")
@@ -293,21 +299,80 @@ func (a *Agent) openFile(m metric.Metric, start time.Time) (f *rrd.File, fi os.F
 		if err = rrd.Create(p, a.definition(m, start)); err == nil || errors.Is(err, fs.ErrExist) {
 			if err == nil {
 				a.log.Info("created", "file", p)
+				// rrd.Create makes files 0644, as rrdtool does with the
+				// usual umask; key timings are nobody else's business.
+				if cerr := os.Chmod(p, privateFile); cerr != nil {
+					a.log.Warn("could not make the file private", "file", p, "err", cerr)
+				}
 			}
 			f, err = rrd.Open(p)
 		}
 	}
 	if err != nil {
 		if errors.Is(err, rrd.ErrInvalid) {
-			return nil, nil, fmt.Errorf("agent: %s is not an RRD file Rogue can continue (%v); move it away, or start over with --reset", p, err)
+			return a.replaceBad(m, start, err)
 		}
 		return nil, nil, fmt.Errorf("agent: open %s: %w", p, err)
 	}
 	if err := a.checkFile(m, f); err != nil {
 		f.Close()
+		if errors.Is(err, errForeign) {
+			return a.replaceBad(m, start, err)
+		}
 		return nil, nil, err
 	}
 	fi, _ = os.Stat(p)
+	return f, fi, nil
+}
+
+// errForeign is matched by checkFile's error for an RRD file that is valid
+// but not one Rogue can write its metric into.
+var errForeign = errors.New("not a file of this metric")
+
+// BadFile is an RRD file the agent could not continue (garbage, truncated,
+// another machine's layout, more than one data source) and set aside under
+// a new name, starting a fresh file in its place.
+type BadFile struct {
+	Metric string    // the metric's name
+	Aside  string    // where the file is now: <Name>.rrd.bad-<UTC time>
+	Reason string    // what is wrong with it
+	Time   time.Time // when it was set aside
+}
+
+// replaceBad sets m's unusable file aside (renamed, never deleted), records
+// and logs it, and opens a new file in its place, so that one bad file
+// stops only its own series, and only until the new file is made.
+func (a *Agent) replaceBad(m metric.Metric, start time.Time, reason error) (*rrd.File, os.FileInfo, error) {
+	p := a.path(m)
+	now := a.now()
+	base := p + ".bad-" + now.UTC().Format("20060102T150405Z")
+	aside := base
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(aside); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		aside = fmt.Sprintf("%s-%d", base, i)
+	}
+	if err := os.Rename(p, aside); err != nil {
+		return nil, nil, fmt.Errorf("agent: %s cannot be continued (%v), and it could not be set aside: %w", p, reason, err)
+	}
+	a.log.Warn("RRD file cannot be continued: set it aside and started a new one; the other metrics are not affected",
+		"file", p, "aside", filepath.Base(aside), "reason", reason.Error())
+	a.liveMu.Lock()
+	a.bad = append(a.bad, BadFile{Metric: m.Name, Aside: aside, Reason: reason.Error(), Time: now})
+	a.liveMu.Unlock()
+	if err := rrd.Create(p, a.definition(m, start)); err != nil {
+		return nil, nil, fmt.Errorf("agent: create %s: %w", p, err)
+	}
+	a.log.Info("created", "file", p)
+	if err := os.Chmod(p, privateFile); err != nil {
+		a.log.Warn("could not make the file private", "file", p, "err", err)
+	}
+	f, err := rrd.Open(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("agent: open %s: %w", p, err)
+	}
+	fi, _ := os.Stat(p)
 	return f, fi, nil
 }
 
@@ -346,7 +411,7 @@ func (a *Agent) checkFile(m metric.Metric, f *rrd.File) error {
 	def := f.Definition()
 	p := f.Path()
 	if len(def.DS) != 1 {
-		return fmt.Errorf("agent: %s has %d data sources, Rogue writes one per file; move it away, or start over with --reset", p, len(def.DS))
+		return fmt.Errorf("agent: %s has %d data sources, Rogue writes one per file: %w", p, len(def.DS), errForeign)
 	}
 	ds := def.DS[0]
 	if def.Step != a.step {
@@ -628,6 +693,7 @@ func (a *Agent) Snapshot() Snapshot {
 	for i, m := range metric.All {
 		s.Series[i] = Series{Metric: m, Latest: a.latest[i], History: a.history[i].slice()}
 	}
+	s.BadFiles = slices.Clone(a.bad)
 	a.liveMu.RUnlock()
 	a.keyMu.Lock()
 	s.Keys = a.keyStatus

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -423,16 +424,81 @@ func TestResetRemovesAndSaysWhat(t *testing.T) {
 	}
 }
 
-func TestForeignFileIsNotReplaced(t *testing.T) {
-	prefix := t.TempDir()
-	path := filepath.Join(prefix, "KeyHold.rrd")
-	os.WriteFile(path, []byte("not an rrd"), 0o644)
-	_, err := New(Config{Prefix: prefix, KeyTap: failingTap{ErrNoDisplay}, Logger: slog.New(slog.DiscardHandler)})
-	if err == nil || !strings.Contains(err.Error(), "KeyHold.rrd") || !strings.Contains(err.Error(), "--reset") {
-		t.Errorf("New = %v, want an error naming the file and --reset", err)
-	}
-	if b, _ := os.ReadFile(path); string(b) != "not an rrd" {
-		t.Errorf("foreign file changed to %q", b)
+// TestBadFileIsSetAside: one garbage, truncated or foreign file used to
+// stop all 13 metrics. It is set aside under a .bad-<time> name (its bytes
+// kept), a new file takes its place, the other files are untouched, and the
+// log and the snapshot (for the menu) say so.
+func TestBadFileIsSetAside(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		make   func(t *testing.T, path string)
+		reason string
+	}{
+		{"Garbage", func(t *testing.T, path string) { os.WriteFile(path, []byte("not an rrd"), 0o600) }, "not a valid RRD"},
+		{"Truncated", func(t *testing.T, path string) {
+			good := filepath.Join(t.TempDir(), "x.rrd")
+			if err := rrd.Create(good, rrd.Definition{Step: time.Minute, Start: time.Unix(1_764_000_000, 0),
+				DS:  []rrd.DS{{Name: "KeyHold", Type: rrd.Gauge, Heartbeat: 10 * time.Minute, Min: math.NaN(), Max: math.NaN()}},
+				RRA: []rrd.RRA{{CF: rrd.Average, XFF: 0.5, Steps: 1, Rows: 4032}}}); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(good)
+			os.WriteFile(path, b[:len(b)/2], 0o600)
+		}, "not a valid RRD"},
+		{"TwoDataSources", func(t *testing.T, path string) {
+			os.Remove(path)
+			if err := rrd.Create(path, rrd.Definition{Step: time.Minute, Start: time.Unix(1_764_000_000, 0),
+				DS: []rrd.DS{{Name: "a", Type: rrd.Gauge, Heartbeat: 10 * time.Minute, Min: math.NaN(), Max: math.NaN()},
+					{Name: "b", Type: rrd.Gauge, Heartbeat: 10 * time.Minute, Min: math.NaN(), Max: math.NaN()}},
+				RRA: []rrd.RRA{{CF: rrd.Average, XFF: 0.5, Steps: 1, Rows: 10}}}); err != nil {
+				t.Fatal(err)
+			}
+		}, "2 data sources"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			prefix := filepath.Join(t.TempDir(), "db")
+			a, _ := newTestAgent(t, Config{Prefix: prefix, Interval: time.Minute})
+			a.Close()
+			before := map[string][]byte{}
+			for _, m := range metric.All {
+				before[m.Name], _ = os.ReadFile(filepath.Join(prefix, m.Name+".rrd"))
+			}
+			path := filepath.Join(prefix, "KeyHold.rrd")
+			tt.make(t, path)
+			bad, _ := os.ReadFile(path)
+
+			a, logs := newTestAgent(t, Config{Prefix: prefix, Interval: time.Minute})
+			asides, _ := filepath.Glob(path + ".bad-*")
+			if len(asides) != 1 {
+				t.Fatalf("set aside: %v, want one KeyHold.rrd.bad-<time>", asides)
+			}
+			if b, _ := os.ReadFile(asides[0]); !bytes.Equal(b, bad) {
+				t.Error("the file set aside does not hold the bad file's bytes")
+			}
+			f, err := rrd.Open(path)
+			if err != nil {
+				t.Fatalf("no new file in its place: %v", err)
+			}
+			if ds := f.Definition().DS; len(ds) != 1 || ds[0].Name != "KeyHold" {
+				t.Errorf("new file's data sources %+v", ds)
+			}
+			f.Close()
+			for _, m := range metric.All {
+				if m.Name == "KeyHold" {
+					continue
+				}
+				if b, _ := os.ReadFile(filepath.Join(prefix, m.Name+".rrd")); !bytes.Equal(b, before[m.Name]) {
+					t.Errorf("%s.rrd changed", m.Name)
+				}
+			}
+			if logs.count("set it aside", "KeyHold.rrd", tt.reason) != 1 {
+				t.Errorf("log does not say what was set aside and why:\n%s", logs)
+			}
+			got := a.Snapshot().BadFiles
+			if len(got) != 1 || got[0].Metric != "KeyHold" || got[0].Aside != asides[0] || !strings.Contains(got[0].Reason, tt.reason) {
+				t.Errorf("snapshot BadFiles = %+v", got)
+			}
+		})
 	}
 }
 

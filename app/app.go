@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	gosync "sync"
 	"sync/atomic"
 	"time"
@@ -97,6 +99,18 @@ func runApp(ctx context.Context, args []string, stdio stdio) int {
 		return 1
 	}
 	defer lock.release()
+	prefix, err := appPrefix(opts, d)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "rogue: %v\n", err)
+		return 1
+	}
+	dataLock, err := lockData(prefix, dataLockWait, true)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "rogue: %v\n", err)
+		logger.Error("cannot start", "err", err)
+		return 1
+	}
+	defer dataLock.release()
 
 	a, err := newApp(opts, d, logger)
 	if err != nil {
@@ -105,6 +119,21 @@ func runApp(ctx context.Context, args []string, stdio stdio) int {
 		return 1
 	}
 	return a.run(ctx, stdio.Err)
+}
+
+// dataLockWait is how long the app and the agent wait for a "rogue
+// forward" or "rogue export" that holds the data folder to finish (a
+// variable for tests).
+var dataLockWait = 5 * time.Second
+
+// appPrefix is the folder of the RRD files: --prefix, else the data
+// folder's db, as an absolute path.
+func appPrefix(opts appOptions, d dirs) (string, error) {
+	p := opts.prefix
+	if p == "" {
+		p = filepath.Join(d.Data, "db")
+	}
+	return filepath.Abs(p)
 }
 
 // maxLogSize is the size at which the log file is moved to rogue.log.1 at
@@ -190,6 +219,8 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		// The forwarder logs every delivery at info level: once per tick.
 		a.fwdLog = slog.New(minLevel{slog.LevelWarn, logger.Handler()})
 	}
+	_, statErr := os.Stat(a.settingsPath)
+	firstRun := errors.Is(statErr, fs.ErrNotExist)
 	s, err := loadSettings(a.settingsPath, a.now())
 	if err != nil {
 		// The file was moved aside (or could not be); defaults are used.
@@ -217,12 +248,22 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		}
 		a.eff.Server = u
 	}
-	a.prefix = opts.prefix
-	if a.prefix == "" {
-		a.prefix = filepath.Join(d.Data, "db")
-	}
-	if a.prefix, err = filepath.Abs(a.prefix); err != nil {
+	if a.prefix, err = appPrefix(opts, d); err != nil {
 		return nil, err
+	}
+	if mp, ok := newInstallMetricPrefix(firstRun, a.prefix, os.Hostname); ok {
+		a.saved.MetricPrefix, a.eff.MetricPrefix = mp, mp
+		if err := a.saved.save(a.settingsPath); err != nil {
+			logger.Warn("settings", "err", err)
+		}
+		logger.Info("new install: metrics are sent to Grok under this machine's name, so that machines sharing a server keep apart", "metric_prefix", mp)
+	}
+	if opts.prefix == "" {
+		// The data folder around the default db folder holds cursors and
+		// exports of key timings too.
+		if err := agent.MakePrivate(d.Data, logger); err != nil {
+			logger.Warn("data folder", "err", err)
+		}
 	}
 	if on, err := a.plat.LoginItem(); err == nil {
 		a.loginItem = on
@@ -251,6 +292,30 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		a.menu = tray.New(a, tray.Options{Icon: assets.Icon, TemplateIcon: assets.TemplateIcon2x})
 	}
 	return a, nil
+}
+
+// newInstallMetricPrefix returns the metric prefix of a new install: the
+// host's short name, sanitised (sync.HostPrefix). Grok keys a custom metric
+// by its name alone, so two machines sending a bare "CPUPercent" to one
+// server feed one model, and its storer drops whichever samples are older.
+// An install is new when there was no settings file and no forwarding
+// cursor in the data folder (numenta-rogue's .pos files): existing setups
+// keep the names they have been sending.
+func newInstallMetricPrefix(firstRun bool, prefix string, hostname func() (string, error)) (string, bool) {
+	if !firstRun {
+		return "", false
+	}
+	for _, m := range metric.All {
+		if _, err := os.Stat(sync.CursorPath(prefix, m.Name, sync.Grok)); err == nil {
+			return "", false
+		}
+	}
+	host, err := hostname()
+	if err != nil {
+		return "", false
+	}
+	p := sync.HostPrefix(host)
+	return p, p != ""
 }
 
 // forwardConfig is the forwarder's configuration for settings s.
@@ -371,6 +436,9 @@ func (a *app) State() tray.State {
 		Notice:     a.notice,
 		Warning:    a.warning,
 	}
+	for _, b := range snap.BadFiles {
+		s.SetAside = append(s.SetAside, filepath.Base(b.Aside))
+	}
 	if a.eff.Forwarding {
 		s.ForwardStatus = fst.Format(a.now())
 	}
@@ -462,6 +530,11 @@ func (a *app) startModels() {
 	a.bg.Go(func() {
 		key, err := loadAPIKey(s.Server)
 		if err != nil {
+			if errors.Is(err, errNoKeyring) {
+				a.log.Warn("no keyring is available: points are forwarded, Grok models are not started (they need the API key)", "reason", err)
+				a.setNotice("No keyring available: points are sent, models not started")
+				return
+			}
 			a.log.Info("not starting Grok models", "reason", err)
 			if errors.Is(err, errNoKey) {
 				a.setNotice("No API key for " + s.Server + ": points are sent, models not started — choose Grok Server…")
@@ -483,7 +556,16 @@ func (a *app) startModels() {
 		defer cancel()
 		if err := c.EnsureModels(ctx, host, metrics); err != nil {
 			a.log.Warn("starting Grok models", "err", err)
-			a.setNotice("Could not start Grok models: " + err.Error())
+			var ue *sync.UntrustedCertError
+			switch {
+			case errors.As(err, &ue):
+				a.setNotice("Grok's certificate is not trusted (" + strings.Join(ue.Problems, "; ") + ") — choose Grok Server… to review it")
+			case errors.Is(err, sync.ErrTLS):
+				a.log.Error("Grok's certificate changed: nothing is sent to its API", "err", err)
+				a.setNotice("⚠ " + err.Error())
+			default:
+				a.setNotice("Could not start Grok models: " + err.Error())
+			}
 			return
 		}
 		a.log.Info("Grok models started", "server", s.Server, "metrics", len(metrics))
@@ -542,8 +624,17 @@ func (a *app) setServer(raw, key string) error {
 		s.PinSHA256 = ""
 	}
 	a.setNotice("Checking the key with " + u + "…")
-	if err := verifyKey(a.ctx, u, key, s, 30*time.Second); err != nil {
+	var ask func(context.Context, string) (bool, error)
+	if t, ok := a.plat.(certTruster); ok {
+		ask = t.AskTrust
+	}
+	pin, err := verifyKeyTrusting(a.ctx, u, key, s, 30*time.Second, ask)
+	if err != nil {
 		return fmt.Errorf("Server not changed: %v", err)
+	}
+	trusted := pin != s.PinSHA256
+	if trusted {
+		a.log.Info("certificate trusted and pinned", "server", u, "sha256", pin)
 	}
 	if err := saveAPIKey(u, key); err != nil {
 		return fmt.Errorf("Could not store the key: %v", err)
@@ -552,6 +643,9 @@ func (a *app) setServer(raw, key string) error {
 		s.Server = u
 		if dropPin {
 			s.PinSHA256 = ""
+		}
+		if trusted {
+			s.PinSHA256 = pin
 		}
 	}); err != nil {
 		return err
@@ -606,6 +700,12 @@ func (a *app) ExportCSV() {
 			return
 		}
 		a.log.Info("exported", "dir", dir, "points", sum.Points, "rows", sum.Rows)
+		for _, b := range sum.Bad {
+			a.log.Warn("not exported: the RRD file could not be read", "metric", b.Name, "err", b.Err)
+		}
+		if len(sum.Bad) > 0 {
+			a.setNotice(fmt.Sprintf("Exported; %d metric(s) not exported: unreadable RRD file (see the log)", len(sum.Bad)))
+		}
 		if err := a.plat.Reveal(dir); err != nil {
 			a.log.Info("reveal export", "err", err)
 		}

@@ -53,6 +53,17 @@ func runAgent(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Err, "rogue agent: no default prefix: %v; give --prefix\n", err)
 		return 2
 	}
+	lock, err := lockData(*prefix, dataLockWait, true)
+	var inUse *dataInUseError
+	if errors.As(err, &inUse) {
+		fmt.Fprintf(io.Err, "rogue agent: %v\n", err)
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(io.Err, "rogue agent: cannot create prefix %s: %v\n", *prefix, err)
+		return 2
+	}
+	defer lock.release()
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug

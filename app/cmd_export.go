@@ -62,6 +62,12 @@ func runExport(ctx context.Context, args []string, io stdio) int {
 			return 2
 		}
 	}
+	lock, err := lockData(*prefix, commandLockWait, false)
+	if err != nil {
+		fmt.Fprintf(io.Err, "rogue export: %v\n", err)
+		return 1
+	}
+	defer lock.release()
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: slog.LevelWarn})))
 
 	if *out == "" {
@@ -106,6 +112,13 @@ func runExport(ctx context.Context, args []string, io stdio) int {
 		from.Format(time.RFC3339), to.Format(time.RFC3339), sum.Dir, len(sum.Files), sum.Points, sync.CombinedName, sum.Rows)
 	if len(sum.Missing) > 0 {
 		fmt.Fprintf(io.Out, "No RRD file for: %v\n", sum.Missing)
+	}
+	if len(sum.Bad) > 0 {
+		fmt.Fprintf(io.Err, "rogue export: not exported, the RRD file could not be read:\n")
+		for _, b := range sum.Bad {
+			fmt.Fprintf(io.Err, "  %s: %v\n", b.Name, b.Err)
+		}
+		return 1
 	}
 	return 0
 }

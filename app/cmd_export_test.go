@@ -89,3 +89,27 @@ func TestParseExportTime(t *testing.T) {
 		}
 	}
 }
+
+// TestExportCommand_FolderSkipsBadFiles: a garbage RRD file used to stop
+// the whole export; now the good files are exported and the bad one is
+// listed, exit 1.
+func TestExportCommand_FolderSkipsBadFiles(t *testing.T) {
+	prefix := t.TempDir()
+	end := time.Now().Unix()/60*60 - 120
+	makeSyncRRD(t, prefix, "CPUPercent", end, 30)
+	makeSyncRRD(t, prefix, "MemoryPercent", end, 20)
+	os.WriteFile(filepath.Join(prefix, "KeyHold.rrd"), []byte("garbage, not an RRD"), 0o600)
+	dir := filepath.Join(t.TempDir(), "out")
+	code, out, errs := runCmd(t, "export", "--prefix", prefix, "--out", dir, "--since", time.Unix(end-9*60, 0).UTC().Format(time.RFC3339), "--until", "2099-01-01")
+	if code != 1 || !strings.Contains(out, "2 metric files (20 values)") || !strings.Contains(errs, "KeyHold:") || !strings.Contains(errs, "not a valid RRD") {
+		t.Fatalf("exit %d, out %q, err %q", code, out, errs)
+	}
+	for _, n := range []string{"CPUPercent.csv", "MemoryPercent.csv", "all-metrics.csv"} {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Errorf("%s not exported: %v", n, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "KeyHold.csv")); err == nil {
+		t.Error("KeyHold.csv exported from a garbage file")
+	}
+}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -19,7 +21,7 @@ func runForward(ctx context.Context, args []string, io stdio) int {
 	server := fs.String("server", "", "Grok server `URL` (https://grok.example.com) or Carbon host[:port]")
 	prefix := prefixFlag(fs, "the RRD files and cursors")
 	port := fs.Int("port", sync.DefaultCarbonPort, "Carbon plaintext `port` of the server (a port in a bare --server wins)")
-	metricPrefix := fs.String("metric-prefix", "", "`prefix` for the metric names, e.g. laptop sends laptop.CPUPercent (default: none, as Grok expects)")
+	metricPrefix := fs.String("metric-prefix", "", "`prefix` for the metric names, e.g. laptop sends laptop.CPUPercent; letters, digits, '.', '_' and '-' (default: the app's setting, else none)")
 	metrics := fs.String("metrics", "", "comma-separated metric `names` to forward (default: all)")
 	timeout := fs.Duration("timeout", sync.DefaultTimeout, "how long to wait for connecting, each write and the server's confirmation")
 	verbose := fs.Bool("v", false, "log progress to standard error")
@@ -53,6 +55,21 @@ func runForward(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Err, "rogue forward: %v\n", err)
 		return 1
 	}
+	if !flagSet(fs, "metric-prefix") {
+		// The same names as the app sends (a new install's per-machine
+		// prefix); without its settings, the bare names numenta-rogue sent.
+		if path, err := settingsPath(); err == nil {
+			if s, err := loadSettingsQuietly(path); err == nil {
+				*metricPrefix = s.MetricPrefix
+			}
+		}
+	}
+	lock, err := lockData(*prefix, commandLockWait, false)
+	if err != nil {
+		fmt.Fprintf(io.Err, "rogue forward: %v\n", err)
+		return 1
+	}
+	defer lock.release()
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug
@@ -91,6 +108,33 @@ func runForward(ctx context.Context, args []string, io stdio) int {
 	fmt.Fprintf(io.Out, "Sent %d points to %s in %.3f s.\n", sent, addr, time.Since(start).Seconds())
 	return 0
 }
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// loadSettingsQuietly reads the app's settings file without moving an
+// unusable one aside (that is the app's business); a missing file is an
+// error too.
+func loadSettingsQuietly(path string) (settings, error) {
+	s := defaultSettings()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return s, err
+	}
+	if err := parseSettings(data, &s); err != nil {
+		return defaultSettings(), err
+	}
+	return s, nil
+}
+
+// commandLockWait is how long "rogue forward" and "rogue export" wait for
+// another short command on the same data folder to finish (a variable for
+// tests).
+var commandLockWait = 2 * time.Second
 
 // splitList splits a comma-separated flag value, dropping empty items.
 func splitList(s string) []string {

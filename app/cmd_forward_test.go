@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"math"
 	"net"
 	"os"
@@ -45,6 +46,10 @@ func makeSyncRRD(t *testing.T, prefix, name string, end int64, n int) {
 
 func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	// The commands read the app's settings: never the machine's own.
+	if !strings.HasPrefix(os.Getenv("XDG_CONFIG_HOME"), os.TempDir()) {
+		t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	}
 	var out, errb bytes.Buffer
 	code = run(context.Background(), args, stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
 	return code, out.String(), errb.String()
@@ -137,5 +142,49 @@ func TestForwardCommand_Usage(t *testing.T) {
 		if code != tt.code || !strings.Contains(errs, tt.msg) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tt.args, code, errs, tt.code, tt.msg)
 		}
+	}
+}
+
+// TestForwardCommand_MetricPrefixFromSettings: "rogue forward" sends under
+// the names the app sends (its settings' metric prefix, a new install's
+// per-machine one) unless --metric-prefix says otherwise, and refuses a
+// prefix Grok cannot parse, naming the character.
+func TestForwardCommand_MetricPrefixFromSettings(t *testing.T) {
+	cfg := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", cfg)
+	s := defaultSettings()
+	s.MetricPrefix = "laptop"
+	if err := s.save(filepath.Join(cfg, "rogue", settingsFile)); err != nil {
+		t.Fatal(err)
+	}
+	prefix := t.TempDir()
+	end := time.Now().Unix()/60*60 - 120
+	makeSyncRRD(t, prefix, "CPUPercent", end, 3)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan string, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			b, _ := io.ReadAll(c)
+			c.Close()
+			got <- string(b)
+		}
+	}()
+	if code, out, errs := runCmd(t, "forward", "--server", ln.Addr().String(), "--prefix", prefix); code != 0 {
+		t.Fatalf("exit %d, out %q, err %q", code, out, errs)
+	}
+	if text := <-got; strings.Count(text, "laptop.CPUPercent ") != 3 {
+		t.Errorf("sent %q, want three laptop.CPUPercent lines", text)
+	}
+	code, _, errs := runCmd(t, "forward", "--server", ln.Addr().String(), "--prefix", prefix, "--metric-prefix", "lap\u00a0top")
+	if code != 2 || !strings.Contains(errs, "U+00A0") {
+		t.Errorf("a no-break space in --metric-prefix: exit %d, %q", code, errs)
 	}
 }

@@ -42,7 +42,11 @@ func runLogin(ctx context.Context, args []string, io stdio) int {
 			"Reads the Grok API key from the terminal (without echo) or, when standard\n"+
 			"input is not a terminal, from its first line; checks it with the server and\n"+
 			"stores it in the keychain (Secret Service on Linux) under the service\n"+
-			"\"Rogue\". The key is never taken from the command line.\n\nFlags:\n")
+			"\"Rogue\". The key is never taken from the command line.\n\n"+
+			"A server certificate that does not verify (a self-signed Grok) is shown,\n"+
+			"its SHA-256 fingerprint and what is wrong with it, and you are asked on the\n"+
+			"terminal whether to trust it; trusted, it is pinned in the settings and any\n"+
+			"other certificate from that server is refused.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	// An argument is not repeated: it may well be the key itself.
@@ -87,11 +91,21 @@ func runLogin(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Err, "rogue login: %v\n", err)
 		return 1
 	}
+	newPin := ""
 	if !*noVerify {
 		fmt.Fprintf(io.Err, "Checking the key with %s…\n", url)
-		if err := verifyKey(ctx, url, key, s, *timeout); err != nil {
+		pinned, err := verifyKeyTrusting(ctx, url, key, s, *timeout, askTerminal)
+		if err != nil {
 			fmt.Fprintf(io.Err, "rogue login: %v\nThe key was not stored.\n", err)
+			var ue *sync.UntrustedCertError
+			if errors.As(err, &ue) && !errors.Is(err, errNotTrusted) {
+				fmt.Fprintf(io.Err, "After checking the fingerprint with the server's administrator, trust it with:\n  rogue login --server %s --pin %s\n", url, ue.Fingerprint)
+			}
 			return 1
+		}
+		if pinned != s.PinSHA256 {
+			newPin, s.PinSHA256 = pinned, pinned
+			fmt.Fprintf(io.Err, "Trusted the certificate with SHA-256 %s for %s; any other certificate will be refused.\n", pinned, url)
 		}
 	}
 	if err := saveAPIKey(url, key); err != nil {
@@ -100,7 +114,7 @@ func runLogin(ctx context.Context, args []string, io stdio) int {
 	}
 	if keepFile {
 		fmt.Fprintf(io.Err, "rogue login: the key is stored, but %s is unreadable and was left as it is; the server is not saved\n", path)
-	} else if s.Server != url || *caFile != "" || *pin != "" {
+	} else if s.Server != url || *caFile != "" || *pin != "" || newPin != "" {
 		s.Server = url
 		if err := s.save(path); err != nil {
 			fmt.Fprintf(io.Err, "rogue login: the key is stored, but the settings were not saved: %v\n", err)
@@ -140,6 +154,26 @@ func verifyKey(ctx context.Context, server, key string, s settings, timeout time
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	return c.Verify(ctx)
+}
+
+// openTTY opens the terminal that questions are asked on; a variable for
+// tests.
+var openTTY = func() (io.ReadWriteCloser, error) { return os.OpenFile("/dev/tty", os.O_RDWR, 0) }
+
+// askTerminal asks on the terminal, as ssh does, whether to trust the
+// certificate described by message; only "yes" trusts it.
+func askTerminal(ctx context.Context, message string) (bool, error) {
+	tty, err := openTTY()
+	if err != nil {
+		return false, errors.New("no terminal to ask on")
+	}
+	defer tty.Close()
+	fmt.Fprintf(tty, "%s\n\nTrust this certificate (yes/no)? ", message)
+	line, err := bufio.NewReader(tty).ReadString('\n')
+	if err != nil && line == "" {
+		return false, fmt.Errorf("no answer: %w", err)
+	}
+	return strings.EqualFold(strings.TrimSpace(line), "yes"), nil
 }
 
 // maxKeyLen bounds the key read from standard input.

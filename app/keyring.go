@@ -23,14 +23,21 @@ func saveAPIKey(server, key string) error {
 	if key == "" {
 		return errors.New("keyring: empty API key")
 	}
+	if err := keyringReady(); err != nil {
+		return err
+	}
 	if err := keyring.Set(keyringService, server, key); err != nil {
 		return fmt.Errorf("keyring: store key for %s: %w", server, err)
 	}
 	return nil
 }
 
-// loadAPIKey returns the key stored for server, or errNoKey.
+// loadAPIKey returns the key stored for server, or errNoKey; errNoKeyring
+// when no keyring can be reached (nothing is started to reach one).
 func loadAPIKey(server string) (string, error) {
+	if err := keyringReady(); err != nil {
+		return "", err
+	}
 	key, err := keyring.Get(keyringService, server)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return "", fmt.Errorf("keyring: %s: %w", server, errNoKey)
@@ -44,6 +51,9 @@ func loadAPIKey(server string) (string, error) {
 // deleteAPIKey removes the key stored for server; a missing key is not an
 // error.
 func deleteAPIKey(server string) error {
+	if err := keyringReady(); err != nil {
+		return err
+	}
 	err := keyring.Delete(keyringService, server)
 	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
 		return fmt.Errorf("keyring: delete key for %s: %w", server, err)

@@ -57,12 +57,15 @@ func TestNormalizeServerErrorHidesCredentials(t *testing.T) {
 }
 
 // fakeGrok answers GET /_metrics/custom like a Grok server that accepts one
-// API key (as the basic-auth user name).
+// API key (as the basic-auth user name), refusing others as Grok does.
 func fakeGrok(t testing.TB, key string) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, _, ok := r.BasicAuth()
 		if !ok || user != key {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			// As Grok does (responses.py UnauthorizedResponse): 400, not 401.
+			w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"result": "Invalid API Key"}`))
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

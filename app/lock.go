@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -72,15 +74,119 @@ func flock(f *os.File) error {
 
 // readPID reads the pid the lock's owner wrote; 0 when there is none.
 func readPID(f *os.File) int {
-	b, err := io.ReadAll(io.NewSectionReader(f, 0, 32))
-	if err != nil {
-		return 0
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return 0
-	}
+	pid, _ := readOwner(f)
 	return pid
+}
+
+// readOwner reads what the lock's owner wrote: its pid on the first line
+// and, in a data-folder lock, its command line on the second. pid is 0 when
+// there is none.
+func readOwner(f *os.File) (pid int, command string) {
+	b, err := io.ReadAll(io.NewSectionReader(f, 0, 4096))
+	if err != nil {
+		return 0, ""
+	}
+	first, rest, _ := strings.Cut(string(b), "\n")
+	pid, err = strconv.Atoi(strings.TrimSpace(first))
+	if err != nil || pid <= 0 {
+		return 0, ""
+	}
+	command, _, _ = strings.Cut(rest, "\n")
+	return pid, strings.TrimSpace(command)
+}
+
+// dataLockFile is the lock in a data folder (the --prefix of the RRD files
+// and cursors). Every Rogue process that writes there holds it for as long
+// as it runs: the app, "rogue agent", "rogue forward" and "rogue export".
+// Two of them at once would send points twice, interleave exports, or, with
+// --reset, delete the files under a running agent.
+const dataLockFile = ".rogue.lock"
+
+// dataInUseError is returned by lockData when another Rogue process uses
+// the data folder.
+type dataInUseError struct {
+	Dir     string // the data folder
+	PID     int    // the process holding it, 0 when unknown
+	Command string // its command line, "" when unknown
+}
+
+func (e *dataInUseError) Error() string {
+	who := "another Rogue process"
+	switch {
+	case e.PID > 0 && e.Command != "":
+		who = fmt.Sprintf("Rogue (pid %d: %s)", e.PID, e.Command)
+	case e.PID > 0:
+		who = fmt.Sprintf("Rogue (pid %d)", e.PID)
+	}
+	return fmt.Sprintf("the data folder %s is in use by %s; stop that first (the app forwards by itself while forwarding is on)", e.Dir, who)
+}
+
+// lockRetry is how often lockData tries again while it waits.
+const lockRetry = 100 * time.Millisecond
+
+// lockData takes the data folder's lock, waiting up to wait for a holder to finish, and writes this
+// process's pid and command line into it for the message of the next one.
+// When another process holds it still, it returns a *dataInUseError naming
+// that process. A missing folder is created (private) when create is set;
+// otherwise there is nothing to lock and lockData returns a nil lock, whose
+// release does nothing, so that the command itself reports the folder
+// missing.
+func lockData(dir string, wait time.Duration, create bool) (*instanceLock, error) {
+	if !create {
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("lock data folder: %w", err)
+	}
+	path := filepath.Join(dir, dataLockFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if !create && (errors.Is(err, fs.ErrPermission) || errors.Is(err, unix.EROFS)) {
+		// A folder this user cannot write (a read-only copy exported from)
+		// has no running Rogue of this user to keep apart from.
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock data folder: %w", err)
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		err = flock(f)
+		if !errors.Is(err, unix.EWOULDBLOCK) || !time.Now().Before(deadline) {
+			break
+		}
+		time.Sleep(lockRetry)
+	}
+	if err != nil {
+		defer f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			pid, cmd := readOwner(f)
+			return nil, &dataInUseError{Dir: dir, PID: pid, Command: cmd}
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	owner := strconv.Itoa(os.Getpid()) + "\n" + commandLine(os.Args) + "\n"
+	if err := f.Truncate(0); err == nil {
+		f.WriteAt([]byte(owner), 0)
+	}
+	return &instanceLock{f: f}, nil
+}
+
+// commandLine is args as one line for a lock file, cut to 200 bytes. No
+// secret is ever on Rogue's command line.
+func commandLine(args []string) string {
+	s := strings.Join(args, " ")
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > 200 {
+		s = strings.ToValidUTF8(s[:200], "") + "…"
+	}
+	return s
 }
 
 // release drops the lock. The file stays: removing it would let a third

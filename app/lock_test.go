@@ -115,3 +115,43 @@ func TestLockHeldByOtherProcess(t *testing.T) {
 	}
 	l.release()
 }
+
+// TestLockDataReadOnlyFolder: a folder the user cannot write (a read-only
+// copy to export from) is not locked and not refused; with create, the
+// error is reported.
+func TestLockDataReadOnlyFolder(t *testing.T) {
+	if os.Getuid() == 0 {
+		t.Skip("root writes into read-only folders")
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o500)
+	defer os.Chmod(dir, 0o700)
+	if l, err := lockData(dir, 0, false); err != nil || l != nil {
+		t.Errorf("lockData(read-only, no create) = %v, %v; want nil, nil", l, err)
+	}
+	if _, err := lockData(dir, 0, true); err == nil {
+		t.Error("lockData(read-only, create) succeeded")
+	}
+}
+
+// TestLockDataNamesTheHolder: the refusal names the holder's pid and
+// command line.
+func TestLockDataNamesTheHolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	first, err := lockData(dir, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.release()
+	_, err = lockData(dir, 2*lockRetry, false)
+	var inUse *dataInUseError
+	if !errors.As(err, &inUse) || inUse.PID != os.Getpid() || inUse.Command != commandLine(os.Args) || inUse.Dir != dir {
+		t.Fatalf("second lockData = %v", err)
+	}
+	first.release()
+	again, err := lockData(dir, 0, false)
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	again.release()
+}

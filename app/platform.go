@@ -32,3 +32,11 @@ var (
 	errCancelled = errors.New("cancelled")
 	errNoDialog  = errors.New("no dialog available")
 )
+
+// certTruster is implemented by platforms that can ask the user whether to
+// trust a server's certificate that does not verify (as ssh asks on first
+// contact). message holds the fingerprint and what is wrong; AskTrust
+// reports whether the user chose to trust it.
+type certTruster interface {
+	AskTrust(ctx context.Context, message string) (bool, error)
+}

@@ -56,6 +56,16 @@ func (p *darwinPlatform) AskServer(ctx context.Context, current string) (string,
 	return server, key, nil
 }
 
+// AskTrust asks in an osascript dialog whether to trust the certificate
+// described by message (see certTruster).
+func (p *darwinPlatform) AskTrust(ctx context.Context, message string) (bool, error) {
+	ok, err := macos.AskTrust(ctx, macos.Exec, message)
+	if errors.Is(err, macos.ErrNoDialog) {
+		return false, fmt.Errorf("%w: %v", errNoDialog, err)
+	}
+	return ok, err
+}
+
 // Reveal opens the folder in Finder.
 func (p *darwinPlatform) Reveal(path string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -226,6 +226,17 @@ func (p *linuxPlatform) AskServer(ctx context.Context, current string) (server, 
 	return strings.TrimSpace(server), strings.TrimSpace(apiKey), nil
 }
 
+// AskTrust asks in a zenity question whether to trust the certificate
+// described by message (see certTruster); "Cancel" is the default.
+func (p *linuxPlatform) AskTrust(ctx context.Context, message string) (bool, error) {
+	_, err := p.zenity(ctx, "--question", "--title=Trust this certificate?", "--no-markup",
+		"--ok-label=Trust", "--cancel-label=Cancel", "--default-cancel", "--text="+message)
+	if errors.Is(err, errCancelled) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // Reveal opens path in the file manager with xdg-open.
 func (p *linuxPlatform) Reveal(path string) error {
 	bin, err := p.lookPath("xdg-open")

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/rogue-metrics/rogue/sync"
 )
 
 // settings are the menu-bar app's preferences, kept as JSON in
@@ -125,10 +127,11 @@ func (s settings) validate() error {
 		return fmt.Errorf("heartbeat %d s: must be 1 to %d", s.Heartbeat, maxSeconds)
 	case s.Port < 1 || s.Port > 65535:
 		return fmt.Errorf("port %d: must be 1 to 65535", s.Port)
-	case strings.ContainsFunc(s.MetricPrefix, func(r rune) bool { return r <= ' ' || r == 0x7f }):
-		// The forwarder refuses these too; refused here, the file is set
-		// aside and Rogue starts with defaults instead of not at all.
-		return fmt.Errorf("metric prefix %q: must not contain white space or control characters", s.MetricPrefix)
+	}
+	// The forwarder refuses these too; refused here, the file is set aside
+	// and Rogue starts with defaults instead of not at all.
+	if err := sync.CheckMetricPrefix(s.MetricPrefix); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "sync: "))
 	}
 	if s.Server != "" {
 		if _, err := normalizeServer(s.Server); err != nil {

@@ -71,6 +71,8 @@ func TestLoadSettingsUnusableFileKeptAside(t *testing.T) {
 		{"PortOutOfRange", `{"port": 70000}`},
 		{"ServerWithCredentials", `{"server": "https://key@grok"}`},
 		{"PrefixWithSpace", `{"metric_prefix": "my laptop"}`},
+		{"PrefixWithNoBreakSpace", "{\"metric_prefix\": \"my\u00a0laptop\"}"},
+		{"PrefixWithUmlaut", `{"metric_prefix": "büro"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,7 +224,7 @@ func TestHugeIntervalIsRefused(t *testing.T) {
 // accept must be one the forwarder takes, or newApp fails and Rogue does
 // not start at all (instead of setting the file aside and using defaults).
 func TestSettingsMetricPrefixAgreesWithForwarder(t *testing.T) {
-	for _, p := range []string{"", "laptop", "rogue.laptop.", "lap\x00top", "x\x1b[31m", "del\x7f", "tab\there", "ünï"} {
+	for _, p := range []string{"", "laptop", "rogue.laptop.", "lap\x00top", "x\x1b[31m", "del\x7f", "tab\there", "ünï", "lap\u00a0top"} {
 		s := defaultSettings()
 		s.MetricPrefix = p
 		settingsErr := s.validate()

@@ -3,6 +3,7 @@ package sync
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -17,6 +18,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -37,6 +40,15 @@ var (
 	ErrTLS = errors.New("the server's certificate is not trusted")
 	// ErrResponseTooLarge is returned when an answer exceeds 1 MiB.
 	ErrResponseTooLarge = errors.New("answer larger than 1 MiB")
+	// ErrQuota is returned when Grok answers 403: the account is over its
+	// quota.
+	ErrQuota = errors.New("the Grok server's quota is used up")
+	// ErrServerLimit is returned when Grok answers 500 "Server limit
+	// exceeded": it monitors as many instances as its edition allows.
+	ErrServerLimit = errors.New("the Grok server has reached its limit")
+	// ErrModel is returned by EnsureModels when Grok reports a model in its
+	// ERROR state.
+	ErrModel = errors.New("a Grok model failed")
 )
 
 // ClientOptions tune a Client.
@@ -58,10 +70,11 @@ type ClientOptions struct {
 
 // Client talks to a Grok server's HTTP API with an API key.
 type Client struct {
-	base *url.URL
-	key  string
-	hc   *http.Client
-	host string
+	base  *url.URL
+	key   string
+	hc    *http.Client
+	host  string
+	roots *x509.CertPool // the trusted authorities; nil: the system's
 }
 
 // NewClient returns a client for the Grok server at baseURL
@@ -75,11 +88,13 @@ func NewClient(baseURL, apiKey string, opt ClientOptions) (*Client, error) {
 		opt.Timeout = DefaultTimeout
 	}
 	hc := opt.HTTPClient
+	var roots *x509.CertPool
 	if hc == nil {
 		tc, err := tlsConfig(opt)
 		if err != nil {
 			return nil, err
 		}
+		roots = tc.RootCAs
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.TLSClientConfig = tc
 		tr.Proxy = http.ProxyFromEnvironment
@@ -102,7 +117,7 @@ func NewClient(baseURL, apiKey string, opt ClientOptions) (*Client, error) {
 	if c.Timeout == 0 {
 		c.Timeout = opt.Timeout
 	}
-	return &Client{base: u, key: apiKey, hc: &c, host: u.Host}, nil
+	return &Client{base: u, key: apiKey, hc: &c, host: u.Host, roots: roots}, nil
 }
 
 // parseBaseURL checks a server URL; a bare host name means https.
@@ -164,7 +179,7 @@ func tlsConfig(opt ClientOptions) (*tls.Config, error) {
 			}
 			got := sha256.Sum256(cs.PeerCertificates[0].Raw)
 			if got != pin {
-				return &pinError{got: got}
+				return &pinError{got: got, want: pin}
 			}
 			return nil
 		}
@@ -172,14 +187,83 @@ func tlsConfig(opt ClientOptions) (*tls.Config, error) {
 	return tc, nil
 }
 
-// pinError reports a certificate that does not match the pin.
-type pinError struct{ got [32]byte }
+// pinError reports a certificate that does not match the pin: the server's
+// certificate changed since it was trusted.
+type pinError struct{ got, want [32]byte }
 
 func (e *pinError) Error() string {
-	return "the server's certificate (SHA-256 " + Fingerprint(e.got[:]) + ") is not the pinned one"
+	return "the server's certificate has CHANGED since it was trusted: it is not the pinned one (pinned SHA-256 " + Fingerprint(e.want[:]) +
+		", now " + Fingerprint(e.got[:]) + "). This can be an attack on the connection, so nothing was sent. If the server's certificate was replaced on purpose, " +
+		"check the new fingerprint with its administrator and trust it again (rogue login --pin NEW)"
 }
 
 func (e *pinError) Unwrap() error { return ErrTLS }
+
+// UntrustedCertError is returned when a server's certificate does not
+// verify and no pin is set: the caller may show the fingerprint and the
+// problems and, if the user trusts the certificate, pin it (as ssh does on
+// first contact). Verification is never turned off. It matches ErrTLS.
+type UntrustedCertError struct {
+	Host        string   // the server, host[:port]
+	Fingerprint string   // SHA-256 of the certificate, as openssl prints it
+	Problems    []string // what is wrong with it, in plain words
+	Err         error    // the verification error
+}
+
+func (e *UntrustedCertError) Error() string {
+	return fmt.Sprintf("the certificate of %s is not trusted: %s (SHA-256 %s)", e.Host, strings.Join(e.Problems, "; "), e.Fingerprint)
+}
+
+func (e *UntrustedCertError) Unwrap() []error { return []error{ErrTLS, e.Err} }
+
+// certProblems says what is wrong with cert for host at now, all of it
+// (Go's verification stops at the first problem): validity dates, who
+// signed it, the names it is for, a weak key or signature.
+func certProblems(cert *x509.Certificate, host string, roots *x509.CertPool, now time.Time) []string {
+	var p []string
+	switch {
+	case now.After(cert.NotAfter):
+		p = append(p, "it expired on "+cert.NotAfter.UTC().Format("2006-01-02"))
+	case now.Before(cert.NotBefore):
+		p = append(p, "it is not valid before "+cert.NotBefore.UTC().Format("2006-01-02"))
+	}
+	// Who vouches for it, checked at a time it is valid.
+	opts := x509.VerifyOptions{Roots: roots, CurrentTime: cert.NotBefore.Add(time.Second)}
+	if _, err := cert.Verify(opts); err != nil {
+		if bytes.Equal(cert.RawIssuer, cert.RawSubject) {
+			p = append(p, "it is self-signed (no authority this computer trusts vouches for it)")
+		} else {
+			p = append(p, "it is signed by an authority this computer does not trust ("+cert.Issuer.String()+")")
+		}
+	}
+	if err := cert.VerifyHostname(host); err != nil {
+		if len(cert.DNSNames) == 0 && len(cert.IPAddresses) == 0 {
+			p = append(p, "it names no host (no subjectAltName)")
+		} else {
+			names := slices.Clone(cert.DNSNames)
+			for _, ip := range cert.IPAddresses {
+				names = append(names, ip.String())
+			}
+			p = append(p, "it is for "+strings.Join(names, ", ")+", not "+host)
+		}
+	}
+	switch k := cert.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 2048 {
+			p = append(p, fmt.Sprintf("its key is weak (%d-bit RSA)", k.N.BitLen()))
+		}
+	}
+	switch cert.SignatureAlgorithm {
+	case x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1:
+		p = append(p, "it is signed with SHA-1, which is broken")
+	case x509.MD5WithRSA, x509.MD2WithRSA:
+		p = append(p, "it is signed with MD5, which is broken")
+	}
+	if len(p) == 0 {
+		p = append(p, "it does not verify")
+	}
+	return p
+}
 
 // Fingerprint formats a SHA-256 sum as colon-separated upper-case hex, as
 // openssl x509 -fingerprint -sha256 prints it.
@@ -331,8 +415,8 @@ func (c *Client) EnsureModels(ctx context.Context, host string, metrics []metric
 	if strings.TrimSpace(host) == "" {
 		return errors.New("no host name to start models for")
 	}
-	var errs []error
-	for _, m := range metrics {
+	var failed []Model
+	for i, m := range metrics {
 		spec := modelSpec{
 			Datasource: "custom",
 			MetricSpec: metricSpec{Metric: m.Name, Resource: host, Unit: m.Unit},
@@ -344,15 +428,51 @@ func (c *Client) EnsureModels(ctx context.Context, host string, metrics []metric
 		if err != nil {
 			return err
 		}
-		if _, err := c.do(ctx, http.MethodPost, "/_models", body); err != nil {
-			if errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrTLS) || ctx.Err() != nil || isNetError(err) {
-				return fmt.Errorf("start model for %s: %w", m.Name, err)
+		b, err := c.do(ctx, http.MethodPost, "/_models", body)
+		if err != nil {
+			// A refusal (key, quota, limit, certificate, server down) is
+			// the same for every metric: stop at the first.
+			if left := len(metrics) - i - 1; left > 0 {
+				return fmt.Errorf("start model for %s: %w (%d more not requested)", m.Name, err, left)
 			}
-			errs = append(errs, fmt.Errorf("start model for %s: %w", m.Name, err))
+			return fmt.Errorf("start model for %s: %w", m.Name, err)
+		}
+		// Grok answers 201 with the model(s); one in ERROR carries why.
+		var got []Model
+		if json.Unmarshal(b, &got) == nil {
+			for _, g := range got {
+				if g.Status == ModelError {
+					failed = append(failed, g)
+				}
+			}
 		}
 	}
-	return errors.Join(errs...)
+	if len(failed) > 0 {
+		return &ModelsInErrorError{Models: failed}
+	}
+	return nil
 }
+
+// ModelsInErrorError is returned by EnsureModels when Grok reports models
+// in its ERROR state; it matches ErrModel.
+type ModelsInErrorError struct {
+	Models []Model // the models in ERROR, with Grok's message
+}
+
+func (e *ModelsInErrorError) Error() string {
+	m := e.Models[0]
+	msg := m.Message
+	if msg == "" {
+		msg = "no message from Grok"
+	}
+	s := fmt.Sprintf("Grok's model for %s is in ERROR: %s", m.Name, msg)
+	if len(e.Models) > 1 {
+		s += fmt.Sprintf(" (and %d more in ERROR)", len(e.Models)-1)
+	}
+	return s
+}
+
+func (e *ModelsInErrorError) Unwrap() error { return ErrModel }
 
 // do sends one request and returns the body of a 2xx answer.
 func (c *Client) do(ctx context.Context, method, path string, body []byte) ([]byte, error) {
@@ -384,15 +504,51 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) ([]by
 	if len(b) > maxResponse {
 		return nil, fmt.Errorf("%s %s: %w", method, path, ErrResponseTooLarge)
 	}
-	switch {
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return nil, fmt.Errorf("%w by %s (%s)", ErrUnauthorized, c.host, resp.Status)
-	case resp.StatusCode >= 500:
-		return nil, fmt.Errorf("%w at %s: %s%s", ErrServer, c.host, resp.Status, c.excerpt(b))
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, fmt.Errorf("%s %s on %s: unexpected answer %s%s", method, path, c.host, resp.Status, c.excerpt(b))
+	if err := c.statusError(method, path, resp.StatusCode, resp.Status, b); err != nil {
+		return nil, err
 	}
 	return b, nil
+}
+
+// serverLimit matches the message of Grok's QuotaError (grok/app/quota.py),
+// which the model handler answers with 500.
+var serverLimit = regexp.MustCompile(`Server limit exceeded; edition=([^;]*); count=(\d+); limit=(\d+)`)
+
+// statusError turns an answer that is not 2xx into plain words, the way
+// Grok's handlers (grok/app/webservices: handlers.py, responses.py,
+// models_api.py) use the codes:
+//
+//   - 400 {"result": "Invalid API Key"}: a wrong key. Grok answers 400, not
+//     401, on purpose ("browser auto-401 dialog is a bad user experience");
+//     other 400s are requests it could not accept.
+//   - 403 {"result": ...}: over quota (QuotaErrorResponse).
+//   - 500 "Server limit exceeded; edition=…; count=…; limit=…." in a plain
+//     body: creating a model would go past the instance limit.
+//   - other 5xx: a failure inside the server.
+//
+// 401 is taken as a wrong key too (a proxy in front of Grok).
+func (c *Client) statusError(method, path string, code int, status string, body []byte) error {
+	if code >= 200 && code <= 299 {
+		return nil
+	}
+	msg := c.excerpt(body)
+	result := strings.TrimPrefix(msg, ": ")
+	switch {
+	case code == http.StatusUnauthorized,
+		code == http.StatusBadRequest && (strings.EqualFold(result, "Invalid API Key") || strings.EqualFold(result, "unauthorized")):
+		return fmt.Errorf("%w by %s (Grok answered %q): check the key on the server's settings page and enter it again", ErrUnauthorized, c.host, result)
+	case code == http.StatusForbidden:
+		return fmt.Errorf("%w: %s refused the request as over quota%s", ErrQuota, c.host, msg)
+	case code >= 500:
+		if m := serverLimit.FindStringSubmatch(string(body)); m != nil {
+			return fmt.Errorf("%w: %s already monitors %s of at most %s instances (%s edition), so it starts no new model; remove models you no longer need there, or raise its limit",
+				ErrServerLimit, c.host, m[2], m[3], m[1])
+		}
+		return fmt.Errorf("%w at %s: %s%s", ErrServer, c.host, status, msg)
+	case code == http.StatusBadRequest:
+		return fmt.Errorf("%s %s: %s did not accept the request%s", method, path, c.host, msg)
+	}
+	return fmt.Errorf("%s %s on %s: unexpected answer %s%s", method, path, c.host, status, msg)
 }
 
 // excerpt returns the start of a response body for an error message, with
@@ -445,7 +601,15 @@ func (c *Client) netError(ctx context.Context, err error) error {
 	const hint = "; if it is your Grok server with a self-signed certificate, pass its certificate with --ca-file or its fingerprint with --pin"
 	switch {
 	case errors.As(err, &pe):
-		return fmt.Errorf("TLS failure with %s: %w (check the fingerprint given with --pin)", c.host, pe)
+		return fmt.Errorf("TLS failure with %s: %w", c.host, pe)
+	case errors.As(err, &cv) && len(cv.UnverifiedCertificates) > 0:
+		leaf := cv.UnverifiedCertificates[0]
+		return &UntrustedCertError{
+			Host:        c.host,
+			Fingerprint: CertFingerprint(leaf.Raw),
+			Problems:    certProblems(leaf, host, c.roots, time.Now()),
+			Err:         cv.Err,
+		}
 	case errors.As(err, &ua):
 		fp := ""
 		if ua.Cert != nil {
@@ -478,11 +642,4 @@ func (c *Client) netError(ctx context.Context, err error) error {
 		err = ue.Err
 	}
 	return fmt.Errorf("cannot reach %s: %w", c.host, err)
-}
-
-// isNetError reports whether err means the server could not be reached at
-// all (so further requests are pointless).
-func isNetError(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, context.DeadlineExceeded)
 }

@@ -2,6 +2,11 @@ package sync
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -9,6 +14,7 @@ import (
 	"io"
 	"log"
 	"math"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -24,30 +30,42 @@ import (
 
 const testKey = "s3cr3t-API-key-7f9a"
 
-// fakeGrok follows the contract of Grok's /_metrics/custom and /_models
-// handlers (htmengine's AuthenticatedBaseHandler, ModelHandler,
-// CustomDefaultHandler): basic auth with the key as user name, 401
-// {"result": "Invalid API Key"}, POST /_models answering 201 with the model
-// list and returning the existing model for a monitored metric, 400 when
-// only one of min and max is given.
+// fakeGrok answers as Grok's own handlers do (numenta-apps
+// grok/app/webservices: handlers.py AuthenticatedBaseHandler, responses.py,
+// models_api.py ModelHandler; grok/app/quota.py): basic auth with the key as
+// user name, a wrong key answered 400 {"result": "Invalid API Key"} (not
+// 401: "browser auto-401 dialog is a bad user experience"), POST /_models
+// answering 201 with the model list and returning the existing model for a
+// monitored metric, 400 when only one of min and max is given, and, with
+// limit set, the custom-metric quota check that runs before every model
+// creation (also of a monitored metric): QuotaError, which the handler's
+// catch-all turns into web.internalerror, 500 with the plain message
+// "Server limit exceeded; edition=…; count=…; limit=…."; models named in
+// failing come back in ERROR state with that message.
 type fakeGrok struct {
-	key    string
-	mu     gosync.Mutex
-	models map[string]Model
-	posts  []modelSpec
+	key       string
+	mu        gosync.Mutex
+	models    map[string]Model
+	posts     []modelSpec
+	limit     int               // instance quota; 0: none
+	failing   map[string]string // metric name → message of its model in ERROR
+	overQuota bool              // answer 403 as QuotaErrorResponse
 }
 
 func newFakeGrok(key string) *fakeGrok { return &fakeGrok{key: key, models: map[string]Model{}} }
 
 func (g *fakeGrok) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := r.BasicAuth()
-	if !ok || user != g.key || pass != "" {
-		w.WriteHeader(http.StatusUnauthorized)
+	_ = pass // Grok ignores the password
+	if !ok || user != g.key {
+		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprint(w, `{"result": "Invalid API Key"}`)
 		return
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/_metrics/custom":
@@ -81,9 +99,23 @@ func (g *fakeGrok) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		g.posts = append(g.posts, modelSpec{Datasource: spec.Datasource, MetricSpec: metricSpec{Metric: spec.MetricSpec.Metric, Resource: spec.MetricSpec.Resource, Unit: spec.MetricSpec.Unit}})
+		if g.overQuota {
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"result": "Instance quota reached"}`)
+			return
+		}
+		if g.limit > 0 && len(g.models) >= g.limit {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprintf(w, "Server limit exceeded; edition=Standard; count=%d; limit=%d.", len(g.models), g.limit)
+			return
+		}
 		m, ok := g.models[spec.MetricSpec.Metric]
 		if !ok {
 			m = Model{UID: fmt.Sprintf("uid%02d", len(g.models)), Name: spec.MetricSpec.Metric, Datasource: "custom", Server: spec.MetricSpec.Resource, Status: ModelCreatePending}
+			if msg, bad := g.failing[m.Name]; bad {
+				m.Status, m.Message = ModelError, msg
+			}
 			g.models[m.Name] = m
 		}
 		w.WriteHeader(http.StatusCreated)
@@ -138,18 +170,66 @@ func TestClient_VerifyAndModels(t *testing.T) {
 	}
 }
 
-func TestClient_WrongKey(t *testing.T) {
-	srv := httptest.NewServer(newFakeGrok("the-right-key"))
+// TestClient_GrokRefusals: each refusal Grok's code makes is said in plain
+// words, and EnsureModels stops at the first instead of sending one request
+// per metric.
+func TestClient_GrokRefusals(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		key    string
+		setup  func(g *fakeGrok)
+		is     error
+		words  string
+		verify bool // Verify fails too
+	}{
+		{"WrongKeyIs400", "the-wrong-key", func(*fakeGrok) {}, ErrUnauthorized, `the API key was refused by 127.0.0.1`, true},
+		{"OverQuota403", testKey, func(g *fakeGrok) { g.overQuota = true }, ErrQuota, "over quota: Instance quota reached", false},
+		{"ServerLimit500", testKey, func(g *fakeGrok) { g.limit = 1; g.models["Other"] = Model{Name: "Other"} }, ErrServerLimit,
+			"already monitors 1 of at most 1 instances (Standard edition)", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newFakeGrok(testKey)
+			tt.setup(g)
+			srv := httptest.NewServer(g)
+			defer srv.Close()
+			c, _ := NewClient(srv.URL, tt.key, ClientOptions{})
+			err := c.Verify(context.Background())
+			if tt.verify != (err != nil) || (err != nil && !errors.Is(err, tt.is)) {
+				t.Errorf("Verify = %v", err)
+			}
+			assertNoKey(t, err)
+			g.posts = nil
+			err = c.EnsureModels(context.Background(), "laptop", metric.All)
+			if !errors.Is(err, tt.is) || !strings.Contains(err.Error(), tt.words) {
+				t.Errorf("EnsureModels = %v; want %v saying %q", err, tt.is, tt.words)
+			}
+			if want := fmt.Sprintf("(%d more not requested)", len(metric.All)-1); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("EnsureModels = %v; want %q", err, want)
+			}
+			assertNoKey(t, err)
+			if tt.key == testKey && len(g.posts) != 1 {
+				t.Errorf("%d POST /_models after the first refusal, want 1", len(g.posts))
+			}
+		})
+	}
+}
+
+// TestEnsureModels_ModelInError: a model Grok reports in ERROR state comes
+// back as an error with Grok's message; the other models are still started.
+func TestEnsureModels_ModelInError(t *testing.T) {
+	g := newFakeGrok(testKey)
+	g.failing = map[string]string{"KeyHold": "ValueError: min and max must differ"}
+	srv := httptest.NewServer(g)
 	defer srv.Close()
 	c, _ := NewClient(srv.URL, testKey, ClientOptions{})
-	err := c.Verify(context.Background())
-	if !errors.Is(err, ErrUnauthorized) || !strings.Contains(err.Error(), "the API key was refused") {
-		t.Fatalf("err = %v", err)
+	err := c.EnsureModels(context.Background(), "laptop", metric.All)
+	var me *ModelsInErrorError
+	if !errors.As(err, &me) || !errors.Is(err, ErrModel) || len(me.Models) != 1 ||
+		err.Error() != "Grok's model for KeyHold is in ERROR: ValueError: min and max must differ" {
+		t.Fatalf("EnsureModels = %v", err)
 	}
-	assertNoKey(t, err)
-	err = c.EnsureModels(context.Background(), "laptop", metric.All)
-	if !errors.Is(err, ErrUnauthorized) || strings.Count(err.Error(), "refused") != 1 {
-		t.Fatalf("EnsureModels err = %v (want one failure, not one per metric)", err)
+	if len(g.posts) != len(metric.All) {
+		t.Errorf("%d models requested, want all %d", len(g.posts), len(metric.All))
 	}
 }
 
@@ -275,7 +355,7 @@ func TestClient_SelfSignedTLS(t *testing.T) {
 		if !errors.Is(err, ErrTLS) {
 			t.Fatalf("err = %v, want ErrTLS", err)
 		}
-		for _, want := range []string{"--ca-file", "--pin", fp} {
+		for _, want := range []string{"not trusted", "self-signed", fp} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q does not mention %s", err, want)
 			}
@@ -305,7 +385,7 @@ func TestClient_SelfSignedTLS(t *testing.T) {
 	t.Run("WrongPin", func(t *testing.T) {
 		c, _ := NewClient(srv.URL, testKey, ClientOptions{PinSHA256: strings.Repeat("ab", 32)})
 		err := c.Verify(ctx)
-		if !errors.Is(err, ErrTLS) || !strings.Contains(err.Error(), "not the pinned one") {
+		if !errors.Is(err, ErrTLS) || !strings.Contains(err.Error(), "CHANGED") {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -413,5 +493,91 @@ func TestVerifyRefusesWhatIsNotGrok(t *testing.T) {
 				t.Errorf("error repeats the key: %v", err)
 			}
 		})
+	}
+}
+
+// grokStockCert makes a certificate like Grok's stock one (grok/conf/ssl):
+// self-signed, expired in 2015, 1024-bit RSA, SHA-1, no subjectAltName.
+func grokStockCert(t testing.TB, cn string) tls.Certificate {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:       big.NewInt(time.Now().UnixNano()),
+		Subject:            pkix.Name{CommonName: cn, Organization: []string{"Numenta"}},
+		NotBefore:          time.Date(2014, 6, 1, 0, 0, 0, 0, time.UTC),
+		NotAfter:           time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC),
+		SignatureAlgorithm: x509.SHA1WithRSA,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: k}
+}
+
+// badTLSGrok runs a fake Grok over TLS with cert.
+func badTLSGrok(t testing.TB, cert tls.Certificate) *httptest.Server {
+	srv := httptest.NewUnstartedServer(newFakeGrok(testKey))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestClient_UntrustedCertificate: Grok's stock certificate can only be
+// trusted by a pin. On first contact the error carries its fingerprint and
+// everything wrong with it (so the user can decide, as with ssh); pinned, it
+// is accepted; a changed certificate is refused loudly, and no longer
+// offered for trust.
+func TestClient_UntrustedCertificate(t *testing.T) {
+	cert := grokStockCert(t, "grok.example.com")
+	srv := badTLSGrok(t, cert)
+	fp := CertFingerprint(cert.Certificate[0])
+	ctx := context.Background()
+
+	c, _ := NewClient(srv.URL, testKey, ClientOptions{})
+	err := c.Verify(ctx)
+	var ue *UntrustedCertError
+	if !errors.As(err, &ue) || !errors.Is(err, ErrTLS) {
+		t.Fatalf("err = %v, want an UntrustedCertError", err)
+	}
+	if ue.Fingerprint != fp {
+		t.Errorf("fingerprint %s, want %s", ue.Fingerprint, fp)
+	}
+	want := []string{
+		"it expired on 2015-06-01",
+		"it is self-signed (no authority this computer trusts vouches for it)",
+		"it names no host (no subjectAltName)",
+		"its key is weak (1024-bit RSA)",
+		"it is signed with SHA-1, which is broken",
+	}
+	if strings.Join(ue.Problems, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(ue.Problems, "\n"), strings.Join(want, "\n"))
+	}
+	assertNoKey(t, err)
+
+	// A CA file cannot make it valid (expired, no name); only a pin can.
+	caFile := filepath.Join(t.TempDir(), "grok.pem")
+	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600)
+	c, _ = NewClient(srv.URL, testKey, ClientOptions{CAFile: caFile})
+	if err := c.Verify(ctx); !errors.As(err, &ue) {
+		t.Errorf("with the certificate as CA file: %v, want still untrusted", err)
+	}
+	c, _ = NewClient(srv.URL, testKey, ClientOptions{PinSHA256: fp})
+	if err := c.Verify(ctx); err != nil {
+		t.Fatalf("pinned: %v", err)
+	}
+
+	// The server's certificate changes: refused loudly, not offered.
+	other := badTLSGrok(t, grokStockCert(t, "grok.example.com"))
+	c, _ = NewClient(other.URL, testKey, ClientOptions{PinSHA256: fp})
+	err = c.Verify(ctx)
+	if !errors.Is(err, ErrTLS) || errors.As(err, &ue) || !strings.Contains(err.Error(), "CHANGED") ||
+		!strings.Contains(err.Error(), fp) || !strings.Contains(err.Error(), CertFingerprint(other.Certificate().Raw)) {
+		t.Errorf("changed certificate: %v", err)
 	}
 }

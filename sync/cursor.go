@@ -139,7 +139,7 @@ func WriteCursor(path string, c Cursor) error {
 		}
 		return nil
 	}
-	if err := writeFileAtomic(path, strconv.AppendInt(nil, c.unix, 10), 0o644); err != nil {
+	if err := writeFileAtomic(path, strconv.AppendInt(nil, c.unix, 10), 0o600); err != nil {
 		return fmt.Errorf("sync: write cursor %s: %w", path, err)
 	}
 	return nil

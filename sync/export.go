@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -72,11 +73,17 @@ func appendMetric(prefix, name string, log *slog.Logger) (int, error) {
 		log.Warn("corrupt cursor; starting from the oldest row the RRD holds", "metric", name, "err", err)
 	}
 	stored := c
-	f, err := os.OpenFile(filepath.Join(prefix, name+".csv"), os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(filepath.Join(prefix, name+".csv"), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
+	// Exports of key timings are the owner's only, also ones made before.
+	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(fi.Mode().Perm() & 0o700); err == nil {
+			log.Info("CSV file was readable by other users; made it private", "file", f.Name())
+		}
+	}
 	// Two exports at once would interleave rows.
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		return 0, fmt.Errorf("lock %s: %w", f.Name(), err)
@@ -180,8 +187,15 @@ type Summary struct {
 	Points   int       // values written to the per-metric files
 	Rows     int       // data rows of the combined file
 	Missing  []string  // metrics without an RRD file
+	Bad      []BadFile // metrics whose RRD file could not be read
 	Since    time.Time // the range exported
 	Until    time.Time
+}
+
+// BadFile is a metric whose RRD file an export could not read, and why.
+type BadFile struct {
+	Name string
+	Err  error
 }
 
 // CombinedName is the name of the wide CSV in a folder export.
@@ -205,7 +219,7 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 	if !since.Before(until) {
 		return sum, fmt.Errorf("sync: export range is empty: %s is not before %s", since.Format(time.RFC3339), until.Format(time.RFC3339))
 	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
+	if err := os.MkdirAll(outDir, 0o700); err != nil {
 		return sum, fmt.Errorf("sync: export folder: %w", err)
 	}
 	if a, err := os.Stat(prefix); err == nil {
@@ -213,6 +227,11 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 			return sum, errors.New("sync: the export folder is the RRD folder; choose another so the append-mode CSV files there stay untouched")
 		}
 	}
+	unlock, err := claimExportDir(outDir)
+	if err != nil {
+		return sum, err
+	}
+	defer unlock()
 	names := allMetricNames()
 	total := len(names) + 1
 	var temps []string // temporary files, renamed at the end
@@ -236,7 +255,12 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 			continue
 		}
 		if err != nil {
-			return sum, fmt.Errorf("sync: export %s: %w", name, err)
+			// One unreadable file (garbage, truncated, another layout)
+			// costs its own metric only.
+			sum.Bad = append(sum.Bad, BadFile{Name: name, Err: err})
+			total--
+			report(progress, done, total)
+			continue
 		}
 		tmp, err := writeTemp(outDir, name+".csv", func(w *bufio.Writer) error {
 			w.WriteString("timestamp,iso8601," + name + "\r\n")
@@ -262,6 +286,9 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 		report(progress, done, total)
 	}
 	if len(cols) == 0 {
+		if len(sum.Bad) > 0 {
+			return sum, fmt.Errorf("sync: no RRD file in %s could be read: %w", prefix, sum.Bad[0].Err)
+		}
 		return sum, fmt.Errorf("sync: %w in %s (is the prefix right?)", ErrNoRRDs, prefix)
 	}
 	tmp, err := writeTemp(outDir, CombinedName, func(w *bufio.Writer) error {
@@ -354,7 +381,7 @@ func writeTemp(dir, name string, fill func(*bufio.Writer) error) (string, error)
 		err = w.Flush()
 	}
 	if err == nil {
-		err = f.Chmod(0o644)
+		err = f.Chmod(0o600) // key timings are the owner's only
 	}
 	if err == nil {
 		err = f.Sync()
@@ -367,4 +394,47 @@ func writeTemp(dir, name string, fill func(*bufio.Writer) error) (string, error)
 		return "", fmt.Errorf("sync: export %s: %w", name, err)
 	}
 	return tmp, nil
+}
+
+// claimExportDir locks outDir (an flock on the folder itself) against a
+// second export into it, and removes the temporary files that an export
+// killed before its renames left behind (".<Name>.csv.tmp-N"): with the
+// lock held, no live export owns any. unlock releases the lock.
+func claimExportDir(outDir string) (unlock func(), err error) {
+	d, err := os.Open(outDir)
+	if err != nil {
+		return nil, fmt.Errorf("sync: export folder: %w", err)
+	}
+	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		d.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("sync: another export into %s is running; wait for it to finish", outDir)
+		}
+		return nil, fmt.Errorf("sync: lock export folder %s: %w", outDir, err)
+	}
+	entries, err := d.ReadDir(-1)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("sync: export folder: %w", err)
+	}
+	for _, e := range entries {
+		if isExportTemp(e.Name()) && e.Type().IsRegular() {
+			os.Remove(filepath.Join(outDir, e.Name()))
+		}
+	}
+	return func() { d.Close() }, nil
+}
+
+// isExportTemp reports whether name is a temporary file of writeTemp for
+// one of the export's files.
+func isExportTemp(name string) bool {
+	base, _, ok := strings.Cut(name, ".tmp-")
+	if !ok || !strings.HasPrefix(base, ".") {
+		return false
+	}
+	base = strings.TrimPrefix(base, ".")
+	if base == CombinedName {
+		return true
+	}
+	return slices.Contains(allMetricNames(), strings.TrimSuffix(base, ".csv")) && strings.HasSuffix(base, ".csv")
 }

@@ -112,21 +112,9 @@ func allMetricNames() []string {
 	return names
 }
 
-func checkMetricName(m string) error {
-	if m == "" || strings.ContainsAny(m, "/\\") || strings.ContainsFunc(m, isSpaceOrControl) {
-		return fmt.Errorf("sync: bad metric name %q", m)
-	}
-	return nil
-}
+func checkMetricName(m string) error { return CheckMetricName(m) }
 
-func checkMetricPrefix(p string) error {
-	if strings.ContainsFunc(p, isSpaceOrControl) {
-		return fmt.Errorf("sync: metric prefix %q contains spaces or control characters", p)
-	}
-	return nil
-}
-
-func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
+func checkMetricPrefix(p string) error { return CheckMetricPrefix(p) }
 
 // MetricName returns the name a metric is sent under with metric prefix p
 // (see ForwardConfig.MetricPrefix). Grok models must be started under this

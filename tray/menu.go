@@ -139,6 +139,7 @@ func build(app App, b backend) *loop {
 	b.AddSeparator()
 	add(false, func(lb *Labels) Entry { return lb.Notice }, nil)
 	add(false, func(lb *Labels) Entry { return lb.Warning }, nil)
+	add(false, func(lb *Labels) Entry { return lb.SetAside }, nil)
 	add(false, func(lb *Labels) Entry { return lb.About }, app.About)
 	add(false, func(lb *Labels) Entry { return lb.Quit }, app.Quit)
 	l.tooltip = first.Tooltip

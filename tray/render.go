@@ -35,6 +35,10 @@ type State struct {
 	// Warning is a one-line problem the user should know about, such as a
 	// settings file that could not be read.
 	Warning string
+	// SetAside names the RRD files that could not be continued and were
+	// set aside (renamed <Name>.rrd.bad-<time>) for a fresh file, as the
+	// file names now in the data folder.
+	SetAside []string
 }
 
 // Series is one metric's row.
@@ -103,6 +107,7 @@ type Labels struct {
 	DataFolder    Entry // "Open Data Folder"
 	Notice        Entry // a message after an action
 	Warning       Entry // a problem to know about
+	SetAside      Entry // damaged data files set aside
 	About         Entry // "About Rogue <version>"
 	Quit          Entry // "Quit Rogue"
 }
@@ -175,6 +180,13 @@ func Render(s State) Labels {
 	l.DataFolder = Entry{Title: "Open Data Folder"}
 	l.Notice = Entry{Title: s.Notice, Disabled: true, Hidden: s.Notice == ""}
 	l.Warning = Entry{Title: "⚠ " + s.Warning, Disabled: true, Hidden: s.Warning == ""}
+	l.SetAside = Entry{Disabled: true, Hidden: len(s.SetAside) == 0}
+	switch n := len(s.SetAside); {
+	case n == 1:
+		l.SetAside.Title = "⚠ A damaged data file was kept as " + s.SetAside[0] + "; a new one was started"
+	case n > 1:
+		l.SetAside.Title = fmt.Sprintf("⚠ %d damaged data files were kept as *.bad-<time>; new ones were started", n)
+	}
 	l.About = Entry{Title: "About Rogue " + s.Version}
 	if s.Version == "" {
 		l.About.Title = "About Rogue"

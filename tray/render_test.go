@@ -127,6 +127,14 @@ func TestRender(t *testing.T) {
 				t.Errorf("Warning = %+v, Notice = %+v, want both hidden", l.Warning, l.Notice)
 			}
 		}},
+		{"SetAsideOne", func(s *State) { s.SetAside = []string{"KeyHold.rrd.bad-20261201T220000Z"} }, func(t *testing.T, l Labels) {
+			want(t, l.SetAside, Entry{Title: "⚠ A damaged data file was kept as KeyHold.rrd.bad-20261201T220000Z; a new one was started", Disabled: true})
+		}},
+		{"SetAsideNoneHidden", func(s *State) {}, func(t *testing.T, l Labels) {
+			if !l.SetAside.Hidden {
+				t.Errorf("SetAside = %+v, want hidden", l.SetAside)
+			}
+		}},
 		{"NoticeVisible", func(s *State) { s.Notice = "Run 'rogue login'" }, func(t *testing.T, l Labels) {
 			want(t, l.Notice, Entry{Title: "Run 'rogue login'", Disabled: true})
 		}},

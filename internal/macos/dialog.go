@@ -54,6 +54,14 @@ const explainScript = `on run argv
 	return button returned of theReply
 end run`
 
+// trustScript shows argv item 1 with "Cancel" (the default) and "Trust",
+// and prints the button chosen.
+const trustScript = `on run argv
+	activate
+	set theReply to display dialog (item 1 of argv) buttons {"Cancel", "Trust"} default button "Cancel" cancel button "Cancel" with title "Rogue" with icon caution
+	return button returned of theReply
+end run`
+
 // scriptArgs turns a script into osascript arguments: one -e per line, then
 // the values the script reads from argv.
 func scriptArgs(script string, argv ...string) []string {
@@ -109,4 +117,18 @@ func Explain(ctx context.Context, run Runner, message string) (bool, error) {
 		return false, err
 	}
 	return out == "Open System Settings", nil
+}
+
+// AskTrust shows message (a server's certificate fingerprint and what is
+// wrong with it) with "Cancel", the default, and "Trust", and reports
+// whether the user chose to trust it.
+func AskTrust(ctx context.Context, run Runner, message string) (bool, error) {
+	out, err := runScript(ctx, run, trustScript, message)
+	if errors.Is(err, ErrCancelled) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return out == "Trust", nil
 }

@@ -108,3 +108,25 @@ func TestExplainMisreadsButtons(t *testing.T) {
 		}
 	}
 }
+
+func TestAskTrustMisreadsButtons(t *testing.T) {
+	const msg = "Trust grok.local? SHA-256 AB:CD"
+	for _, tc := range []struct {
+		f    fakeRunner
+		want bool
+		err  bool
+	}{
+		{fakeRunner{stdout: "Trust\n"}, true, false},
+		{fakeRunner{stdout: "Cancel\n"}, false, false},
+		{fakeRunner{stderr: "User canceled. (-128)", err: fmt.Errorf("exit status 1")}, false, false},
+		{fakeRunner{stderr: "boom", err: fmt.Errorf("exit status 1")}, false, true},
+	} {
+		got, err := AskTrust(context.Background(), tc.f.run, msg)
+		if got != tc.want || (err != nil) != tc.err {
+			t.Errorf("stdout %q stderr %q: got %v, %v", tc.f.stdout, tc.f.stderr, got, err)
+		}
+		if tc.f.args == nil || tc.f.args[len(tc.f.args)-1] != msg {
+			t.Errorf("message not passed as argv: %q", tc.f.args)
+		}
+	}
+}

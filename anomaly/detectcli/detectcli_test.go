@@ -1,0 +1,251 @@
+package detectcli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogue-metrics/rogue/anomaly"
+	"github.com/rogue-metrics/rogue/rrd"
+)
+
+func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// want scores the values with a fresh detector, as the command should.
+func want(ts []int64, vs []float64) []float64 {
+	d := anomaly.New(anomaly.Config{})
+	out := make([]float64, len(vs))
+	for i := range vs {
+		out[i] = d.Update(ts[i], vs[i])
+	}
+	return out
+}
+
+func TestCSV(t *testing.T) {
+	var in strings.Builder
+	in.WriteString("timestamp,value\n")
+	var ts []int64
+	var vs []float64
+	start := time.Date(2014, 4, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 600 {
+		tm := start.Add(time.Duration(i) * 5 * time.Minute)
+		v := float64(i%17) + 0.5
+		if i == 500 {
+			v = 400
+		}
+		if i%50 == 7 {
+			fmt.Fprintf(&in, "%s,nan\n", tm.Format("2006-01-02 15:04:05"))
+			v = math.NaN()
+		} else {
+			fmt.Fprintf(&in, "%s,%g\n", tm.Format("2006-01-02 15:04:05"), v)
+		}
+		ts = append(ts, tm.Unix())
+		vs = append(vs, v)
+	}
+	code, out, errs := run(t, in.String(), "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if lines[0] != "timestamp,value,anomaly_score" || len(lines) != 601 {
+		t.Fatalf("header %q, %d lines", lines[0], len(lines))
+	}
+	exp := want(ts, vs)
+	inLines := strings.Split(in.String(), "\n")
+	for i, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		if f[0]+","+f[1] != inLines[i+1] {
+			t.Fatalf("row %d: %q does not echo the input %q", i, l, inLines[i+1])
+		}
+		s, err := strconv.ParseFloat(f[2], 64)
+		if err != nil || s != exp[i] {
+			t.Fatalf("row %d: score %q, want %v", i, f[2], exp[i])
+		}
+	}
+	if s, _ := strconv.ParseFloat(strings.Split(lines[501], ",")[2], 64); s < anomaly.Threshold {
+		t.Errorf("the spike scored %v", s)
+	}
+}
+
+func TestUnixTimesAndExtraColumns(t *testing.T) {
+	in := "value,timestamp,host\n1,1700000000.5,a\n2,1700000060,b\n"
+	code, out, errs := run(t, in, "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if want := "timestamp,value,anomaly_score\n1700000000.5,1,0\n1700000060,2,0\n"; out != want {
+		t.Errorf("got %q, want %q", out, want)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	for _, c := range []struct{ name, in, msg string }{
+		{"empty", "", "empty"},
+		{"no header", "2014-04-01 00:00:00,1\n", "line 1"},
+		{"bad time", "timestamp,value\n2014-04-01 00:00:00,1\nyesterday,2\n", "line 3: bad input: timestamp \"yesterday\""},
+		{"bad date", "timestamp,value\n2014-13-01 00:00:00,1\n", "line 2"},
+		{"bad value", "timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:05:00,lots\n", "line 3: bad input: value \"lots\""},
+		{"short row", "timestamp,value\n2014-04-01 00:00:00\n", "line 2"},
+		{"bad quote", "timestamp,value\n2014-04-01 00:00:00,\"1\n", "bad input"},
+		{"infinite time", "timestamp,value\ninf,1\n", "line 2"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errs := run(t, c.in, "-")
+			if code != 1 || !strings.Contains(errs, c.msg) {
+				t.Errorf("exit %d, stderr %q; want 1 and %q", code, errs, c.msg)
+			}
+		})
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"-h"}, 0, "Usage:"},
+		{nil, 2, "want one FILE.csv"},
+		{[]string{"a.csv", "b.csv"}, 2, "want one FILE.csv"},
+		{[]string{"--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"--rrd", "x.rrd", "y"}, 2, "no other argument"},
+		{[]string{"--rrd", "x.rrd", "--prefix", "d"}, 2, "exclude"},
+		{[]string{"CPUPercent"}, 2, "needs --prefix"},
+		{[]string{"--prefix", "d", "a/b.csv"}, 2, "not a metric name"},
+		{[]string{filepath.Join(os.TempDir(), "no-such-file.csv")}, 1, "no such file"},
+		{[]string{"--rrd", filepath.Join(os.TempDir(), "no-such-file.rrd")}, 1, "no such file"},
+	} {
+		code, _, errs := run(t, "", c.args...)
+		if code != c.code || !strings.Contains(errs, c.msg) {
+			t.Errorf("%q: exit %d, stderr %q; want %d and %q", c.args, code, errs, c.code, c.msg)
+		}
+	}
+}
+
+func TestRRD(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "CPUPercent.rrd")
+	start := time.Unix(1700000040, 0)
+	err := rrd.Create(path, rrd.Definition{
+		Step:  time.Minute,
+		Start: start,
+		DS:    []rrd.DS{{Name: "CPUPercent", Type: rrd.Gauge, Heartbeat: 2 * time.Minute, Min: 0, Max: math.NaN()}},
+		RRA:   []rrd.RRA{{CF: rrd.Average, XFF: 0.5, Steps: 1, Rows: 600}, {CF: rrd.Average, XFF: 0.5, Steps: 10, Rows: 100}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := rrd.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 500; i++ {
+		if i >= 300 && i < 310 {
+			continue // a gap: unknown rows
+		}
+		v := float64(i%13) + 20
+		if i == 450 {
+			v = 95
+		}
+		if err := f.Update(rrd.Sample{Time: start.Add(time.Duration(i) * time.Minute), Values: []float64{v}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+
+	code, out, errs := run(t, "", "--rrd", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	code2, out2, errs2 := run(t, "", "--prefix", dir, "CPUPercent")
+	if code2 != 0 || out2 != out {
+		t.Fatalf("--prefix: exit %d (%s), output differs from --rrd", code2, errs2)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 601 {
+		t.Fatalf("%d lines, want the header and 600 rows", len(lines))
+	}
+	nan, last := 0, int64(0)
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		tm, _ := strconv.ParseInt(f[0], 10, 64)
+		if tm != last+60 && last != 0 {
+			t.Fatalf("row %q does not follow %d", l, last)
+		}
+		last = tm
+		if f[1] == "nan" {
+			nan++
+		}
+		v, _ := strconv.ParseFloat(f[1], 64)
+		s, _ := strconv.ParseFloat(f[2], 64)
+		if v == 95 && s < anomaly.Threshold {
+			t.Errorf("the spike scored %v", s)
+		}
+	}
+	if last != start.Add(500*time.Minute).Unix() {
+		t.Errorf("last row at %d, want the last update", last)
+	}
+	if nan < 100+10 {
+		t.Errorf("%d unknown rows, want the 100 before the first update and the 10-minute gap", nan)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := Run(ctx, []string{"-"}, strings.NewReader("timestamp,value\n1,1\n"), &out, &errb)
+	if code != 1 || !strings.Contains(errb.String(), "canceled") {
+		t.Errorf("exit %d, %q", code, errb.String())
+	}
+}
+
+// FuzzCSV checks that no input makes the command panic, and that it either
+// succeeds with one output row per input row or fails with a line number.
+func FuzzCSV(f *testing.F) {
+	f.Add("timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:05:00,nan\n")
+	f.Add("timestamp,value\n1700000000.25,1e308\n1700000000,-1e308\n")
+	f.Add("value,timestamp\n\"1\",\"2\"\n")
+	f.Add("timestamp,value\n2014-04-01 00:00:00,\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), []string{"-"}, strings.NewReader(in), &out, &errb)
+		switch code {
+		case 0:
+			if errb.Len() != 0 {
+				t.Fatalf("success with stderr %q", errb.String())
+			}
+		case 1:
+			if !strings.Contains(errb.String(), "bad input") {
+				t.Fatalf("failure without a bad-input message: %q", errb.String())
+			}
+		default:
+			t.Fatalf("exit %d", code)
+		}
+	})
+}
+
+func TestErrBadInput(t *testing.T) {
+	var out bytes.Buffer
+	w := bufioWriter(&out)
+	err := detectCSV(context.Background(), "x", strings.NewReader("a,b\n"), w)
+	if !errors.Is(err, ErrBadInput) {
+		t.Errorf("err = %v, want ErrBadInput", err)
+	}
+}
+
+func bufioWriter(b *bytes.Buffer) *bufio.Writer { return bufio.NewWriter(b) }
