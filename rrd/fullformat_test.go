@@ -119,9 +119,9 @@ func randomFullCase(rng *rand.Rand) fullCase {
 func TestEveryTypeAndArchive(t *testing.T) {
 	needRRDTool(t)
 	seed := diffSeed(t)
-	n := 30
+	n := 20
 	if testing.Short() {
-		n = 8
+		n = 6
 	}
 	t.Logf("seed %d (replay with RRD_SEED=%d)", seed, seed)
 	for i := 0; i < n; i++ {
