@@ -189,7 +189,7 @@ func eraseViolations(s *state, r, d int) {
 	}
 }
 
-// resetHWCDP is rrdtool's reset_cdp for one-step archives when more than
+// resetCDP is rrdtool's reset_cdp for one-step archives when more than
 // two steps passed: no learning from a bulk update.
 func (u *updater) resetCDP(s *state, r, d int, elapsed uint64, pt float64) {
 	o := s.cdp(r, d)

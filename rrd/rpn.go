@@ -221,7 +221,7 @@ func rpnOpByName(name string) (rpnOp, bool) {
 	return 0, false
 }
 
-// rpnCompare orders values as rrdtool's rpn_compare_double: NaN first,
+// rpnLess orders values as rrdtool's rpn_compare_double: NaN first,
 // then by value.
 func rpnLess(a, b float64) bool {
 	switch {
@@ -242,7 +242,7 @@ func rpnSort(s []float64) {
 // rates just computed for the data sources before it (pdp). stack is
 // scratch space. The functions of the C library (SIN, COS, LOG, EXP, ATAN,
 // ATAN2, POW) are Go's, which may differ from glibc's in the last bit.
-func evalRPN(nodes []rpnNode, pdp []float64, self int, stack []float64) (float64, []float64, error) {
+func evalRPN(nodes []rpnNode, pdp []float64, stack []float64) (float64, []float64, error) {
 	s := stack[:0]
 	under := func(min int) error {
 		if len(s)-1 < min {

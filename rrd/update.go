@@ -334,7 +334,7 @@ func (u *updater) processPDPs(s *state, interval, preInt, postInt float64, elaps
 			// The expression sees the rates just computed for the data
 			// sources before this one.
 			s.setF64(o+pdpOffVal, val)
-			v, stack, err := evalRPN(d.cdef, u.pdpTemp, i, u.stack)
+			v, stack, err := evalRPN(d.cdef, u.pdpTemp, u.stack)
 			u.stack = stack
 			if err != nil {
 				return fmt.Errorf("data source %q: %w", d.name, err)
