@@ -2,6 +2,7 @@ package rrd
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -26,7 +27,7 @@ func TestParseRPN(t *testing.T) {
 	for _, c := range cases {
 		nodes, err := parseRPN(c.expr, names)
 		switch {
-		case c.err != "" && (err == nil || !contains(err.Error(), c.err)):
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
 			t.Errorf("parseRPN(%q) = %v, want an error with %q", c.expr, err, c.err)
 		case c.err == "" && err != nil:
 			t.Errorf("parseRPN(%q): %v", c.expr, err)
@@ -42,15 +43,6 @@ func TestParseRPN(t *testing.T) {
 			}
 		}
 	}
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
 
 func TestEvalRPN(t *testing.T) {
