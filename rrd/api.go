@@ -110,7 +110,7 @@ type Definition struct {
 // Sample is one update: a time and one value per data source.
 type Sample struct {
 	Time   time.Time // may have sub-second precision
-	Values []float64 // one per DS, in definition order; NaN means unknown; whole numbers for COUNTER and DERIVE
+	Values []float64 // one per DS, in definition order; NaN means unknown; whole numbers for COUNTER and DERIVE; COMPUTE's are not used
 	// Raw, when non-nil, holds the values as rrdtool update text ("U",
 	// "12345678901234567890", "1.5e3") and Values is ignored. It lets the
 	// CLI and the differential tests give rrdtool's exact input, including

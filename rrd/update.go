@@ -221,10 +221,9 @@ func (u *updater) updatePDPPrep(s *state, interval float64, values []float64) er
 			s.setLastDS(i, unknownText)
 		}
 		in := u.inputs[i]
-		if d.typ == Compute {
-			in = unknownText // COMPUTE takes no reading
-		}
-		if (len(in) == 0 || in[0] != 'U') && hb >= interval {
+		// COMPUTE takes no reading, but keeps the text as rrdtool does
+		// (which only update --template can give it).
+		if d.typ != Compute && (len(in) == 0 || in[0] != 'U') && hb >= interval {
 			rate := dnan
 			switch d.typ {
 			case Counter, Derive:

@@ -693,6 +693,33 @@ func TestRRDUpdate_DCounterReadings(t *testing.T) {
 	}
 }
 
+// TestRRDUpdate_TemplateNamesCompute: update --template may give a COMPUTE
+// data source a value; rrdtool keeps its text as the last reading and
+// computes the value all the same.
+func TestRRDUpdate_TemplateNamesCompute(t *testing.T) {
+	rrdtoolBinary(t)
+	dir := t.TempDir()
+	var dumps []string
+	for _, tool := range []string{"rogue", "rrdtool"} {
+		path := filepath.Join(dir, tool+".rrd")
+		run := func(args ...string) string {
+			if tool == "rogue" {
+				return mustRogue(t, args...)
+			}
+			return mustRrdtool(t, args...)
+		}
+		run("create", path, "--start", "1700000000", "--step", "60", "DS:a:GAUGE:120:U:U", "DS:c:COMPUTE:a,2,*", "RRA:AVERAGE:0.5:1:10")
+		run("update", path, "-t", "c:a", "1700000060:77:5", "1700000120:78:6")
+		dumps = append(dumps, run("dump", path))
+	}
+	if dumps[0] != dumps[1] {
+		t.Errorf("dump differs:\n%s", rrdFirstDiff(dumps[0], dumps[1]))
+	}
+	if !strings.Contains(dumps[1], "<last_ds>78</last_ds>") {
+		t.Errorf("rrdtool no longer keeps the text; the test is not testing")
+	}
+}
+
 func TestRRDUpdate_SubSecondAndNow(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s.rrd")
