@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"time"
 
@@ -37,6 +38,14 @@ func rrdUpdate(env *rrdEnv, args []string) int {
 		return env.usageError("Not enough arguments")
 	}
 	path := rest[0]
+	// rrdtool update opens the file for writing and fails as open(2) does
+	// (a read-only file, a read-only file system), where the engine would
+	// open it for reading.
+	w, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return env.fail("%v", rrdOpenError(path, err))
+	}
+	w.Close()
 	f, err := openRRD(path)
 	if err != nil {
 		return env.fail("%v", err)
