@@ -21,7 +21,7 @@ On a Mac (needs Go and the Xcode command line tools):
      using the identity in ROGUE_SIGN_IDENTITY, e.g.
      "Developer ID Application: Jane Doe (TEAMID1234)". Without it the app
      is signed ad hoc ("-"): it runs on this Mac, but macOS ties the
-     Accessibility and Keychain grants to the exact build, so every new
+     Input Monitoring and Keychain grants to the exact build, so every new
      ad-hoc build asks for them again. Then codesign --verify --deep --strict,
   5. when ROGUE_NOTARY_PROFILE names a notarytool keychain profile (made
      once with `xcrun notarytool store-credentials PROFILE`), submits the app
@@ -50,6 +50,7 @@ Options:
   --version VERSION  version to stamp (default: ROGUE_VERSION, else
                      `git describe --tags`, else 0.0.0-dev)
   --out DIR          output folder (default: dist)
+  --print-build      print the CFBundleVersion this build would get, and exit
   --help             this text
 
 Environment:
@@ -58,16 +59,22 @@ Environment:
   ROGUE_NOTARY_PROFILE  notarytool keychain profile (Mac); no notarization
                         when unset
   DARWIN_SDK            macOS SDK folder for the Linux cross-build
+  ROGUE_BUILD           CFBundleVersion, one to three integers that grow with
+                        every build (default: UTC YYYYMMDD.HHMMSS of the build)
+  ROGUE_BUILD_EPOCH     build time in Unix seconds for the default
+                        CFBundleVersion (default: now)
 EOF
 }
 
 out=dist
 version=${ROGUE_VERSION:-}
+print_build=
 while (($#)); do
 	case $1 in
 	-h | --help | help) usage; exit 0 ;;
 	--version) version=${2:?--version needs a value}; shift 2 ;;
 	--version=*) version=${1#*=}; shift ;;
+	--print-build) print_build=1; shift ;;
 	--out) out=${2:?--out needs a value}; shift 2 ;;
 	--out=*) out=${1#*=}; shift ;;
 	*) echo "build.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
@@ -79,11 +86,32 @@ if [ -z "$version" ]; then
 	version=${version:-0.0.0-dev}
 fi
 version=${version#v}
-# CFBundleShortVersionString must be up to three numbers; CFBundleVersion
-# must grow with every build.
+# CFBundleShortVersionString must be up to three numbers. CFBundleVersion
+# must be one to three integers (macOS reads no more) and grow with every
+# build: the UTC date and time of the build, YYYYMMDD.HHMMSS without leading
+# zeros (20261201.203805), unless ROGUE_BUILD gives one (a CI run number).
 short=$(printf '%s' "$version" | grep -Eo '^[0-9]+\.[0-9]+(\.[0-9]+)?' || true)
 short=${short:-0.0.0}
-build="$short.$(date -u +%Y%m%d%H%M)"
+# utc FORMAT: the build time (ROGUE_BUILD_EPOCH, else now) in UTC.
+utc() {
+	local e=${ROGUE_BUILD_EPOCH:-}
+	if [ -z "$e" ]; then
+		date -u "+$1"
+	else
+		date -u -d "@$e" "+$1" 2>/dev/null || date -u -r "$e" "+$1"
+	fi
+}
+if [ -n "${ROGUE_BUILD:-}" ]; then
+	build=$ROGUE_BUILD
+else
+	build="$(utc %Y%m%d).$((10#$(utc %H%M%S)))"
+fi
+printf '%s' "$build" | grep -Eqx '[0-9]+(\.[0-9]+){0,2}' ||
+	{ echo "build.sh: CFBundleVersion $build is not one to three integers (ROGUE_BUILD)" >&2; exit 2; }
+if [ -n "$print_build" ]; then
+	printf '%s\n' "$build"
+	exit 0
+fi
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -149,7 +177,7 @@ build_mac() {
 	plutil -lint "$app/Contents/Info.plist" >/dev/null
 	if [ -z "$identity" ]; then
 		identity=-
-		warn "ROGUE_SIGN_IDENTITY is unset: signing ad hoc. macOS ties Accessibility and Keychain grants to the signature, so they reset whenever an ad-hoc build changes; users of this build must grant them again."
+		warn "ROGUE_SIGN_IDENTITY is unset: signing ad hoc. macOS ties Input Monitoring and Keychain grants to the signature, so they reset whenever an ad-hoc build changes; users of this build must grant them again."
 	fi
 	# codesign refuses files with extended attributes (quarantine, Finder
 	# info: "resource fork, Finder information, or similar detritus not

@@ -124,6 +124,7 @@ type Agent struct {
 	bad []BadFile // files set aside, guarded by liveMu
 
 	lastTick time.Time // time of the latest tick processed
+	scores   *scorer   // anomaly detectors and score files (score.go)
 	running  atomic.Bool
 	closeMu  sync.Mutex
 	closed   bool
@@ -179,6 +180,7 @@ func New(cfg Config) (*Agent, error) {
 	a.history = make([]ring, n)
 	a.prevReading = make([]reading, n)
 	a.keyStatus = KeyStatus{Err: errors.New("key tap not started")}
+	a.scores = newScorer()
 
 	if cfg.Reset {
 		if err := a.reset(); err != nil {
@@ -253,7 +255,7 @@ func (a *Agent) reset() error {
 	if removed == 0 {
 		a.log.Info("reset: no files to remove", "prefix", a.cfg.Prefix)
 	}
-	return nil
+	return a.resetScores()
 }
 
 // definition is what New creates for metric m.
@@ -488,6 +490,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return errors.New("agent: Run after Close")
 	}
 	defer a.Close()
+	defer a.startScoring(ctx)()
 
 	tapCtx, stopTap := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -553,6 +556,7 @@ func (a *Agent) tick() {
 	vals := a.sample(now)
 	a.write(t, vals)
 	a.publish(t, vals)
+	a.scoreTick(t)
 	if a.cfg.OnTick != nil {
 		a.cfg.OnTick(t)
 	}
@@ -741,6 +745,13 @@ func (a *Agent) runKeys(ctx context.Context) {
 	defer wg.Wait()
 
 	wait := tapRetryMin
+	// byGrant is set when the tap was restarted because the tap said access
+	// had just been granted. If that restart fails for want of access too,
+	// the grant is stale (macOS: trusted, yet no tap; see accessWaiter), and
+	// the next wait is the back-off's, never another grant: a tap that
+	// reports a grant at once and then fails at once would otherwise be
+	// restarted in a tight loop.
+	byGrant := false
 	for {
 		started := a.now()
 		a.keyMu.Lock()
@@ -767,41 +778,55 @@ func (a *Agent) runKeys(ctx context.Context) {
 		}
 		if a.now().Sub(started) > tapRetryMax {
 			wait = tapRetryMin // it ran for a while: retry soon
+			byGrant = false
 		}
-		if !a.waitForTapRetry(ctx, err, wait) {
+		useGrant := !byGrant
+		if byGrant && errors.Is(err, ErrKeyAccess) {
+			a.log.Debug("key tap: access was reported granted, yet the tap failed; backing off", "wait", wait)
+		}
+		ok, granted := a.waitForTapRetry(ctx, err, wait, useGrant)
+		if !ok {
 			return
 		}
-		wait = min(2*wait, tapRetryMax)
+		byGrant = granted
+		if !granted {
+			wait = min(2*wait, tapRetryMax)
+		}
 	}
 }
 
 // accessWaiter is implemented by taps that can tell when the user grants
-// access (the macOS Accessibility permission), so the agent restarts the
-// tap at that moment instead of at its next back-off retry.
+// access (the macOS Input Monitoring or Accessibility permission), so the
+// agent restarts the tap at that moment instead of at its next back-off
+// retry. A grant cuts one wait short, never two in a row: the system may
+// report access granted while still refusing the tap.
 type accessWaiter interface {
-	// Retry returns a channel closed once access is granted.
+	// Retry returns a channel closed once access is granted (at once when
+	// it is granted already).
 	Retry(ctx context.Context) <-chan struct{}
 }
 
 // waitForTapRetry waits before the key tap is started again: wait, or less
-// when the tap reports that access was granted. It returns false when ctx
-// ended.
-func (a *Agent) waitForTapRetry(ctx context.Context, err error, wait time.Duration) bool {
+// when useGrant is set and the tap reports that access was granted. It
+// reports false when ctx ended, and whether the wait was cut short by a
+// grant.
+func (a *Agent) waitForTapRetry(ctx context.Context, err error, wait time.Duration, useGrant bool) (ok, byGrant bool) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var granted <-chan struct{}
-	if w, ok := a.tap.(accessWaiter); ok && errors.Is(err, ErrKeyAccess) {
+	if w, ok := a.tap.(accessWaiter); ok && useGrant && errors.Is(err, ErrKeyAccess) {
 		granted = w.Retry(wctx)
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return false
+		return false, false
 	case <-t.C:
+		return true, false
 	case <-granted:
+		return true, true
 	}
-	return true
 }
 
 // keyEvent adds one event to the statistics.

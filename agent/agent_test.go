@@ -772,3 +772,47 @@ func TestClockFarBehindFilesIsReported(t *testing.T) {
 		})
 	}
 }
+
+// staleGrantTap behaves like the macOS tap when Rogue counts as trusted but
+// CGEventTapCreate returns NULL: Run fails at once for want of access, and
+// Retry reports access granted at once.
+type staleGrantTap struct {
+	countingTap
+	granted chan struct{}
+}
+
+func (s *staleGrantTap) Run(ctx context.Context, events chan<- KeyEvent) error {
+	s.countingTap.Run(ctx, events)
+	return fmt.Errorf("CGEventTapCreate failed: %w", ErrKeyAccess)
+}
+
+func (s *staleGrantTap) Retry(ctx context.Context) <-chan struct{} { return s.granted }
+
+// TestKeyTapStaleGrantBacksOff: a tap that reports access granted and then
+// fails again at once is restarted once for the grant and then only on the
+// back-off's schedule, not in a tight loop (the old code restarted such a
+// tap some 200,000 times a second).
+func TestKeyTapStaleGrantBacksOff(t *testing.T) {
+	defer func(min, max time.Duration) { tapRetryMin, tapRetryMax = min, max }(tapRetryMin, tapRetryMax)
+	tapRetryMin, tapRetryMax = time.Hour, time.Hour // only grants can bring a retry
+	tap := &staleGrantTap{granted: make(chan struct{})}
+	close(tap.granted)
+	a, logs := newTestAgent(t, Config{Interval: 10 * time.Second, KeyTap: tap})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.runKeys(ctx); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for tap.calls() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // a tight loop would restart it thousands of times here
+	n := tap.calls()
+	cancel()
+	<-done
+	if n != 2 {
+		t.Errorf("tap started %d times, want 2 (the first try and one restart for the grant)", n)
+	}
+	if c := logs.count("key events unavailable"); c != 1 {
+		t.Errorf("%d warnings, want 1:\n%s", c, logs)
+	}
+}

@@ -33,10 +33,16 @@ func NewKeyTap() KeyTap { return newKeyTap() }
 
 var (
 	// ErrKeyAccess is returned (wrapped) by KeyTap.Run when the system
-	// refuses to show key events: macOS Accessibility permission missing,
+	// refuses to show key events: macOS Input Monitoring permission missing,
 	// an X server without RECORD or refusing it, no tap on this platform.
 	ErrKeyAccess = errors.New("no permission to watch key events")
 	// ErrNoDisplay is returned (wrapped) by KeyTap.Run when there is no
 	// display to watch: DISPLAY unset, no X server or window server.
 	ErrNoDisplay = errors.New("no display to watch key events on")
+	// ErrKeyRefused is returned (wrapped) by KeyTap.Run when the system
+	// says Rogue is allowed to watch key events yet refuses it the tap
+	// (macOS: a stale grant left by an earlier build). Granting again does
+	// not help; removing Rogue from the privacy list and adding it again
+	// does. The agent retries it with its back-off only.
+	ErrKeyRefused = errors.New("the system lists Rogue as allowed but refuses it key events")
 )

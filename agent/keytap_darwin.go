@@ -12,14 +12,16 @@ import (
 )
 
 // cgTap watches key events with a listen-only CGEventTap (package
-// internal/macos). The tap needs Rogue to be trusted for Accessibility.
+// internal/macos). The tap needs Input Monitoring (or Accessibility).
 type cgTap struct{}
 
 func newKeyTap() KeyTap { return cgTap{} }
 
 // Run sends a KeyEvent for every key press and release until ctx is done.
-// Without Accessibility access it fails at once with ErrKeyAccess, and it
-// fails the same way when access is revoked while it runs. Events are
+// Without Input Monitoring or Accessibility it fails at once with
+// ErrKeyAccess, and it fails the same way when access is revoked while it
+// runs; with a stale grant (allowed, yet no tap) it fails with
+// ErrKeyRefused, which a grant does not cure. Events are
 // dropped, never queued, when the agent falls behind: the tap's thread must
 // not block or macOS disables the tap.
 func (cgTap) Run(ctx context.Context, events chan<- KeyEvent) error {
@@ -34,12 +36,14 @@ func (cgTap) Run(ctx context.Context, events chan<- KeyEvent) error {
 		return nil
 	case errors.Is(err, macos.ErrNoAccess):
 		return fmt.Errorf("%v: %w", err, ErrKeyAccess)
+	case errors.Is(err, macos.ErrTapRefused):
+		return fmt.Errorf("%v: %w", err, ErrKeyRefused)
 	default:
 		return err
 	}
 }
 
-// Retry returns a channel that is closed once Rogue is trusted for
+// Retry returns a channel that is closed once Rogue has Input Monitoring or
 // Accessibility (re-checked every two seconds until ctx ends), so that the
 // agent can start the tap the moment the user grants access instead of at
 // its next back-off retry.
@@ -48,7 +52,7 @@ func (cgTap) Retry(ctx context.Context) <-chan struct{} {
 	go func() {
 		t := time.NewTicker(2 * time.Second)
 		defer t.Stop()
-		for !macos.Trusted(false) {
+		for !macos.HasKeyAccess() {
 			select {
 			case <-ctx.Done():
 				return

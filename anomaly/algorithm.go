@@ -13,14 +13,17 @@ import "math"
 // learned; values beyond the warm-up range simply fall into new bins. Bins
 // are unbounded integers, so nothing is clipped.
 //
-// Novelty channels. Each sample is turned into three yes/no "is this new?"
+// Novelty channels. Each sample is turned into four yes/no "is this new?"
 // observations, remembered in one fixed-size hash set of sequences (a
 // sequence memory in the spirit of CAD OSE and HTM, without their cost):
 //
 //   - sequence: the sample's bin after the previous one and after the
 //     previous two (the fraction of these two contexts never seen before);
-//   - time of day: the bin within the sample's hour of the day (catches a
-//     daily pattern that fails to happen, or happens at the wrong time);
+//   - time of day: the bin within the sample's half hour of the day
+//     (catches a daily pattern that fails to happen, or happens at the
+//     wrong time);
+//   - hour of the week: the same for weekly patterns (a working day that
+//     looks like a weekend);
 //   - differences: the bin of the change from the previous sample after the
 //     previous change's bin (catches changes of frequency and noise).
 //
@@ -28,22 +31,31 @@ import "math"
 // new sequences, a clean one has none. As in Numenta's anomaly likelihood
 // (Ahmad et al. 2017) each channel's raw values are turned into the
 // probability of the recent ones given the history: the count of novelties
-// in the last short samples is compared with a Poisson distribution whose
-// mean is the channel's long-run novelty rate (a running mean over up to
-// rateWindow samples). The channel's score is the tail probability p on a
-// logarithmic scale, -log10(p)/10 (so 0.5 means a 1-in-100,000 event and 1
-// means 1 in 10^10), as Numenta's detector reports its likelihood.
+// in the last short samples, and in the last long samples, is compared with
+// a Poisson distribution whose mean is the channel's long-run novelty rate
+// (a running mean over up to rateWindow samples). The channel's score is
+// the smaller of the two tail probabilities, p, on a logarithmic scale,
+// -log10(p)/10 (so 0.5 means a 1-in-100,000 event and 1 means 1 in 10^10),
+// as Numenta's detector reports its likelihood. The short window catches
+// a burst of novelty, the long one a change that makes a little novelty
+// all the time.
 //
 // Extremes. A value beyond the range seen so far gets the spatial score
-// spatialBase + spatialGrade × (excess / range), capped at 1; halved when the
-// value is within zGate standard deviations of the recent mean (an
-// exponentially weighted mean and variance), which is what a new record of
-// plain noise looks like.
+// spatialBase + spatialGrade × (excess / range), capped at 1; multiplied by
+// zDamp when the value is within zGate standard deviations of the recent
+// mean (an exponentially weighted mean and variance), which is what a new
+// record of plain noise looks like. A run of equal values that reaches
+// runMin samples and more than twice the longest earlier run scores 1 (a
+// stuck sensor, a flat line where the series used to move).
 //
-// The sample's score is the highest of the channels' and the spatial score.
-// After a score at or above restLevel the next rest samples are capped just
-// below it, so that one event is reported once (CAD OSE's rest period,
-// Numenta's filtering of consecutive red likelihoods).
+// The sample's score is the highest of the channels' and these. After a
+// score at or above restLevel the next samples are capped just below it, so
+// that one event is reported once (CAD OSE's rest period, Numenta's
+// filtering of consecutive red likelihoods). The rest period is restFrac of
+// the samples seen so far, within [rest, restMax]: a detector that has
+// watched a series for long has seen its events last longer than a fixed
+// rest, and NAB charges every repeated report of one event as a false
+// positive.
 //
 // Every constant below was chosen on the Numenta Anomaly Benchmark with a Go
 // port of its scorer (internal/nabscore), under the constraint that the
@@ -53,15 +65,20 @@ type params struct {
 	warmup       int     // samples only stored, then learned at once
 	bins         int     // grid bins across the warm-up range
 	short        int     // window of the novelty counts (≤ shortMax)
+	long         int     // the longer window of the novelty counts (≤ shortMax)
 	rateWindow   int     // novelty rates average over up to this many samples
 	todBuckets   int     // time-of-day buckets
 	todWeight    float64 // weight of the time-of-day channel's score
+	weekWeight   float64 // weight of the hour-of-week channel's score
 	spatialBase  float64
 	spatialGrade float64
-	zGate        float64 // new extremes within zGate local SDs score half
+	zGate        float64 // new extremes within zGate local SDs are damped
 	zAlpha       float64 // weight of the newest sample in the local mean and variance
 	zDamp        float64 // factor of the spatial score of such extremes
-	rest         int     // samples capped after a report
+	runMin       int     // a run of equal values this long, and more than twice the longest before, is reported
+	rest         int     // samples capped after a report, at least
+	restFrac     float64 // the rest period is this fraction of the samples seen, within [rest, restMax]
+	restMax      int
 	restLevel    float64 // score that starts the rest period
 }
 
@@ -69,15 +86,20 @@ var defaultParams = params{
 	warmup:       150,
 	bins:         10,
 	short:        15,
+	long:         30,
 	rateWindow:   3000,
-	todBuckets:   24,
-	todWeight:    1.5,
-	spatialBase:  0.2,
+	todBuckets:   48,
+	todWeight:    1.3,
+	weekWeight:   1,
+	spatialBase:  0.1,
 	spatialGrade: 15,
 	zGate:        5,
 	zAlpha:       0.01,
-	zDamp:        0.5,
-	rest:         40,
+	zDamp:        0.52,
+	runMin:       30,
+	rest:         20,
+	restFrac:     0.03,
+	restMax:      500,
 	restLevel:    0.5,
 }
 
@@ -85,7 +107,7 @@ const (
 	warmupMax = 1024 // largest Config.Warmup
 	tableBits = 15   // the sequence memory holds 2^15 sequences
 	shortMax  = 64
-	nchan     = 3
+	nchan     = 4
 )
 
 // Channels, also the hash salts of their sequences.
@@ -93,7 +115,12 @@ const (
 	chanSeq = iota
 	chanTime
 	chanDiff
+	chanWeek
+	srcExtreme // not a channel: the score of an extreme or of a flat run
 )
+
+// saltWeek is the hash salt of the hour-of-week channel's sequences.
+const saltWeek = chanWeek + 8
 
 // step scores one non-NaN sample.
 func (d *Detector) step(t int64, v float64) float64 {
@@ -114,12 +141,19 @@ func (d *Detector) step(t int64, v float64) float64 {
 		// A flat warm-up: the grid starts with the first movement.
 		d.width = (d.max - d.min) / float64(p.bins)
 	}
-	score := max(d.channels(t, v, true), spatial)
+	score := d.channels(t, v, true)
+	if d.run >= p.runMin && d.run == max(p.runMin, 2*d.maxRun+1) {
+		// A flat run twice as long as any before: a stuck series.
+		score, d.why = 1, srcExtreme
+	}
+	if spatial > score {
+		score, d.why = spatial, srcExtreme
+	}
 	if d.rest > 0 {
 		d.rest--
 		score = min(score, p.restLevel*0.99)
 	} else if score >= p.restLevel {
-		d.rest = p.rest
+		d.rest = max(p.rest, min(p.restMax, int(float64(d.n)*p.restFrac)))
 	}
 	return score
 }
@@ -128,6 +162,15 @@ func (d *Detector) step(t int64, v float64) float64 {
 // local mean and variance.
 func (d *Detector) extreme(v float64) float64 {
 	p := &d.p
+	if d.n > 1 && v == d.lastV {
+		d.run++
+	} else {
+		if d.n > 1 {
+			d.maxRun = max(d.maxRun, d.run)
+		}
+		d.run = 1
+	}
+	d.lastV = v
 	s := 0.0
 	if d.n > 1 && d.max > d.min {
 		r := d.max - d.min
@@ -198,6 +241,7 @@ func (d *Detector) channels(t int64, v float64, active bool) float64 {
 	d.hist[1], d.hist[0] = d.hist[0], q
 	d.nhist = min(d.nhist+1, 2)
 	score := d.lh[chanSeq].update(raw, p, active)
+	d.why = chanSeq
 
 	// Time of day.
 	b := uint64((t%86400+86400)%86400) * uint64(p.todBuckets) / 86400
@@ -205,7 +249,19 @@ func (d *Detector) channels(t int64, v float64, active bool) float64 {
 	if d.mem.novel(chanTime, b<<32|uint64(uint32(q))) {
 		raw = 1
 	}
-	score = max(score, d.lh[chanTime].update(raw, p, active)*p.todWeight)
+	if s := d.lh[chanTime].update(raw, p, active) * p.todWeight; s > score {
+		score, d.why = s, chanTime
+	}
+
+	// Hour of the week (bit 20 keeps its keys apart from the day's).
+	wb := uint64(((t/3600)%168+168)%168) | 1<<20
+	raw = 0
+	if d.mem.novel(saltWeek, wb<<32|uint64(uint32(q))) {
+		raw = 1
+	}
+	if s := d.lh[chanWeek].update(raw, p, active) * p.weekWeight; s > score {
+		score, d.why = s, chanWeek
+	}
 
 	// Differences.
 	raw = 0
@@ -217,7 +273,9 @@ func (d *Detector) channels(t int64, v float64, active bool) float64 {
 		d.prevD = db
 	}
 	d.prevV = v
-	score = max(score, d.lh[chanDiff].update(raw, p, active))
+	if s := d.lh[chanDiff].update(raw, p, active); s > score {
+		score, d.why = s, chanDiff
+	}
 	return min(score, 1)
 }
 
@@ -249,20 +307,26 @@ type likelihood struct {
 	short [shortMax]float64 // the last raw values, a ring
 	n     int               // raw values seen
 	sum   float64           // of short
+	lsum  float64           // of the last long values
 	rate  float64           // mean raw value, over up to rateWindow samples
 }
 
 func (l *likelihood) update(raw float64, p *params, active bool) float64 {
-	i := l.n % p.short
 	if l.n >= p.short {
-		l.sum -= l.short[i]
+		l.sum -= l.short[(l.n-p.short)%shortMax]
 	}
-	l.short[i] = raw
+	if l.n >= p.long {
+		l.lsum -= l.short[(l.n-p.long)%shortMax]
+	}
+	l.short[l.n%shortMax] = raw
 	l.sum += raw
+	l.lsum += raw
 	w := min(l.n+1, p.short)
 	score := 0.0
 	if active && l.n > 0 {
-		score = poissonScore(float64(w)*l.rate, int(math.Round(l.sum)))
+		lw := min(l.n+1, p.long)
+		score = max(poissonScore(float64(w)*l.rate, int(math.Round(l.sum))),
+			poissonScore(float64(lw)*l.rate, int(math.Round(l.lsum))))
 	}
 	l.n++
 	l.rate += (raw - l.rate) / float64(min(l.n, p.rateWindow))

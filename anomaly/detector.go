@@ -8,7 +8,7 @@ import (
 // Threshold is the default score at or above which a sample is reported as
 // anomalous: the threshold NAB's optimiser chose for this detector under
 // NAB's standard profile (bench/nab.sh).
-const Threshold = 0.5
+const Threshold = 0.50524
 
 // Config holds the detector's settings. The zero Config means the defaults
 // (DefaultConfig); a zero field means that field's default.
@@ -37,19 +37,22 @@ type Detector struct {
 	n    int64   // non-NaN samples seen
 	last float64 // last score returned
 
-	min, max   float64 // range seen so far
-	mean, vari float64 // local (exponentially weighted) mean and variance
-	warm       [warmupMax]sample
-	anchor     float64 // the grid: bin i is [anchor+i*width, anchor+(i+1)*width)
-	width      float64
-	dwidth     float64 // bin width of the differences
-	hist       [2]int32
-	nhist      int
-	prevV      float64
-	prevD      int32
-	mem        memory
-	lh         [nchan]likelihood
-	rest       int // samples left in the rest period
+	min, max    float64 // range seen so far
+	mean, vari  float64 // local (exponentially weighted) mean and variance
+	lastV       float64 // the previous value
+	run, maxRun int     // the current run of equal values, the longest before
+	warm        [warmupMax]sample
+	anchor      float64 // the grid: bin i is [anchor+i*width, anchor+(i+1)*width)
+	width       float64
+	dwidth      float64 // bin width of the differences
+	hist        [2]int32
+	nhist       int
+	prevV       float64
+	prevD       int32
+	mem         memory
+	lh          [nchan]likelihood
+	rest        int  // samples left in the rest period
+	why         int8 // what gave the last score: a channel or srcExtreme (for diagnostics)
 }
 
 // New returns a detector with the given settings (zero fields: defaults).

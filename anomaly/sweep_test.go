@@ -58,12 +58,16 @@ func setParam(p *params, name, vs string) bool {
 		p.bins = i
 	case "short":
 		p.short = min(i, shortMax)
+	case "long":
+		p.long = min(i, shortMax)
 	case "rateWindow":
 		p.rateWindow = i
 	case "todBuckets":
 		p.todBuckets = i
 	case "todWeight":
 		p.todWeight = f
+	case "weekWeight":
+		p.weekWeight = f
 	case "spatialBase":
 		p.spatialBase = f
 	case "spatialGrade":
@@ -74,8 +78,14 @@ func setParam(p *params, name, vs string) bool {
 		p.zAlpha = f
 	case "zDamp":
 		p.zDamp = f
+	case "runMin":
+		p.runMin = max(i, 1)
 	case "rest":
 		p.rest = i
+	case "restFrac":
+		p.restFrac = f
+	case "restMax":
+		p.restMax = i
 	case "restLevel":
 		p.restLevel = f
 	default:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/rogue-metrics/rogue/agent"
 	"github.com/rogue-metrics/rogue/assets"
+	"github.com/rogue-metrics/rogue/charts"
 	"github.com/rogue-metrics/rogue/metric"
 	"github.com/rogue-metrics/rogue/sync"
 	"github.com/rogue-metrics/rogue/tray"
@@ -184,6 +186,12 @@ type app struct {
 	trigger chan struct{} // tick → forwarder, never blocks the agent
 	menu    *tray.Menu    // nil when headless
 
+	anomalies *anomalies // marks, recent anomalies, Grok's verdicts (anomaly.go)
+	notify    notifier   // nil where notifications cannot be shown
+
+	charts     *charts.Server // nil when it could not start
+	chartsBase string         // its address, e.g. http://127.0.0.1:41234/
+
 	ctx  context.Context // the app's lifetime, set by run
 	quit context.CancelFunc
 	bg   gosync.WaitGroup // dialogs, exports, model starts
@@ -214,6 +222,7 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		settingsPath: filepath.Join(d.Config, settingsFile),
 		now:          time.Now,
 		trigger:      make(chan struct{}, 1),
+		notify:       newNotifier(),
 	}
 	if !opts.verbose {
 		// The forwarder logs every delivery at info level: once per tick.
@@ -282,6 +291,7 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.anomalies = newAnomalies(a.agent.Scores)
 	a.fwd, err = sync.NewForwarder(a.forwardConfig(a.eff))
 	if err != nil {
 		a.agent.Close()
@@ -289,7 +299,8 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 	}
 	a.fwd.SetEnabled(a.eff.Forwarding)
 	if !opts.headless {
-		a.menu = tray.New(a, tray.Options{Icon: assets.Icon, TemplateIcon: assets.TemplateIcon2x})
+		a.menu = tray.New(a, tray.Options{Icon: assets.Icon, TemplateIcon: assets.TemplateIcon2x,
+			AnomalyIcon: assets.AnomalyIcon, AnomalyTemplateIcon: assets.AnomalyTemplateIcon2x})
 	}
 	return a, nil
 }
@@ -350,6 +361,7 @@ func (h minLevel) WithGroup(name string) slog.Handler {
 // onTick runs on the agent's scheduler after each tick: it only pokes the
 // forwarder and the menu, without ever waiting for them.
 func (a *app) onTick(time.Time) {
+	a.checkAnomalies()
 	select {
 	case a.trigger <- struct{}{}:
 	default:
@@ -395,12 +407,14 @@ func (a *app) run(ctx context.Context, stderr io.Writer) int {
 		cancel()
 	})
 	wg.Go(func() { a.fwd.Run(ctx, a.trigger) })
+	a.startCharts(ctx, &wg)
 	if a.eff.Forwarding {
 		a.startModels()
 	}
 	a.log.Info("Rogue started", "version", version, "prefix", a.prefix, "interval", a.eff.Interval, "pid", os.Getpid())
 
 	if a.menu != nil {
+		wg.Go(func() { a.pollGrok(ctx) })
 		a.offerKeyAccess()
 		a.menu.Run(ctx)
 		st := a.menu.Stats()
@@ -423,6 +437,11 @@ func (a *app) State() tray.State {
 	snap := a.agent.Snapshot()
 	fst := a.fwd.Status()
 	keyOK, keyHint := a.plat.KeyAccess()
+	anomalies := a.anomalyState()
+	refusedHint := ""
+	if r, ok := a.plat.(keyRefusedHinter); ok {
+		refusedHint = r.KeyRefusedHint()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := tray.State{
@@ -430,11 +449,12 @@ func (a *app) State() tray.State {
 		Series:     make([]tray.Series, len(snap.Series)),
 		Forwarding: a.eff.Forwarding,
 		Server:     a.eff.Server,
-		Keys:       keyState(snap.Keys, keyOK, keyHint),
+		Keys:       keyState(snap.Keys, keyOK, keyHint, refusedHint),
 		Export:     a.export,
 		LoginItem:  a.loginItem,
 		Notice:     a.notice,
 		Warning:    a.warning,
+		Anomalies:  anomalies,
 	}
 	for _, b := range snap.BadFiles {
 		s.SetAside = append(s.SetAside, filepath.Base(b.Aside))
@@ -452,14 +472,25 @@ func (a *app) State() tray.State {
 	return s
 }
 
+// keyRefusedHinter is implemented by platforms where the system can count
+// Rogue as allowed yet refuse it key events (macOS: a stale grant).
+type keyRefusedHinter interface {
+	// KeyRefusedHint says in one sentence what to do about it.
+	KeyRefusedHint() string
+}
+
 // keyState says in the menu's words whether key events flow and, if not,
-// why and what to do.
-func keyState(k agent.KeyStatus, accessOK bool, accessHint string) tray.KeyState {
+// why and what to do. refusedHint is the platform's advice for a tap the
+// system refuses although access is granted.
+func keyState(k agent.KeyStatus, accessOK bool, accessHint, refusedHint string) tray.KeyState {
 	if k.Flowing {
 		return tray.KeyState{Flowing: true}
 	}
 	ks := tray.KeyState{Problem: "not running", Hint: accessHint}
 	switch {
+	case errors.Is(k.Err, agent.ErrKeyRefused):
+		ks.Problem = "refused by macOS"
+		ks.Hint = refusedHint
 	case !accessOK:
 		ks.Problem = "no access"
 	case errors.Is(k.Err, agent.ErrNoDisplay):
@@ -546,6 +577,8 @@ func (a *app) startModels() {
 			a.log.Warn("Grok client", "err", err)
 			return
 		}
+		// Cursors then move only past rows Grok says it stored.
+		a.fwd.SetReceipts(c)
 		host, _ := os.Hostname()
 		metrics := make([]metric.Metric, len(metric.All))
 		for i, m := range metric.All {
@@ -808,6 +841,57 @@ func (a *app) About() {
 		return
 	}
 	a.setNotice("Rogue " + version + " · data in " + a.prefix)
+}
+
+// Diagnostics implements tray.App: rogue doctor's report, with the running
+// app's own key tap and forwarding status, written to diagnostics.txt in
+// the logs folder (0600; it holds no secret) and opened.
+func (a *app) Diagnostics() {
+	a.mu.Lock()
+	on := a.eff.Forwarding
+	a.mu.Unlock()
+	fwd := ""
+	if on {
+		fwd = a.fwd.Status().Format(a.now())
+	}
+	d := &doctor{
+		plat:         newDoctorPlatform(),
+		keys:         apiKeys,
+		dirs:         a.dirs,
+		prefix:       a.prefix,
+		settingsPath: a.settingsPath,
+		timeout:      5 * time.Second,
+		now:          a.now(),
+		live:         &liveState{Keys: a.agent.Snapshot().Keys, ForwardStatus: fwd},
+	}
+	a.bg.Go(func() {
+		ctx, cancel := context.WithTimeout(a.ctx, time.Minute)
+		defer cancel()
+		var b bytes.Buffer
+		act := writeReport(&b, d.now, d.report(ctx))
+		dir := a.dirs.Logs
+		if dir == "" {
+			dir = a.dirs.Config
+		}
+		path := filepath.Join(dir, "diagnostics.txt")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			a.setNotice("Could not write the diagnostics: " + err.Error())
+			return
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+			a.setNotice("Could not write the diagnostics: " + err.Error())
+			return
+		}
+		a.log.Info("diagnostics written", "path", path, "needs_action", act)
+		msg := "Diagnostics: " + path
+		if act {
+			msg += " (items marked ! need your action)"
+		}
+		a.setNotice(msg)
+		if err := a.plat.Reveal(path); err != nil {
+			a.log.Info("open diagnostics", "err", err)
+		}
+	})
 }
 
 // Quit implements tray.App.

@@ -14,6 +14,9 @@ import (
 	"github.com/rogue-metrics/rogue/tray"
 )
 
+// staleHint stands for the platform's advice on a stale grant.
+const staleHint = "macOS refuses key events although Rogue is allowed: remove it and add it again."
+
 // TestKeyState checks what the menu says about key events.
 func TestKeyState(t *testing.T) {
 	tests := []struct {
@@ -33,10 +36,14 @@ func TestKeyState(t *testing.T) {
 			tray.KeyState{Problem: "not allowed"}, "permission"},
 		{"OtherError", agent.KeyStatus{Err: errors.New("RECORD extension missing")}, true, "",
 			tray.KeyState{Problem: "not running"}, "RECORD extension missing"},
+		// A stale grant: access is granted, yet the system refuses the tap.
+		// Granting again does not help; the menu says what does.
+		{"StaleGrant", agent.KeyStatus{Err: fmt.Errorf("CGEventTapCreate returned NULL: %w", agent.ErrKeyRefused)}, true, "",
+			tray.KeyState{Problem: "refused by macOS", Hint: staleHint}, "remove it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := keyState(tt.k, tt.ok, tt.hint)
+			got := keyState(tt.k, tt.ok, tt.hint, staleHint)
 			if got.Flowing != tt.want.Flowing || got.Problem != tt.want.Problem {
 				t.Errorf("keyState = %+v, want %+v", got, tt.want)
 			}

@@ -34,7 +34,7 @@ func runAgent(ctx context.Context, args []string, io stdio) int {
 			"once per interval into one RRD file per metric, <prefix>/<Name>.rrd, until\n"+
 			"interrupted. Files that exist, also ones numenta-rogue or rrdtool made, are\n"+
 			"continued; only --reset starts over. Without an X display (Linux) or\n"+
-			"Accessibility permission (macOS) the key metrics are unknown and the rest\n"+
+			"Input Monitoring permission (macOS) the key metrics are unknown and the rest\n"+
 			"keeps running. Logs go to standard error.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}

@@ -24,14 +24,19 @@ func runForward(ctx context.Context, args []string, io stdio) int {
 	metricPrefix := fs.String("metric-prefix", "", "`prefix` for the metric names, e.g. laptop sends laptop.CPUPercent; letters, digits, '.', '_' and '-' (default: the app's setting, else none)")
 	metrics := fs.String("metrics", "", "comma-separated metric `names` to forward (default: all)")
 	timeout := fs.Duration("timeout", sync.DefaultTimeout, "how long to wait for connecting, each write and the server's confirmation")
+	settle := fs.Duration("settle", sync.DefaultSettle, "least time between two runs that carried a point before it counts as delivered")
 	verbose := fs.Bool("v", false, "log progress to standard error")
 	fs.Usage = func() {
 		fmt.Fprintf(io.Err, "Usage: rogue forward --server URL [flags]\n\n"+
-			"Sends every point collected since the last forward to the server's Carbon\n"+
-			"plaintext listener (port 2003) over one connection, waits until the server\n"+
-			"has closed it, and only then records the position in <prefix>/<Name>.pos\n"+
-			"(the files numenta-rogue kept). On failure nothing is recorded and the next\n"+
-			"run sends the points again. Any Carbon endpoint (carbon-relay,\n"+
+			"Sends every point not yet known to be delivered to the server's Carbon\n"+
+			"plaintext listener (port 2003) over one connection and waits until the\n"+
+			"server has closed it. Carbon confirms nothing, and a server stopping\n"+
+			"right after reading closes cleanly too, so a point counts as delivered\n"+
+			"only once a later run (at least --settle later) has carried it again;\n"+
+			"then its position is recorded in <prefix>/<Name>.pos (the files\n"+
+			"numenta-rogue kept; the points awaiting that are listed in\n"+
+			"<prefix>/forward-journal.json). On failure nothing is recorded and the\n"+
+			"next run sends the points again. Any Carbon endpoint (carbon-relay,\n"+
 			"VictoriaMetrics, InfluxDB's graphite listener) works as a target.\n"+
 			"Run it as often as you like, e.g. from cron; it needs no API key.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -49,6 +54,10 @@ func runForward(ctx context.Context, args []string, io stdio) int {
 	}
 	if *timeout <= 0 {
 		fmt.Fprintf(io.Err, "rogue forward: --timeout must be positive\n")
+		return 2
+	}
+	if *settle <= 0 {
+		fmt.Fprintf(io.Err, "rogue forward: --settle must be positive\n")
 		return 2
 	}
 	if err := orDefaultPrefix(prefix); err != nil {
@@ -81,6 +90,7 @@ func runForward(ctx context.Context, args []string, io stdio) int {
 		MetricPrefix: *metricPrefix,
 		Metrics:      splitList(*metrics),
 		Timeout:      *timeout,
+		Settle:       *settle,
 		Logger:       slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: level})),
 	}
 	f, err := sync.NewForwarder(cfg)
@@ -105,7 +115,11 @@ func runForward(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Out, "Nothing new to send to %s.\n", addr)
 		return 0
 	}
-	fmt.Fprintf(io.Out, "Sent %d points to %s in %.3f s.\n", sent, addr, time.Since(start).Seconds())
+	again := ""
+	if n := f.Status().Resent; n > 0 {
+		again = fmt.Sprintf(" (%d of them again, confirming an earlier run)", n)
+	}
+	fmt.Fprintf(io.Out, "Sent %d points to %s in %.3f s%s.\n", sent, addr, time.Since(start).Seconds(), again)
 	return 0
 }
 

@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-
-	"github.com/zalando/go-keyring"
 )
 
-// The Grok API key is kept in the login keychain (macOS) or the Secret
-// Service (Linux: GNOME Keyring, KWallet) under service "Rogue", with the
-// server URL as the account, and nowhere else: not in settings, logs, argv
-// or CSV.
+// The Grok API key is kept in the login keychain (macOS, service
+// com.rogue-metrics.Rogue, label "Rogue") or the Secret Service (Linux:
+// GNOME Keyring, KWallet; service "Rogue"), with the server URL as the
+// account, and nowhere else: not in settings, logs, argv or CSV. See
+// keystore.go.
 const keyringService = "Rogue"
 
 // errNoKey is returned by loadAPIKey when no key is stored for the server.
@@ -23,10 +22,9 @@ func saveAPIKey(server, key string) error {
 	if key == "" {
 		return errors.New("keyring: empty API key")
 	}
-	if err := keyringReady(); err != nil {
+	if err := apiKeys.Set(server, key); errors.Is(err, errNoKeyring) {
 		return err
-	}
-	if err := keyring.Set(keyringService, server, key); err != nil {
+	} else if err != nil {
 		return fmt.Errorf("keyring: store key for %s: %w", server, err)
 	}
 	return nil
@@ -35,12 +33,12 @@ func saveAPIKey(server, key string) error {
 // loadAPIKey returns the key stored for server, or errNoKey; errNoKeyring
 // when no keyring can be reached (nothing is started to reach one).
 func loadAPIKey(server string) (string, error) {
-	if err := keyringReady(); err != nil {
-		return "", err
-	}
-	key, err := keyring.Get(keyringService, server)
-	if errors.Is(err, keyring.ErrNotFound) {
+	key, err := apiKeys.Get(server)
+	if errors.Is(err, errNoKey) {
 		return "", fmt.Errorf("keyring: %s: %w", server, errNoKey)
+	}
+	if errors.Is(err, errNoKeyring) {
+		return "", err
 	}
 	if err != nil {
 		return "", fmt.Errorf("keyring: read key for %s: %w", server, err)
@@ -51,11 +49,9 @@ func loadAPIKey(server string) (string, error) {
 // deleteAPIKey removes the key stored for server; a missing key is not an
 // error.
 func deleteAPIKey(server string) error {
-	if err := keyringReady(); err != nil {
+	if err := apiKeys.Delete(server); errors.Is(err, errNoKeyring) {
 		return err
-	}
-	err := keyring.Delete(keyringService, server)
-	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+	} else if err != nil {
 		return fmt.Errorf("keyring: delete key for %s: %w", server, err)
 	}
 	return nil

@@ -32,3 +32,39 @@ func keyringReady() error {
 	}
 	return nil
 }
+
+// newSecretStore returns the Secret Service (GNOME Keyring, KWallet)
+// through go-keyring, asked only when a session bus is there (busKeyring).
+func newSecretStore() secretStore { return busKeyring{goKeyring{service: keyringService}} }
+
+// busKeyring asks its keyring only after keyringReady: go-keyring would
+// otherwise autolaunch a D-Bus daemon and a keyring daemon.
+type busKeyring struct{ goKeyring }
+
+func (b busKeyring) Get(account string) (string, error) {
+	if err := keyringReady(); err != nil {
+		return "", err
+	}
+	return b.goKeyring.Get(account)
+}
+
+func (b busKeyring) Set(account, secret string) error {
+	if err := keyringReady(); err != nil {
+		return err
+	}
+	return b.goKeyring.Set(account, secret)
+}
+
+func (b busKeyring) Delete(account string) error {
+	if err := keyringReady(); err != nil {
+		return err
+	}
+	return b.goKeyring.Delete(account)
+}
+
+func (b busKeyring) Exists(account string) (bool, error) {
+	if err := keyringReady(); err != nil {
+		return false, err
+	}
+	return b.goKeyring.Exists(account)
+}

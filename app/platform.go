@@ -24,7 +24,7 @@ type platform interface {
 	// says in one sentence how to allow it.
 	KeyAccess() (ok bool, hint string)
 	// RequestKeyAccess starts the OS's walk-through for granting access to
-	// key events (the macOS Accessibility prompt); a no-op where none exists.
+	// key events (the macOS Input Monitoring walk-through); a no-op where none exists.
 	RequestKeyAccess(ctx context.Context)
 }
 

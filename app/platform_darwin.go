@@ -12,13 +12,13 @@ import (
 
 // darwinPlatform is the platform on macOS: SMAppService or a LaunchAgent for
 // the login item, osascript dialogs, Finder through /usr/bin/open, and the
-// Accessibility walk-through (all in internal/macos).
+// Input Monitoring walk-through (all in internal/macos).
 type darwinPlatform struct {
 	access *macos.Walkthrough
 }
 
 func newPlatform() platform {
-	return &darwinPlatform{access: &macos.Walkthrough{OS: macos.System{}}}
+	return &darwinPlatform{access: &macos.Walkthrough{OS: macos.System{}, Major: macos.OSMajor()}}
 }
 
 // LoginItem reports whether Rogue starts at login; a registration that
@@ -73,26 +73,30 @@ func (p *darwinPlatform) Reveal(path string) error {
 	return macos.OpenURL(ctx, path)
 }
 
-// KeyAccess reports whether Rogue is trusted for Accessibility, which the
-// key event tap needs.
+// KeyAccess reports whether Rogue may observe key events: Input Monitoring
+// (asked for) or Accessibility (accepted when given).
 func (p *darwinPlatform) KeyAccess() (bool, string) {
 	if p.access.Check() == macos.AccessGranted {
 		return true, ""
 	}
-	return false, macos.Hint
+	return false, macos.Hint(macos.OSMajor())
 }
 
-// RequestKeyAccess runs the Accessibility walk-through: one sentence on why,
-// the system prompt, System Settings opened at Accessibility, and a re-check
-// every two seconds until access is granted or ctx ends. The agent's tap
-// starts as soon as access is granted.
+// KeyRefusedHint says what to do when macOS counts Rogue as allowed but
+// refuses it key events (a stale grant).
+func (p *darwinPlatform) KeyRefusedHint() string { return macos.StaleHint(macos.OSMajor()) }
+
+// RequestKeyAccess runs the Input Monitoring walk-through: one sentence on
+// why, the system's request, the settings pane (after the system's alert,
+// never with it), and a re-check every two seconds until access is granted
+// or ctx ends. The agent's tap starts as soon as access is granted.
 func (p *darwinPlatform) RequestKeyAccess(ctx context.Context) {
 	s, err := p.access.Request(ctx)
 	switch {
 	case errors.Is(err, macos.ErrBusy):
 		return // the walk-through already on screen carries on
 	case err != nil && ctx.Err() == nil:
-		slog.Warn("accessibility walk-through", "err", err)
+		slog.Warn("key access walk-through", "err", err)
 	}
-	slog.Info("accessibility", "state", s.String())
+	slog.Info("key access", "state", s.String())
 }

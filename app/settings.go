@@ -36,9 +36,18 @@ type settings struct {
 	// accepted whoever signed it.
 	PinSHA256 string `json:"pin_sha256"`
 	// KeyAccessAsked records that the first-run walk-through for key access
-	// (the macOS Accessibility prompt) was offered, so it is offered once;
+	// (the macOS Input Monitoring prompt) was offered, so it is offered once;
 	// afterwards the menu's "Keystroke statistics" row starts it again.
 	KeyAccessAsked bool `json:"key_access_asked"`
+	// AnomalyThreshold is the anomaly likelihood at or above which the menu
+	// marks a metric (0 < t <= 1); absent, or out of that range, means the
+	// detector's default (see settings.threshold in anomaly.go).
+	AnomalyThreshold float64 `json:"anomaly_threshold,omitempty"`
+	// AnomalyNotify turns on a notification for each anomaly.
+	AnomalyNotify bool `json:"anomaly_notify,omitempty"`
+	// ChartsPort is the loopback port of the charts page; 0 picks a free
+	// one at each start.
+	ChartsPort int `json:"charts_port,omitempty"`
 }
 
 // Defaults of the settings, as numenta-rogue had them.
@@ -127,6 +136,8 @@ func (s settings) validate() error {
 		return fmt.Errorf("heartbeat %d s: must be 1 to %d", s.Heartbeat, maxSeconds)
 	case s.Port < 1 || s.Port > 65535:
 		return fmt.Errorf("port %d: must be 1 to 65535", s.Port)
+	case s.ChartsPort < 0 || s.ChartsPort > 65535:
+		return fmt.Errorf("charts port %d: must be 0 (any free port) to 65535", s.ChartsPort)
 	}
 	// The forwarder refuses these too; refused here, the file is set aside
 	// and Rogue starts with defaults instead of not at all.

@@ -24,3 +24,18 @@ var TemplateIcon2x []byte
 //
 //go:embed rogue.png
 var AppIcon []byte
+
+// AnomalyIcon is Icon with a badge, shown while a metric is anomalous.
+//
+//go:embed icon-anomaly.png
+var AnomalyIcon []byte
+
+// AnomalyTemplateIcon is TemplateIcon with the anomaly badge.
+//
+//go:embed template-anomaly.png
+var AnomalyTemplateIcon []byte
+
+// AnomalyTemplateIcon2x is TemplateIcon2x with the anomaly badge.
+//
+//go:embed template-anomaly@2x.png
+var AnomalyTemplateIcon2x []byte

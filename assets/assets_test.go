@@ -53,6 +53,9 @@ func TestEmbeddedIconsHaveWrongSize(t *testing.T) {
 		{"AppIcon", AppIcon, 256},
 		{"TemplateIcon", TemplateIcon, 18},
 		{"TemplateIcon2x", TemplateIcon2x, 36},
+		{"AnomalyIcon", AnomalyIcon, 48},
+		{"AnomalyTemplateIcon", AnomalyTemplateIcon, 18},
+		{"AnomalyTemplateIcon2x", AnomalyTemplateIcon2x, 36},
 	} {
 		img := decode(t, tc.name, tc.data)
 		if b := img.Bounds(); b.Dx() != tc.size || b.Dy() != tc.size {
@@ -65,7 +68,8 @@ func TestEmbeddedIconsHaveWrongSize(t *testing.T) {
 // black and alpha, with both opaque and transparent pixels (a glyph, not a
 // blank or a filled square).
 func TestTemplateIconHasColour(t *testing.T) {
-	for name, data := range map[string][]byte{"TemplateIcon": TemplateIcon, "TemplateIcon2x": TemplateIcon2x} {
+	for name, data := range map[string][]byte{"TemplateIcon": TemplateIcon, "TemplateIcon2x": TemplateIcon2x,
+		"AnomalyTemplateIcon": AnomalyTemplateIcon, "AnomalyTemplateIcon2x": AnomalyTemplateIcon2x} {
 		img := decode(t, name, data)
 		var opaque, clear int
 		b := img.Bounds()

@@ -45,12 +45,15 @@ detect_all() {
 		rel=${f#data/}
 		out="results/rogue/$(dirname "$rel")/rogue_$(basename "$rel")"
 		mkdir -p "$(dirname "$out")"
-		"$work/rogue" detect "$f" >"$out.raw"
+		"$work/rogue" detect --stats "$f" >"$out.raw" 2>>"$work/stats"
 	done
 }
 TIMEFORMAT='%R %U %S'
 { time detect_all; } 2>"$work/time"
 read -r wall user sys <"$work/time"
+# rogue detect's own time (reading, scoring, writing; no process start),
+# summed from its --stats lines.
+read -r stat_rows stat_secs < <(awk '{ r += $3; s += $6 } END { print r, s }' "$work/stats")
 
 # The detector alone, in process, over the same corpus (no CSV, no
 # process start): go test's BenchmarkNABCorpus.
@@ -84,11 +87,12 @@ PY
 "$py" run.py -d rogue --optimize --score --normalize --skipConfirmation >run.log 2>&1 ||
 	{ cat run.log >&2; echo "nab.sh: NAB's run.py failed" >&2; exit 1; }
 
-"$py" - "${#files[@]}" "$wall" "$user" "$sys" "$bench_pps" "$bench_ns" <<'PY'
+"$py" - "${#files[@]}" "$wall" "$user" "$sys" "$bench_pps" "$bench_ns" "$stat_rows" "$stat_secs" <<'PY'
 import glob, json, sys
 nfiles = int(sys.argv[1])
 wall, user, sys_ = (float(x) for x in sys.argv[2:5])
 bench_pps, bench_ns = float(sys.argv[5]), float(sys.argv[6])
+stat_rows, stat_secs = int(sys.argv[7]), float(sys.argv[8])
 points = 0
 for f in glob.glob("results/rogue/*/*.csv"):
     with open(f) as fh:
@@ -115,6 +119,8 @@ print()
 print("throughput over the corpus (%d points, %d files; goal >= 1,000,000 points/s):" % (points, nfiles))
 print("  detector in process (go test -bench BenchmarkNABCorpus): %.0f points/s, %.0f ns/point"
       % (bench_pps, bench_ns))
-print("  rogue detect, %d processes, CSV in and out: %.2f s wall, %.2f s CPU: %.0f points/s of CPU"
+print("  rogue detect --stats, CSV in and out, inside the process: %d rows in %.3f s: %.0f points/s"
+      % (stat_rows, stat_secs, stat_rows / max(stat_secs, 1e-9)))
+print("  rogue detect, %d processes, with their start: %.2f s wall, %.2f s CPU: %.0f points/s of CPU"
       % (nfiles, wall, user + sys_, points / max(user + sys_, 1e-9)))
 PY

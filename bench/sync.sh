@@ -6,10 +6,17 @@
 # carbon-cache on a free loopback port. Goals: forward <= 1 s (until the
 # server closed the connection), export <= 0.5 s.
 #
-# Needs: go, rrdtool, carbon-cache (graphite-carbon), python3.
+# Then memory: the first forward and export of a 14-day backlog at a 1 s
+# step (13 x 1,209,600 = 15.7 M rows), peak RSS (VmHWM, by GNU time) of
+# rogue and of numenta-rogue's way. Goal: rogue <= 25 MB. (This part lives
+# here rather than in bench/app.sh, which another part of the work owns;
+# the app runs the same forwarder.) numenta-rogue's way needs minutes for
+# this part (13 min on a loaded 2-core machine); SKIP_1S=1 leaves it out.
+#
+# Needs: go, rrdtool, carbon-cache (graphite-carbon), python3, GNU time.
 set -eu
 cd "$(dirname "$0")/.."
-for tool in go rrdtool carbon-cache python3; do
+for tool in go rrdtool carbon-cache python3 /usr/bin/time; do
 	command -v $tool >/dev/null || { echo "bench/sync.sh: $tool is not installed" >&2; exit 1; }
 done
 
@@ -233,3 +240,87 @@ printf '%-44s %9ss %16s %8s\n' "forward, whole process" "$OURS_FWD_WALL" "" ""
 printf '%-44s %9ss %15ss %8s\n' "forward to a reading-only listener" "$OURS_NULL" "$PEER_NULL" "$(ratio $OURS_NULL $PEER_NULL)"
 printf '%-44s %9ss %15ss %8s\n' "export append (goal <= 0.5 s)" "$OURS_EXP" "$PEER_EXP" "$(ratio $OURS_EXP $PEER_EXP)"
 printf '%-44s %9ss %16s %8s\n' "export folder (13 files + wide CSV)" "$OURS_DIR" "" ""
+
+[ "${SKIP_1S:-}" = 1 ] && exit 0
+
+# Memory of a first forward and export at a 1 s step: one file made by
+# rrdtool restore (14 days of one-second rows, every row known), copied to
+# the 13 metric names (a file with one data source serves any name).
+echo
+echo "peak memory, first forward and export of 14 days at a 1 s step (13 x 1,209,600 rows):"
+ROWS1=$((14 * 86400))
+END1=$(($(date +%s) - 3600))
+mkdir -p "$T/s1" "$T/s1peer"
+python3 - "$ROWS1" "$END1" > "$T/one.xml" <<'PY'
+import math, sys
+rows, end = int(sys.argv[1]), int(sys.argv[2])
+w = sys.stdout.write
+w('<?xml version="1.0" encoding="utf-8"?>\n<rrd><version>0003</version><step>1</step><lastupdate>%d</lastupdate>\n' % end)
+w('<ds><name>CPUPercent</name><type>GAUGE</type><minimal_heartbeat>600</minimal_heartbeat><min>0</min><max>NaN</max>'
+  '<last_ds>1</last_ds><value>0</value><unknown_sec>0</unknown_sec></ds>\n')
+w('<rra><cf>AVERAGE</cf><pdp_per_row>1</pdp_per_row><params><xff>5.0000000000e-01</xff></params><cdp_prep><ds>'
+  '<primary_value>0</primary_value><secondary_value>0</secondary_value><value>NaN</value>'
+  '<unknown_datapoints>0</unknown_datapoints></ds></cdp_prep><database>\n')
+w(''.join('<row><v>%r</v></row>\n' % (50 + 49 * math.sin(k / 600.0)) for k in range(rows)))
+w('</database></rra></rrd>\n')
+PY
+rrdtool restore "$T/one.xml" "$T/one.rrd"
+rm -f "$T/one.xml"
+for m in $METRICS; do
+	cp "$T/one.rrd" "$T/s1/$m.rrd"
+	cp "$T/one.rrd" "$T/s1peer/$m.rrd"
+	printf %s $((END1 - ROWS1)) > "$T/s1peer/$m.pos"
+	printf %s $((END1 - ROWS1)) > "$T/s1peer/$m-csv.pos"
+done
+rm -f "$T/one.rrd"
+NULL_PORT=$(free_port)
+python3 - "$NULL_PORT" > /dev/null 2>&1 <<'PY' &
+import socket, sys, threading
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", int(sys.argv[1]))); ls.listen(8)
+def serve(c):
+    while c.recv(1 << 20):
+        pass
+    c.close()
+while True:
+    c, _ = ls.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+NULL_PID=$!
+python3 - "$NULL_PORT" <<'PY'
+import socket,sys,time
+for _ in range(300):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close(); sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit("null listener did not start")
+PY
+# peak CMD...: prints "<peak RSS in MB> <seconds>" of CMD (GNU time's %M).
+peak() {
+	/usr/bin/time -f '%M %e' -o "$T/time.out" "$@" > "$T/peak.out" 2>&1 || { cat "$T/peak.out" >&2; exit 1; }
+	python3 -c "import sys;k,s=open(sys.argv[1]).read().split()[-2:];print('%.1f %s' % (int(k)/1024, s))" "$T/time.out"
+}
+set -- $(peak "$T/rogue" forward --server 127.0.0.1 --port "$NULL_PORT" --prefix "$T/s1")
+FWD1_MB=$1 FWD1_S=$2
+echo "rogue forward: $(cat "$T/peak.out" | tr -d '\n'); peak $FWD1_MB MB"
+set -- $(peak "$T/rogue" export --prefix "$T/s1")
+EXP1_MB=$1 EXP1_S=$2
+echo "rogue export: peak $EXP1_MB MB in $EXP1_S s"
+set -- $(peak "$T/rogue" export --prefix "$T/s1" --out "$T/s1out" --since $((END1 - ROWS1)) --until "$END1")
+DIR1_MB=$1 DIR1_S=$2
+echo "rogue export --out: peak $DIR1_MB MB in $DIR1_S s"
+set -- $(peak python3 "$T/peer.py" forward "$T/s1peer" "$NULL_PORT" "$METRICS")
+PFWD1_MB=$1 PFWD1_S=$2
+echo "numenta-rogue way, forward: peak $PFWD1_MB MB in $PFWD1_S s"
+set -- $(peak python3 "$T/peer.py" export "$T/s1peer" 0 "$METRICS")
+PEXP1_MB=$1 PEXP1_S=$2
+echo "numenta-rogue way, export: peak $PEXP1_MB MB in $PEXP1_S s"
+kill $NULL_PID 2>/dev/null || true
+NULL_PID=
+
+echo
+printf '%-44s %10s %16s %8s\n' "15.7 M rows at a 1 s step, peak RSS" "rogue" "numenta-rogue" "ratio"
+printf '%-44s %8sMB %14sMB %8s\n' "first forward (goal <= 25 MB)" "$FWD1_MB" "$PFWD1_MB" "$(ratio $FWD1_MB $PFWD1_MB)"
+printf '%-44s %8sMB %14sMB %8s\n' "export append (goal <= 25 MB)" "$EXP1_MB" "$PEXP1_MB" "$(ratio $EXP1_MB $PEXP1_MB)"
+printf '%-44s %8sMB %16s %8s\n' "export folder (goal <= 25 MB)" "$DIR1_MB" "" ""

@@ -7,13 +7,25 @@
 # seconds, long enough for 30-sample sparklines, it clicks the item and saves
 # the screen with the open menu, cropped, as docs/menu.png (or $1).
 #
+# With SCENE=anomaly it shows a flagged metric instead (docs/menu-anomaly.png
+# by default): see anomaly_scene below.
+#
 # Usage: scripts/screenshot.sh [OUT.png]      (WAIT=35 seconds by default)
+# It first takes docs/charts.png with scripts/charts-screenshot.sh.
 # Needs: go, Xvfb, dbus-daemon, xfce4-panel, xdotool, imagemagick (import,
 # convert), carbon-cache (graphite-carbon), python3.
 set -eu
 cd "$(dirname "$0")/.."
+SCENE=${SCENE:-}
 OUT=${1:-docs/menu.png}
+[ "$SCENE" != anomaly ] || OUT=${1:-docs/menu-anomaly.png}
 WAIT=${WAIT:-35}
+INTERVAL=1
+
+# The charts page, on its own: docs/charts.png (CHARTS_OUT=none, or a SCENE,
+# skips it).
+CHARTS_OUT=${CHARTS_OUT:-docs/charts.png}
+[ "$CHARTS_OUT" = none ] || [ -n "$SCENE" ] || scripts/charts-screenshot.sh "$CHARTS_OUT"
 for tool in go Xvfb dbus-daemon xfce4-panel xdotool import convert carbon-cache python3; do
 	command -v $tool >/dev/null || { echo "scripts/screenshot.sh: $tool is not installed" >&2; exit 1; }
 done
@@ -118,15 +130,59 @@ until dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freede
 	[ $i -lt 300 ] || { echo "xfce4-panel did not start a StatusNotifierWatcher:" >&2; cat "$T/panel.log" >&2; exit 1; }
 done
 
+# anomaly_scene (SCENE=anomaly): three hours of stored history in which
+# nobody typed (KeyCount 0 at every 8 s step), so that the detectors learn a
+# flat line during their warm-up; Rogue then runs at an 8 s interval without
+# typing, and when typing starts the KeyCount detector flags it. The menu is
+# opened as soon as Rogue logs the anomaly, while the row is marked.
+plant_anomaly_history() {
+	INTERVAL=8
+	db="$XDG_DATA_HOME/rogue/db"
+	mkdir -p "$db"
+	now=$(date +%s)
+	start=$((now - now % INTERVAL - 10800))
+	"$T/rogue" rrd create "$db/KeyCount.rrd" --start "$start" --step $INTERVAL DS:KeyCount:GAUGE:600:0:U \
+		RRA:AVERAGE:0.5:1:302400 RRA:AVERAGE:0.5:900:8760 RRA:MAX:0.5:900:8760
+	python3 -c "import sys; s=int(sys.argv[1]); print('\n'.join('%d:0' % (s + $INTERVAL * i) for i in range(1, 10800 // $INTERVAL)))" "$start" |
+		xargs -n 500 "$T/rogue" rrd update "$db/KeyCount.rrd"
+	sed -i "s/\"interval\": 1,/\"interval\": $INTERVAL,/" "$XDG_CONFIG_HOME/rogue/settings.json"
+}
+anomaly_scene() {
+	i=0
+	until grep -q "anomaly detectors warmed up" "$T/rogue.log"; do
+		sleep 0.2
+		i=$((i + 1))
+		[ $i -lt 300 ] || { echo "no warm-up:" >&2; cat "$T/rogue.log" >&2; exit 1; }
+	done
+	sleep "$WAIT"
+	echo "== typing until Rogue flags it"
+	(while :; do xdotool type --delay 60 "the quick brown fox jumps over the lazy dog " 2>/dev/null || exit; done) &
+	ATYPER=$!
+	PIDS="$PIDS $ATYPER"
+	i=0
+	until grep -q "msg=anomaly " "$T/rogue.log"; do
+		sleep 0.1
+		i=$((i + 1))
+		[ $i -lt 1200 ] || { echo "no anomaly flagged:" >&2; cat "$T/rogue.log" >&2; exit 1; }
+	done
+	kill $ATYPER 2>/dev/null || true
+	grep "msg=anomaly " "$T/rogue.log" >&2
+}
+[ "$SCENE" != anomaly ] || { WAIT=${WAIT_ANOMALY:-8}; plant_anomaly_history; }
+
 echo "== rogue, typing for $WAIT s"
-"$T/rogue" --interval 1 >"$T/rogue.log" 2>&1 &
+"$T/rogue" --interval $INTERVAL >"$T/rogue.log" 2>&1 &
 ROGUE=$!
 PIDS="$PIDS $ROGUE"
-end=$(($(date +%s) + WAIT))
-while [ "$(date +%s)" -lt "$end" ]; do
-	xdotool type --delay 90 "the quick brown fox jumps over the lazy dog " 2>/dev/null || sleep 1
-	sleep 0.5
-done
+if [ "$SCENE" = anomaly ]; then
+	anomaly_scene
+else
+	end=$(($(date +%s) + WAIT))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		xdotool type --delay 90 "the quick brown fox jumps over the lazy dog " 2>/dev/null || sleep 1
+		sleep 0.5
+	done
+fi
 
 # The item: the notification area sits between the spacer and the clock, at
 # the right end of the top panel; the spacer is empty, so the item is the

@@ -49,6 +49,7 @@ func BenchmarkForwardOnce(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		removeGlob(b, filepath.Join(prefix, "*.pos"))
+		removeGlob(b, filepath.Join(prefix, JournalName))
 		b.StartTimer()
 		n, err := f.ForwardOnce(context.Background())
 		if err != nil || n != points {

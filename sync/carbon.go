@@ -28,22 +28,34 @@ func appendLine(b []byte, name string, p point) []byte {
 	return append(b, '\n')
 }
 
-// carbonBatch is what one connection delivers: every metric's points.
+// pointSource calls fn with each point of one series in order, stopping
+// at fn's first error, which it returns.
+type pointSource func(fn func(point) error) error
+
+// carbonBatch is what one connection delivers: every metric's points, read
+// from their sources as they are written.
 type carbonBatch struct {
 	names  []string // Carbon metric names, one per series
-	series [][]point
+	series []pointSource
 }
+
+// connectError marks a failure to connect at all (refused, unreachable,
+// name not found): Run then probes the server cheaply until it is back.
+type connectError struct{ error }
+
+func (e connectError) Unwrap() error { return e.error }
 
 // sendCarbon delivers batch over one TCP connection to addr: it writes every
 // line, shuts down its write side and waits for the server to close the
 // connection (having read everything). timeout bounds the connect, each
 // write making no progress, and the wait for the close. It returns the
-// number of lines written.
+// number of lines written. An error from a source ends the send: it is
+// returned, the server's close unconfirmed.
 func sendCarbon(ctx context.Context, addr string, timeout time.Duration, b *carbonBatch) (int, error) {
 	d := net.Dialer{Timeout: timeout}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return 0, carbonError(addr, "connect", timeout, err)
+		return 0, connectError{carbonError(addr, "connect", timeout, err)}
 	}
 	defer conn.Close()
 	// A cancelled context interrupts whatever the connection is doing.
@@ -53,17 +65,26 @@ func sendCarbon(ctx context.Context, addr string, timeout time.Duration, b *carb
 	w := bufio.NewWriterSize(deadlineWriter{conn, timeout}, 256<<10)
 	var line []byte
 	n := 0
-	for i, pts := range b.series {
+	var werr error // a write failure, as opposed to a source's
+	for i, src := range b.series {
 		name := b.names[i]
-		for _, p := range pts {
+		err := src(func(p point) error {
 			if math.IsNaN(p.v) || math.IsInf(p.v, 0) {
-				continue
+				return nil
 			}
 			line = appendLine(line[:0], name, p)
 			if _, err := w.Write(line); err != nil {
-				return n, carbonError(addr, "send", timeout, ctxErr(ctx, err))
+				werr = err
+				return err
 			}
 			n++
+			return nil
+		})
+		if werr != nil {
+			return n, carbonError(addr, "send", timeout, ctxErr(ctx, werr))
+		}
+		if err != nil {
+			return n, err
 		}
 	}
 	if err := w.Flush(); err != nil {

@@ -53,12 +53,24 @@ func newSink(t testing.TB, behave func(net.Conn)) *sink {
 
 func (s *sink) addr() string { return s.ln.Addr().String() }
 
+// pointsOf is the source of points held in memory.
+func pointsOf(pts []point) pointSource {
+	return func(fn func(point) error) error {
+		for _, p := range pts {
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
 func testBatch() *carbonBatch {
 	return &carbonBatch{
 		names: []string{"CPUPercent", "KeyHold"},
-		series: [][]point{
-			{{1420070460, 12.5}, {1420070520, 0.30000000000000004}},
-			{{1420070460, 1e-7}, {1420070520, 123456789012345680}},
+		series: []pointSource{
+			pointsOf([]point{{1420070460, 12.5}, {1420070520, 0.30000000000000004}}),
+			pointsOf([]point{{1420070460, 1e-7}, {1420070520, 123456789012345680}}),
 		},
 	}
 }
@@ -136,7 +148,7 @@ func TestSendCarbon_CancelledMidWrite(t *testing.T) {
 	for i := range pts {
 		pts[i] = point{int64(1420070400 + 60*i), float64(i) / 7}
 	}
-	big.series = [][]point{pts}
+	big.series = []pointSource{pointsOf(pts)}
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
 	_, err := sendCarbon(ctx, s.addr(), time.Minute, big)

@@ -477,7 +477,12 @@ func (e *ModelsInErrorError) Unwrap() error { return ErrModel }
 // do sends one request and returns the body of a 2xx answer.
 func (c *Client) do(ctx context.Context, method, path string, body []byte) ([]byte, error) {
 	u := *c.base
-	u.Path += path
+	if p, q, ok := strings.Cut(path, "?"); ok {
+		u.Path += p
+		u.RawQuery = q
+	} else {
+		u.Path += path
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)

@@ -98,33 +98,42 @@ func appendMetric(prefix, name string, log *slog.Logger) (int, error) {
 		log.Info("CSV is ahead of its cursor; continuing after its last row", "metric", name, "cursor", c, "last_row", last)
 		c = Cursor{unix: last}
 	}
-	s, err := readSeries(rrdPath, name, window{after: c})
+	s, err := openSeries(rrdPath, name, window{after: c})
 	if err != nil {
 		return 0, err
 	}
+	defer s.Close()
 	if s.stale {
 		log.Warn("CSV cursor is later than the RRD's last update (file recreated?); starting from the oldest row", "metric", name, "cursor", c)
 	}
-	if len(s.points) > 0 {
+	n := 0
+	if !s.empty() {
 		if _, err := f.Seek(0, io.SeekEnd); err != nil {
 			return 0, err
 		}
 		w := bufio.NewWriterSize(f, 64<<10)
 		var line []byte
-		for _, p := range s.points {
+		err := s.each(func(p point) error {
 			line = append(line[:0], name...)
 			line = append(line, ',')
 			line = appendPyRepr(line, p.v)
 			line = append(line, ',')
 			line = strconv.AppendInt(line, p.t, 10)
 			line = append(line, '\r', '\n')
-			w.Write(line)
+			n++
+			_, err := w.Write(line)
+			return err
+		})
+		if err == nil {
+			err = w.Flush()
 		}
-		if err := w.Flush(); err != nil {
+		if err != nil {
 			return 0, err
 		}
-		if err := f.Sync(); err != nil {
-			return 0, err
+		if n > 0 {
+			if err := f.Sync(); err != nil {
+				return 0, err
+			}
 		}
 	}
 	next := c
@@ -133,10 +142,10 @@ func appendMetric(prefix, name string, log *slog.Logger) (int, error) {
 	}
 	if next != stored {
 		if err := WriteCursor(cpath, next); err != nil {
-			return len(s.points), err
+			return n, err
 		}
 	}
-	return len(s.points), nil
+	return n, nil
 }
 
 // repairTail cuts a torn last line (a crash mid-write) off an append-mode
@@ -205,7 +214,9 @@ const CombinedName = "all-metrics.csv"
 // people and spreadsheets: <Name>.csv per metric with the header
 // "timestamp,iso8601,<Name>", and all-metrics.csv with the header
 // "timestamp,iso8601,CPUPercent,MemoryPercent,..." (metric.All order)
-// holding one row per time and an empty cell where a value is unknown. The
+// holding one row per time and an empty cell where a value is unknown.
+// The anomaly scores the agent stores (<prefix>/anomaly/<Name>.rrd) follow
+// as <Name>.anomaly.csv files and <Name>.anomaly columns, where they exist. The
 // timestamp column is Unix seconds, iso8601 the same time in RFC 3339 with
 // the local offset; values are the shortest decimals that round-trip. Files
 // are written under temporary names and renamed into place when all are
@@ -233,7 +244,8 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 	}
 	defer unlock()
 	names := allMetricNames()
-	total := len(names) + 1
+	srcs := exportSources(prefix, names)
+	total := len(srcs) + 1
 	var temps []string // temporary files, renamed at the end
 	defer func() {
 		for _, t := range temps {
@@ -241,15 +253,23 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 		}
 	}()
 	var cols []string
-	var data []*series
+	var data []*series // open until the combined file is written
+	defer func() {
+		for _, s := range data {
+			s.Close()
+		}
+	}()
 	done := 0
-	for _, name := range names {
+	for _, src := range srcs {
+		name := src.name
 		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
-		s, err := readSeries(filepath.Join(prefix, name+".rrd"), name, window{since: since.Unix(), until: until.Unix()})
+		s, err := openSeries(src.path, name, window{since: since.Unix(), until: until.Unix()})
 		if errors.Is(err, fs.ErrNotExist) {
-			sum.Missing = append(sum.Missing, name)
+			if !src.score {
+				sum.Missing = append(sum.Missing, name)
+			}
 			total--
 			report(progress, done, total)
 			continue
@@ -262,26 +282,28 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 			report(progress, done, total)
 			continue
 		}
+		data = append(data, s)
+		n := 0
 		tmp, err := writeTemp(outDir, name+".csv", func(w *bufio.Writer) error {
 			w.WriteString("timestamp,iso8601," + name + "\r\n")
 			var line []byte
-			for _, p := range s.points {
+			return s.each(func(p point) error {
 				line = appendPeopleRow(line[:0], p.t)
 				line = append(line, ',')
 				line = strconv.AppendFloat(line, p.v, 'f', -1, 64)
 				line = append(line, '\r', '\n')
-				w.Write(line)
-			}
-			return nil
+				n++
+				_, err := w.Write(line)
+				return err
+			})
 		})
 		if err != nil {
 			return sum, err
 		}
 		temps = append(temps, tmp)
 		sum.Files = append(sum.Files, filepath.Join(outDir, name+".csv"))
-		sum.Points += len(s.points)
+		sum.Points += n
 		cols = append(cols, name)
-		data = append(data, s)
 		done++
 		report(progress, done, total)
 	}
@@ -297,8 +319,9 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 			w.WriteString("," + c)
 		}
 		w.WriteString("\r\n")
-		sum.Rows = writeWide(w, data)
-		return nil
+		var err error
+		sum.Rows, err = writeWide(w, data)
+		return err
 	})
 	if err != nil {
 		return sum, err
@@ -323,6 +346,32 @@ func ExportFolder(ctx context.Context, prefix, outDir string, since, until time.
 	return sum, nil
 }
 
+// ScoreDir is the subfolder of the prefix with the agent's anomaly scores,
+// one <Name>.rrd per metric (agent.ScoreDir).
+const ScoreDir = "anomaly"
+
+// ScoreSuffix is added to a metric's name for its anomaly scores in an
+// export: the file <Name>.anomaly.csv and the column <Name>.anomaly.
+const ScoreSuffix = ".anomaly"
+
+// exportSource is one series of a folder export.
+type exportSource struct {
+	name, path string
+	score      bool // an anomaly score series; no file is not missing
+}
+
+// exportSources lists the metrics' files, then their score files.
+func exportSources(prefix string, names []string) []exportSource {
+	var out []exportSource
+	for _, n := range names {
+		out = append(out, exportSource{name: n, path: filepath.Join(prefix, n+".rrd")})
+	}
+	for _, n := range names {
+		out = append(out, exportSource{name: n + ScoreSuffix, path: filepath.Join(prefix, ScoreDir, n+".rrd"), score: true})
+	}
+	return out
+}
+
 func report(progress func(done, total int), done, total int) {
 	if progress != nil {
 		progress(done, total)
@@ -337,34 +386,46 @@ func appendPeopleRow(b []byte, t int64) []byte {
 }
 
 // writeWide writes one row per time any series has a value, the series'
-// values in columns (empty when unknown), and returns the row count.
-func writeWide(w *bufio.Writer, data []*series) int {
-	idx := make([]int, len(data))
+// values in columns (empty when unknown), and returns the row count. The
+// series are read side by side, a chunk at a time each.
+func writeWide(w *bufio.Writer, data []*series) (int, error) {
+	rs := make([]*reader, len(data))
+	for i, s := range data {
+		rs[i] = s.reader()
+	}
 	rows := 0
 	var line []byte
 	for {
 		// The next time is the smallest among the series' next points.
 		next := int64(-1)
-		for i, s := range data {
-			if idx[i] < len(s.points) && (next < 0 || s.points[idx[i]].t < next) {
-				next = s.points[idx[i]].t
+		for _, r := range rs {
+			if p, ok := r.peek(); ok && (next < 0 || p.t < next) {
+				next = p.t
 			}
 		}
 		if next < 0 {
-			return rows
+			break
 		}
 		line = appendPeopleRow(line[:0], next)
-		for i, s := range data {
+		for _, r := range rs {
 			line = append(line, ',')
-			if idx[i] < len(s.points) && s.points[idx[i]].t == next {
-				line = strconv.AppendFloat(line, s.points[idx[i]].v, 'f', -1, 64)
-				idx[i]++
+			if p, ok := r.peek(); ok && p.t == next {
+				line = strconv.AppendFloat(line, p.v, 'f', -1, 64)
+				r.advance()
 			}
 		}
 		line = append(line, '\r', '\n')
-		w.Write(line)
+		if _, err := w.Write(line); err != nil {
+			return rows, err
+		}
 		rows++
 	}
+	for _, r := range rs {
+		if r.err != nil {
+			return rows, r.err
+		}
+	}
+	return rows, nil
 }
 
 // writeTemp writes a file under a temporary name in dir (synced) and returns

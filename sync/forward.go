@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	gosync "sync"
@@ -22,7 +23,27 @@ import (
 const (
 	DefaultCarbonPort = 2003
 	DefaultTimeout    = 30 * time.Second
+	DefaultSettle     = 10 * time.Second
 )
+
+// receiptPatience is how long rows may await the server's receipt (Grok
+// storing them) before the overlap alone counts as delivery: a server that
+// never stores a metric must not make every forward resend all of it.
+const receiptPatience = time.Hour
+
+// probeEvery is how often Run checks, with a bare TCP connect, whether a
+// server that refused connections is back, while backing off full sends.
+var probeEvery = 10 * time.Second
+
+// Receipts tells what a server has stored, so that cursors move only past
+// rows the server itself confirms. *Client implements it with Grok's HTTP
+// API.
+type Receipts interface {
+	// StoredUntil returns, for each metric name (as sent), the time of the
+	// newest row the server stored (the zero time: none yet). Names the
+	// server keeps no data for are left out.
+	StoredUntil(ctx context.Context, names []string) (map[string]time.Time, error)
+}
 
 // Backoff of Forwarder.Run after failures: the first retry comes after about
 // backoffBase, each further failure doubles it up to backoffCap.
@@ -58,6 +79,14 @@ type ForwardConfig struct {
 	// Timeout bounds connecting, each stalled write and the wait for the
 	// server's close (default 30 s).
 	Timeout time.Duration
+	// Settle is the least time between the first connection that carried a
+	// row and a later one that carried it again, before the row counts as
+	// delivered and its cursor moves past it (default 10 s). See the
+	// package documentation.
+	Settle time.Duration
+	// Receipts, when set (a Grok server with an API key), is asked what the
+	// server stored: then a cursor moves only past rows the server has.
+	Receipts Receipts
 	// Logger receives progress and warnings (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -69,6 +98,9 @@ func (c ForwardConfig) withDefaults() ForwardConfig {
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
+	}
+	if c.Settle <= 0 {
+		c.Settle = DefaultSettle
 	}
 	if len(c.Metrics) == 0 {
 		c.Metrics = allMetricNames()
@@ -195,6 +227,7 @@ type Status struct {
 	Server      string
 	LastSuccess time.Time // zero: no success in this process
 	Sent        int       // points sent in total by this process
+	Resent      int       // of those, points sent again (the overlap)
 	Pending     int       // points waiting to be sent (as of the last attempt)
 	LastErr     error     // nil after a success
 	NextRetry   time.Time // zero unless a retry is scheduled
@@ -265,6 +298,10 @@ type Forwarder struct {
 	cfg     ForwardConfig
 	status  Status
 	changed chan struct{} // poked by SetEnabled and SetConfig
+
+	// Guarded by once:
+	askedAt time.Time        // when Receipts was last asked
+	now     func() time.Time // the clock (tests); nil: time.Now
 }
 
 // NewForwarder returns an enabled forwarder for cfg.
@@ -304,12 +341,24 @@ func (f *Forwarder) SetConfig(cfg ForwardConfig) {
 		cfg.Logger.Warn("forward: configuration refused", "err", err)
 		return
 	}
+	if cfg.Receipts == nil && cfg.Server == f.cfg.Server {
+		cfg.Receipts = f.cfg.Receipts
+	}
 	f.cfg = cfg
 	f.status.Server = cfg.Server
 	f.status.LastErr = nil
 	f.status.NextRetry = time.Time{}
 	f.mu.Unlock()
 	f.poke()
+}
+
+// SetReceipts sets (nil: removes) the source of the server's receipts, e.g.
+// a *Client once the API key is known. SetConfig with another server
+// removes them.
+func (f *Forwarder) SetReceipts(r Receipts) {
+	f.mu.Lock()
+	f.cfg.Receipts = r
+	f.mu.Unlock()
 }
 
 func (f *Forwarder) poke() {
@@ -332,48 +381,63 @@ func (f *Forwarder) config() ForwardConfig {
 	return f.cfg
 }
 
-// ForwardOnce sends every known value after each metric's cursor over one
-// connection and advances the cursors once the server has closed the
-// connection. It returns the number of points sent. On any failure no cursor
-// moves. A metric without an RRD file is skipped; an unreadable one is
-// reported in the error after the others were forwarded.
+// ForwardOnce sends, over one connection, every known value after each
+// metric's cursor: the rows not sent before and, again, those sent before
+// but not yet confirmed (see the package documentation), and then moves
+// the cursors past the rows now confirmed. It returns the number of points
+// sent. On any failure no cursor moves. A metric without an RRD file is
+// skipped; an unreadable one is reported in the error after the others
+// were forwarded.
 func (f *Forwarder) ForwardOnce(ctx context.Context) (sent int, err error) {
 	f.once.Lock()
 	defer f.once.Unlock()
 	cfg := f.config()
-	sent, pending, err := forwardOnce(ctx, cfg)
+	r, err := f.forwardOnce(ctx, cfg)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.status.Sent += sent
-	f.status.Pending = pending
+	f.status.Sent += r.sent
+	f.status.Resent += r.resent
+	f.status.Pending = r.pending
 	f.status.LastErr = err
-	if err == nil || sent > 0 {
+	if err == nil || r.sent > 0 {
 		f.status.LastSuccess = time.Now()
 	}
-	return sent, err
+	return r.sent, err
+}
+
+// forwardResult counts the points of one forward.
+type forwardResult struct {
+	sent    int // lines written to a connection the server closed
+	resent  int // of those, points an earlier connection carried already
+	pending int // points never sent (after a failure: still waiting)
 }
 
 // pendingMetric is one metric's part of a forward.
 type pendingMetric struct {
-	name   string
-	cursor Cursor
-	next   Cursor // cursor after delivery
-	points []point
+	name    string
+	stored  Cursor  // as in the cursor file
+	cursor  Cursor  // in effect: rows after it are sent
+	s       *series // the rows after cursor
+	known   int     // known values after cursor
+	first   int64   // time of the first of them
+	fresh   int     // of those, values never sent before
+	entries []sentEntry
 }
 
-// collect reads every metric's rows after its cursor. Metrics without an RRD
-// are skipped; unreadable ones are returned in errs.
-func collect(prefix string, names []string, t Target, log *slog.Logger) (out []pendingMetric, errs []error) {
+// collect opens every metric's RRD for the rows after its cursor and
+// counts them. Metrics without an RRD are skipped; unreadable ones are
+// returned in errs. The caller closes the series.
+func collect(prefix string, names []string, jr journal, log *slog.Logger) (out []*pendingMetric, errs []error) {
 	found := false
 	for _, name := range names {
-		cpath := CursorPath(prefix, name, t)
+		cpath := CursorPath(prefix, name, Grok)
 		c, err := ReadCursor(cpath)
 		if err != nil {
 			// Reported, then treated as the start of retention: a duplicate
 			// is acceptable, a gap is not.
 			log.Warn("corrupt cursor; starting from the oldest row the RRD holds", "metric", name, "err", err)
 		}
-		s, err := readSeries(filepath.Join(prefix, name+".rrd"), name, window{after: c})
+		s, err := openSeries(filepath.Join(prefix, name+".rrd"), name, window{after: c})
 		if errors.Is(err, fs.ErrNotExist) {
 			log.Debug("no RRD file; skipped", "metric", name)
 			continue
@@ -383,16 +447,28 @@ func collect(prefix string, names []string, t Target, log *slog.Logger) (out []p
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 			continue
 		}
+		m := &pendingMetric{name: name, stored: c, cursor: c, s: s, entries: jr.Metrics[name]}
 		if s.stale {
 			log.Warn("cursor is later than the RRD's last update (file recreated?); starting from the oldest row", "metric", name, "cursor", c)
+			m.cursor, m.entries = Cursor{}, nil
 		}
-		next := c
-		if s.end > next.Unix() || s.stale {
-			// Every complete row up to end was seen: unknown ones never
-			// become known, so the cursor may pass them.
-			next = Cursor{unix: s.end}
+		before := max(m.cursor.Unix(), lastSent(m.entries))
+		err = s.each(func(p point) error {
+			if m.known == 0 {
+				m.first = p.t
+			}
+			m.known++
+			if p.t > before {
+				m.fresh++
+			}
+			return nil
+		})
+		if err != nil {
+			s.Close()
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
 		}
-		out = append(out, pendingMetric{name: name, cursor: c, next: next, points: s.points})
+		out = append(out, m)
 	}
 	if !found {
 		errs = append(errs, fmt.Errorf("%w in %s (is the prefix right?)", ErrNoRRDs, prefix))
@@ -400,43 +476,154 @@ func collect(prefix string, names []string, t Target, log *slog.Logger) (out []p
 	return out, errs
 }
 
-func forwardOnce(ctx context.Context, cfg ForwardConfig) (sent, pending int, err error) {
+func (f *Forwarder) forwardOnce(ctx context.Context, cfg ForwardConfig) (res forwardResult, err error) {
 	log := cfg.Logger
 	addr, err := CarbonAddr(cfg.Server, cfg.Port)
 	if err != nil {
-		return 0, 0, err
+		return res, err
 	}
-	todo, errs := collect(cfg.Prefix, cfg.Metrics, Grok, log)
-	batch := &carbonBatch{}
-	for _, m := range todo {
-		pending += len(m.points)
-		if len(m.points) > 0 {
-			batch.names = append(batch.names, MetricName(cfg.MetricPrefix, m.name))
-			batch.series = append(batch.series, m.points)
+	jr, jerr := readJournal(cfg.Prefix)
+	if jerr != nil {
+		log.Warn("forward journal unreadable; unconfirmed rows are sent again", "err", jerr)
+	}
+	changed := jr.Server != addr
+	if changed {
+		// Rows that went to another server are no receipt for this one.
+		jr = journal{Server: addr, Metrics: map[string][]sentEntry{}}
+	}
+	todo, errs := collect(cfg.Prefix, cfg.Metrics, jr, log)
+	defer func() {
+		for _, m := range todo {
+			m.s.Close()
 		}
+	}()
+	batch := &carbonBatch{}
+	known := 0
+	for _, m := range todo {
+		known += m.known
+		res.pending += m.fresh
+		if m.known == 0 {
+			continue
+		}
+		batch.names = append(batch.names, MetricName(cfg.MetricPrefix, m.name))
+		again := lastSent(m.entries)
+		batch.series = append(batch.series, func(fn func(point) error) error {
+			return m.s.each(func(p point) error {
+				if p.t <= again {
+					res.resent++
+				}
+				return fn(p)
+			})
+		})
 	}
-	if pending > 0 {
+	if known > 0 {
 		start := time.Now()
 		n, err := sendCarbon(ctx, addr, cfg.Timeout, batch)
 		if err != nil {
 			log.Warn("forward failed; cursors unchanged", "server", addr, "written", n, "err", err)
-			return 0, pending, err
+			res.resent = 0
+			return res, err
 		}
-		log.Debug("forwarded", "server", addr, "points", n, "duration", time.Since(start).Round(time.Millisecond))
-		sent = n
+		log.Debug("forwarded", "server", addr, "points", n, "again", res.resent, "duration", time.Since(start).Round(time.Millisecond))
+		res.sent = n
 	}
+	res.pending = 0
+	now := f.clock()
+	stored := f.receipts(ctx, cfg, todo, now)
 	for _, m := range todo {
-		if m.next == m.cursor {
-			continue
+		next := m.cursor
+		m.entries = sent(m.entries, m.cursor, m.s.end, now)
+		switch {
+		case m.known == 0:
+			// No known value after the cursor: unknown rows never become
+			// known, so the cursor may pass them.
+			next = Cursor{unix: max(m.cursor.Unix(), m.s.end)}
+		case cfg.Receipts == nil:
+			next = later(next, settled(m.entries, now, cfg.Settle))
+		default:
+			if t, ok := stored[MetricName(cfg.MetricPrefix, m.name)]; ok {
+				// The server's own receipt: rows up to t are stored, or
+				// would now be refused as older than its newest.
+				next = later(next, min(t.Unix(), lastSent(m.entries)))
+			} else if stored != nil {
+				// The server keeps no data for this name: the overlap
+				// is the only receipt.
+				next = later(next, settled(m.entries, now, cfg.Settle))
+			}
+			if len(m.entries) > 0 && now.Sub(time.UnixMilli(m.entries[0].At)) > receiptPatience {
+				if c := later(next, settled(m.entries, now, cfg.Settle)); c != next {
+					log.Warn("forward: the server has not confirmed rows sent long ago; counting them as delivered by the overlap", "metric", m.name, "since", time.UnixMilli(m.entries[0].At).Format(time.RFC3339))
+					next = c
+				}
+			}
 		}
-		if err := WriteCursor(CursorPath(cfg.Prefix, m.name, Grok), m.next); err != nil {
+		if m.known > 0 && m.first > m.s.first {
+			// The rows before the first known value are unknown for good.
+			next = later(next, m.first-m.s.step)
+		}
+		m.entries = slices.DeleteFunc(m.entries, func(e sentEntry) bool { return e.End <= next.Unix() })
+		if !slices.Equal(m.entries, jr.Metrics[m.name]) {
+			changed = true
+			jr.Metrics[m.name] = m.entries
+		}
+		if next != m.stored {
+			if err := WriteCursor(CursorPath(cfg.Prefix, m.name, Grok), next); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if changed {
+		if err := jr.write(cfg.Prefix); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if len(errs) > 0 {
-		return sent, 0, &metricErrors{errs}
+		return res, &metricErrors{errs}
 	}
-	return sent, 0, nil
+	return res, nil
+}
+
+// later returns the later of c and the row time t.
+func later(c Cursor, t int64) Cursor {
+	if t > c.Unix() {
+		return Cursor{unix: t}
+	}
+	return c
+}
+
+// receipts asks cfg.Receipts, at most once per cfg.Settle, what the server
+// stored of the metrics with rows awaiting confirmation. It returns nil
+// when it did not ask or the server did not answer (no cursor then moves
+// on the server's word).
+func (f *Forwarder) receipts(ctx context.Context, cfg ForwardConfig, todo []*pendingMetric, now time.Time) map[string]time.Time {
+	if cfg.Receipts == nil || now.Sub(f.askedAt) < cfg.Settle {
+		return nil
+	}
+	var names []string
+	for _, m := range todo {
+		if m.known > 0 {
+			names = append(names, MetricName(cfg.MetricPrefix, m.name))
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	f.askedAt = now
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	stored, err := cfg.Receipts.StoredUntil(ctx, names)
+	if err != nil {
+		cfg.Logger.Warn("forward: cannot read what the server stored; unconfirmed rows are sent again", "err", err)
+		return nil
+	}
+	return stored
+}
+
+func (f *Forwarder) clock() time.Time {
+	if f.now != nil {
+		return f.now()
+	}
+	return time.Now()
 }
 
 // metricErrors reports metrics that could not be read or whose cursor could
@@ -450,11 +637,17 @@ func (e *metricErrors) Unwrap() []error { return e.errs }
 // Run forwards on each trigger (the agent's tick) while enabled, until ctx
 // is done. After a failure it retries with exponential backoff and jitter
 // (triggers in between are ignored); enabling or changing the configuration
-// retries at once.
+// retries at once. While a server that refused the connection (or could
+// not be reached) is backed off, Run probes it every probeEvery with a
+// bare TCP connect and sends as soon as it answers, so a returning server
+// gets the backlog within seconds, not after the backoff.
 func (f *Forwarder) Run(ctx context.Context, trigger <-chan struct{}) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
+	probe := time.NewTimer(time.Hour)
+	probe.Stop()
+	defer probe.Stop()
 	failures := 0
 	for {
 		select {
@@ -463,14 +656,26 @@ func (f *Forwarder) Run(ctx context.Context, trigger <-chan struct{}) {
 		case <-f.changed:
 			failures = 0
 			timer.Stop()
+			probe.Stop()
 		case <-timer.C:
+			probe.Stop()
+		case <-probe.C:
+			if failures == 0 {
+				continue
+			}
+			if !f.reachable(ctx) {
+				probe.Reset(probeEvery)
+				continue
+			}
+			timer.Stop()
+			f.config().Logger.Info("forward: server answers again; sending now", "failures", failures)
 		case _, ok := <-trigger:
 			if !ok {
 				trigger = nil
 				continue
 			}
 			if failures > 0 {
-				// Waiting for the backoff timer.
+				// Waiting for the backoff timer or the probe.
 				continue
 			}
 		}
@@ -491,6 +696,10 @@ func (f *Forwarder) Run(ctx context.Context, trigger <-chan struct{}) {
 			f.status.NextRetry = time.Now().Add(d)
 			f.mu.Unlock()
 			timer.Reset(d)
+			var ce connectError
+			if errors.As(err, &ce) && d > probeEvery {
+				probe.Reset(probeEvery)
+			}
 			log.Warn("forward: will retry", "in", d.Round(time.Second), "failures", failures, "err", err)
 			continue
 		}
@@ -499,10 +708,29 @@ func (f *Forwarder) Run(ctx context.Context, trigger <-chan struct{}) {
 		}
 		failures = 0
 		timer.Stop()
+		probe.Stop()
 		f.mu.Lock()
 		f.status.NextRetry = time.Time{}
 		f.mu.Unlock()
 	}
+}
+
+// reachable reports whether the Carbon listener accepts a connection now.
+// The probe connection is closed at once without a byte: a Carbon server
+// reads an empty stream.
+func (f *Forwarder) reachable(ctx context.Context) bool {
+	cfg := f.config()
+	addr, err := CarbonAddr(cfg.Server, cfg.Port)
+	if err != nil {
+		return false
+	}
+	d := net.Dialer{Timeout: min(cfg.Timeout, 5*time.Second)}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
 }
 
 // backoff returns the wait after the n-th consecutive failure: doubling from

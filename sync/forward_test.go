@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	gosync "sync"
 	"syscall"
 	"testing"
 	"time"
@@ -75,7 +76,35 @@ func testForwarder(t testing.TB, prefix, addr string, names []string, timeout ti
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := &fakeClock{t: time.Now()}
+	f.now = c.now
+	clocks.Store(f, c)
 	return f
+}
+
+// fakeClock is a forwarder's clock in tests: it stands still until
+// advanced, so that confirming by the overlap needs no waiting.
+type fakeClock struct {
+	mu gosync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+var clocks gosync.Map // *Forwarder -> *fakeClock
+
+// settle moves f's clock past the settle time: the next successful forward
+// confirms what the previous ones sent.
+func settle(f *Forwarder) {
+	c, _ := clocks.Load(f)
+	fc := c.(*fakeClock)
+	fc.mu.Lock()
+	fc.t = fc.t.Add(f.config().Settle)
+	fc.mu.Unlock()
 }
 
 var testNames = []string{"CPUPercent", "KeyHold", "DiskReadBytes"}
@@ -104,18 +133,45 @@ func TestForward_SendsBacklogThenOnlyNewRows(t *testing.T) {
 				t.Fatalf("%s at %d: got %v want %v", name, ts, got[name][ts], v)
 			}
 		}
+		if p := readPos(t, prefix, name, Grok); p != "(none)" {
+			t.Fatalf("%s.pos = %q after one connection; nothing is confirmed yet", name, p)
+		}
+	}
+	st := f.Status()
+	if st.Sent != want || st.Resent != 0 || st.Pending != 0 || st.LastErr != nil || st.LastSuccess.IsZero() {
+		t.Fatalf("status %+v", st)
+	}
+
+	// Soon after: the rows go out again, but one connection right after
+	// the other confirms nothing.
+	if sent, err := f.ForwardOnce(context.Background()); err != nil || sent != want {
+		t.Fatalf("second ForwardOnce = %d, %v; want the %d again", sent, err, want)
+	}
+	if got := sinkLines(t, <-s.lines); len(got["CPUPercent"]) != len(rrds["CPUPercent"].vals) {
+		t.Fatalf("second connection carried %d CPUPercent points", len(got["CPUPercent"]))
+	}
+	if p := readPos(t, prefix, "CPUPercent", Grok); p != "(none)" {
+		t.Fatalf("cursor moved to %s without a later connection", p)
+	}
+	// Later: the overlap confirms them and the cursors move.
+	settle(f)
+	if sent, err := f.ForwardOnce(context.Background()); err != nil || sent != want {
+		t.Fatalf("third ForwardOnce = %d, %v; want the %d again", sent, err, want)
+	}
+	<-s.lines
+	for name, r := range rrds {
 		if p := readPos(t, prefix, name, Grok); p != strconv.FormatInt(r.last(), 10) {
 			t.Fatalf("%s.pos = %q, want %d", name, p, r.last())
 		}
 	}
-	st := f.Status()
-	if st.Sent != want || st.Pending != 0 || st.LastErr != nil || st.LastSuccess.IsZero() {
+	st = f.Status()
+	if st.Sent != 3*want || st.Resent != 2*want || st.Pending != 0 || st.LastErr != nil {
 		t.Fatalf("status %+v", st)
 	}
 
 	// Nothing new: no connection at all.
 	if sent, err := f.ForwardOnce(context.Background()); err != nil || sent != 0 {
-		t.Fatalf("second ForwardOnce = %d, %v", sent, err)
+		t.Fatalf("fourth ForwardOnce = %d, %v", sent, err)
 	}
 	select {
 	case l := <-s.lines:
@@ -138,6 +194,17 @@ func TestForward_SendsBacklogThenOnlyNewRows(t *testing.T) {
 	}
 	if strings.Join(lines, "\n") != strings.Join(wantLines, "\n") {
 		t.Fatalf("got %q, want %q", lines, wantLines)
+	}
+	// The next forward, settled, carries them again and confirms them.
+	settle(f)
+	if sent, err := f.ForwardOnce(context.Background()); err != nil || sent != 3 {
+		t.Fatalf("confirming ForwardOnce = %d, %v; want 3", sent, err)
+	}
+	if lines := <-s.lines; strings.Join(lines, "\n") != strings.Join(wantLines, "\n") {
+		t.Fatalf("overlap %q, want %q", lines, wantLines)
+	}
+	if p := readPos(t, prefix, "CPUPercent", Grok); p != strconv.FormatInt(r.last(), 10) {
+		t.Fatalf("CPUPercent.pos = %q, want %d", p, r.last())
 	}
 }
 
@@ -209,6 +276,10 @@ func TestForward_CorruptCursorStartsAtRetention(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "corrupt cursor") {
 		t.Fatalf("corrupt cursor not reported: %s", log.String())
+	}
+	settle(f)
+	if _, err := f.ForwardOnce(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	if p := readPos(t, prefix, "KeyCount", Grok); p != strconv.FormatInt(r.last(), 10) {
 		t.Fatalf("cursor not repaired: %q", p)
@@ -296,22 +367,47 @@ func TestForward_CancelledMidSendLosesNothing(t *testing.T) {
 	}
 }
 
-// TestMain lets a test run a forward in a child process that it can kill.
+// TestMain lets a test run a forward or an export in a child process that
+// it can kill or measure.
 func TestMain(m *testing.M) {
-	if os.Getenv("ROGUE_SYNC_CHILD") == "forward" {
-		port, _ := strconv.Atoi(os.Getenv("ROGUE_SYNC_PORT"))
-		f, err := NewForwarder(ForwardConfig{Prefix: os.Getenv("ROGUE_SYNC_PREFIX"), Server: "127.0.0.1", Port: port, Timeout: time.Minute})
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(3)
-		}
-		if _, err := f.ForwardOnce(context.Background()); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
+	if mode := os.Getenv("ROGUE_SYNC_CHILD"); mode != "" {
+		os.Exit(child(mode))
 	}
 	os.Exit(m.Run())
+}
+
+func child(mode string) int {
+	prefix := os.Getenv("ROGUE_SYNC_PREFIX")
+	var err error
+	switch mode {
+	case "forward":
+		port, _ := strconv.Atoi(os.Getenv("ROGUE_SYNC_PORT"))
+		var f *Forwarder
+		f, err = NewForwarder(ForwardConfig{Prefix: prefix, Server: "127.0.0.1", Port: port, Timeout: time.Minute})
+		if err == nil {
+			_, err = f.ForwardOnce(context.Background())
+		}
+	case "export-append":
+		_, err = ExportAppend(context.Background(), prefix, nil)
+	case "export-folder":
+		_, err = ExportFolder(context.Background(), prefix, os.Getenv("ROGUE_SYNC_OUT"), time.Unix(1, 0), time.Now(), nil)
+	default:
+		err = fmt.Errorf("unknown child mode %q", mode)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	// The peak RSS of this process image (the parent's, before exec, does
+	// not count here, unlike in the rusage of the child).
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "VmHWM:") {
+				fmt.Println(l)
+			}
+		}
+	}
+	return 0
 }
 
 // TestForward_KilledMidSendLosesNothing: a forwarding process is SIGKILLed
@@ -427,7 +523,7 @@ func TestForwarder_RunBacksOffAndRecovers(t *testing.T) {
 	cfg.Server = host
 	cfg.Port, _ = strconv.Atoi(port)
 	f.SetConfig(cfg)
-	st = waitStatus(t, f, func(s Status) bool { return s.LastErr == nil && s.Sent == 3 })
+	st = waitStatus(t, f, func(s Status) bool { return s.LastErr == nil && s.Sent-s.Resent == 3 })
 	if !strings.HasPrefix(st.String(), "Sent just now · 0 pending") || !st.NextRetry.IsZero() {
 		t.Fatalf("status %q %+v", st.String(), st)
 	}

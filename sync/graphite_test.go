@@ -37,6 +37,10 @@ func TestForward_RealGraphite(t *testing.T) {
 	if sent != want {
 		t.Fatalf("sent %d, want %d", sent, want)
 	}
+	settle(f) // the next connection confirms the first
+	if sent, err := f.ForwardOnce(context.Background()); err != nil || sent != want {
+		t.Fatalf("confirming ForwardOnce = %d, %v; want %d", sent, err, want)
+	}
 	// More rows: only they are sent, and carbon then holds all.
 	r := rrds["CPUPercent"]
 	all := r.stored(t)
@@ -70,6 +74,10 @@ func TestForward_CarbonOutage(t *testing.T) {
 		r := rrds[n]
 		sent[n] = r.stored(t)
 		c.WaitFor(t, n, sent[n], r.all[0]-60, r.last())
+	}
+	settle(f)
+	if _, err := f.ForwardOnce(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	before := map[string]string{}
 	for _, n := range testNames {

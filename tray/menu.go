@@ -17,6 +17,8 @@ type App interface {
 	// State returns the current state. It is called once per refresh.
 	State() State
 
+	// OpenCharts opens the history charts in the browser.
+	OpenCharts()
 	ToggleForwarding()
 	ChooseServer()
 	ExportCSV()
@@ -24,6 +26,9 @@ type App interface {
 	ToggleLoginItem()
 	OpenDataFolder()
 	About()
+	// Diagnostics shows what a support request needs (rogue doctor's
+	// report).
+	Diagnostics()
 	// Quit asks the application to stop. The menu keeps running until the
 	// context given to Run is done.
 	Quit()
@@ -64,7 +69,9 @@ type loop struct {
 	tooltip string
 	// updates counts item updates applied, for tests and benchmarks.
 	updates int
-	stats   *stats
+	// iconAnomaly is true while the status icon shows its anomaly variant.
+	iconAnomaly bool
+	stats       *stats
 }
 
 // stats are counters of the refreshes done, readable from any goroutine.
@@ -124,6 +131,8 @@ func build(app App, b backend) *loop {
 		}, nil)
 		l.metrics = append(l.metrics, s)
 	}
+	add(false, func(lb *Labels) Entry { return lb.Charts }, app.OpenCharts)
+	l.addAnomalies(&first)
 	b.AddSeparator()
 	add(true, func(lb *Labels) Entry { return lb.Forward }, app.ToggleForwarding)
 	add(false, func(lb *Labels) Entry { return lb.ForwardStatus }, nil)
@@ -141,6 +150,7 @@ func build(app App, b backend) *loop {
 	add(false, func(lb *Labels) Entry { return lb.Warning }, nil)
 	add(false, func(lb *Labels) Entry { return lb.SetAside }, nil)
 	add(false, func(lb *Labels) Entry { return lb.About }, app.About)
+	add(false, func(lb *Labels) Entry { return lb.Diagnostics }, app.Diagnostics)
 	add(false, func(lb *Labels) Entry { return lb.Quit }, app.Quit)
 	l.tooltip = first.Tooltip
 	b.SetTooltip(first.Tooltip)
@@ -196,6 +206,7 @@ func (l *loop) refresh() {
 		l.tooltip = lb.Tooltip
 		l.b.SetTooltip(lb.Tooltip)
 	}
+	l.applyAnomalyIcon(&lb)
 }
 
 // run is the event loop: it waits for a rebuild request or a click until ctx

@@ -77,12 +77,14 @@ func (a *fakeApp) ToggleForwarding() {
 	a.set(func(s *State) { s.Forwarding = !s.Forwarding })
 	a.click("ToggleForwarding")
 }
+func (a *fakeApp) OpenCharts()      { a.click("OpenCharts") }
 func (a *fakeApp) ChooseServer()    { a.click("ChooseServer") }
 func (a *fakeApp) ExportCSV()       { a.click("ExportCSV") }
 func (a *fakeApp) KeyStats()        { a.click("KeyStats") }
 func (a *fakeApp) ToggleLoginItem() { a.click("ToggleLoginItem") }
 func (a *fakeApp) OpenDataFolder()  { a.click("OpenDataFolder") }
 func (a *fakeApp) About()           { a.click("About") }
+func (a *fakeApp) Diagnostics()     { a.click("Diagnostics") }
 func (a *fakeApp) Quit()            { a.click("Quit") }
 
 func twoMetrics() State {
@@ -112,10 +114,13 @@ func TestBuildCreatesEveryEntry(t *testing.T) {
 	b := &fakeBackend{}
 	build(app, b)
 	l := Render(app.State())
-	wantTitles := []string{l.Metrics[0].Title, l.Metrics[1].Title, "Forward to Grok", "Grok Server…",
-		"Export CSV…", "Keystroke statistics: off", "Start at Login", "Open Data Folder", "About Rogue t", "Quit Rogue"}
+	wantTitles := []string{l.Metrics[0].Title, l.Metrics[1].Title, "Charts…", "Forward to Grok", "Grok Server…",
+		"Export CSV…", "Keystroke statistics: off", "Start at Login", "Open Data Folder", "About Rogue t", "Diagnostics…", "Quit Rogue"}
 	for _, w := range wantTitles {
 		itemTitled(t, b, w)
+	}
+	if n := len(l.Metrics); b.items[n].e.Title != "Charts…" {
+		t.Errorf("item after the %d metric rows is %q, want Charts…", n, b.items[n].e.Title)
 	}
 	if b.seps == 0 {
 		t.Error("no separators")
@@ -199,6 +204,7 @@ func TestClicksCallAppAndRefresh(t *testing.T) {
 	defer func() { cancel(); <-done }()
 
 	for _, c := range []struct{ title, call string }{
+		{"Charts…", "OpenCharts"},
 		{"Forward to Grok", "ToggleForwarding"},
 		{"Grok Server…", "ChooseServer"},
 		{"Export CSV…", "ExportCSV"},
@@ -206,6 +212,7 @@ func TestClicksCallAppAndRefresh(t *testing.T) {
 		{"Start at Login", "ToggleLoginItem"},
 		{"Open Data Folder", "OpenDataFolder"},
 		{"About Rogue t", "About"},
+		{"Diagnostics…", "Diagnostics"},
 		{"Quit Rogue", "Quit"},
 	} {
 		it := itemTitled(t, b, c.title)

@@ -39,6 +39,9 @@ type State struct {
 	// set aside (renamed <Name>.rrd.bad-<time>) for a fresh file, as the
 	// file names now in the data folder.
 	SetAside []string
+
+	// Anomalies are the anomaly scores and recent anomalies (anomaly.go).
+	Anomalies AnomalyState
 }
 
 // Series is one metric's row.
@@ -95,6 +98,8 @@ type Labels struct {
 	Tooltip string
 	// Metrics has one row per series, in the order of State.Series.
 	Metrics []Entry
+	// Charts opens the history charts ("Charts…"), right after the rows.
+	Charts Entry
 
 	Forward       Entry // "Forward to Grok" checkbox
 	ForwardStatus Entry // status line under it
@@ -109,7 +114,10 @@ type Labels struct {
 	Warning       Entry // a problem to know about
 	SetAside      Entry // damaged data files set aside
 	About         Entry // "About Rogue <version>"
+	Diagnostics   Entry // "Diagnostics…", next to About
 	Quit          Entry // "Quit Rogue"
+
+	Anomaly AnomalyLabels // marks, the "Anomalies" submenu (anomaly.go)
 }
 
 // headline lists the metrics the tooltip shows, by RRD name.
@@ -129,10 +137,13 @@ func Render(s State) Labels {
 			}
 		}
 	}
+	renderAnomalies(s, &l)
 	l.Tooltip = "Rogue"
 	if len(tips) > 0 {
 		l.Tooltip += ": " + strings.Join(tips, " · ")
 	}
+
+	l.Charts = Entry{Title: "Charts…"}
 
 	l.Forward = Entry{Title: "Forward to Grok", Checked: s.Forwarding}
 	switch {
@@ -191,6 +202,7 @@ func Render(s State) Labels {
 	if s.Version == "" {
 		l.About.Title = "About Rogue"
 	}
+	l.Diagnostics = Entry{Title: "Diagnostics…"}
 	l.Quit = Entry{Title: "Quit Rogue"}
 	return l
 }

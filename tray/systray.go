@@ -15,6 +15,9 @@ type Options struct {
 	// TemplateIcon is a PNG template image for the macOS menu bar (black
 	// with alpha; macOS tints it). Empty: Icon is used.
 	TemplateIcon []byte
+	// AnomalyIcon and AnomalyTemplateIcon replace Icon and TemplateIcon
+	// while any metric is anomalous; empty: the icon does not change.
+	AnomalyIcon, AnomalyTemplateIcon []byte
 	// OnReady, if set, is called once the menu is built.
 	OnReady func()
 }
@@ -61,7 +64,7 @@ func (m *Menu) Run(ctx context.Context) {
 		if len(icon) > 0 {
 			systray.SetTemplateIcon(icon, m.opts.Icon)
 		}
-		l := build(m.app, sysBackend{})
+		l := build(m.app, sysBackend{opts: m.opts})
 		m.stats.Store(l.stats)
 		go l.run(ctx, m.rebuild)
 		if m.opts.OnReady != nil {
@@ -92,7 +95,7 @@ func (m *Menu) Stats() Stats {
 }
 
 // sysBackend makes fyne.io/systray items.
-type sysBackend struct{}
+type sysBackend struct{ opts Options }
 
 func (sysBackend) Add(e Entry, checkable bool) item {
 	var it *systray.MenuItem

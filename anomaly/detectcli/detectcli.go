@@ -38,7 +38,7 @@ const usage = `Usage:
 
 Runs Rogue's streaming anomaly detector over a series and prints
 "timestamp,value,anomaly_score", one row per input row, in order. Each score
-depends only on the rows up to its own; %.2f and above is anomalous (the
+depends only on the rows up to its own; %v and above is anomalous (the
 threshold chosen on the Numenta Anomaly Benchmark).
 
 A CSV file has a header naming the columns "timestamp" and "value" (other
@@ -57,6 +57,7 @@ func (c Command) Run(ctx context.Context, args []string, stdin io.Reader, stdout
 	fs.SetOutput(stderr)
 	rrdPath := fs.String("rrd", "", "score the RRD `file` instead of a CSV file")
 	prefix := fs.String("prefix", "", "`folder` of the RRD files for a metric NAME (default: Rogue's data folder)")
+	stats := fs.Bool("stats", false, "print the number of rows and the rows per second (reading, scoring, writing; not the process start) on standard error")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, usage, anomaly.Threshold)
 		fs.PrintDefaults()
@@ -73,6 +74,8 @@ func (c Command) Run(ctx context.Context, args []string, stdin io.Reader, stdout
 	}
 	out := bufio.NewWriter(stdout)
 	var err error
+	var rows int
+	start := time.Now()
 	switch {
 	case *rrdPath != "":
 		if fs.NArg() > 0 {
@@ -81,7 +84,7 @@ func (c Command) Run(ctx context.Context, args []string, stdin io.Reader, stdout
 		if *prefix != "" {
 			return bad("--rrd and --prefix exclude each other")
 		}
-		err = detectRRD(ctx, *rrdPath, out)
+		rows, err = detectRRD(ctx, *rrdPath, out)
 	case fs.NArg() != 1:
 		return bad("want one FILE.csv, \"-\", or a metric NAME (see rogue detect -h)")
 	case *prefix != "" || isMetricName(fs.Arg(0)) && !fileExists(fs.Arg(0)):
@@ -99,7 +102,7 @@ func (c Command) Run(ctx context.Context, args []string, stdin io.Reader, stdout
 				return 1
 			}
 		}
-		err = detectRRD(ctx, filepath.Join(dir, name+".rrd"), out)
+		rows, err = detectRRD(ctx, filepath.Join(dir, name+".rrd"), out)
 	default:
 		name := fs.Arg(0)
 		in := stdin
@@ -114,7 +117,7 @@ func (c Command) Run(ctx context.Context, args []string, stdin io.Reader, stdout
 			defer f.Close()
 			in = f
 		}
-		err = detectCSV(ctx, name, in, out)
+		rows, err = detectCSV(ctx, name, in, out)
 	}
 	if ferr := out.Flush(); err == nil && ferr != nil {
 		err = fmt.Errorf("write: %w", ferr)
@@ -122,6 +125,10 @@ func (c Command) Run(ctx context.Context, args []string, stdin io.Reader, stdout
 	if err != nil {
 		fmt.Fprintf(stderr, "rogue detect: %v\n", err)
 		return 1
+	}
+	if *stats {
+		el := time.Since(start)
+		fmt.Fprintf(stderr, "rogue detect: %d rows in %.6f s: %.0f rows/s\n", rows, el.Seconds(), float64(rows)/max(el.Seconds(), 1e-9))
 	}
 	return 0
 }
@@ -148,17 +155,18 @@ func fileExists(name string) bool {
 // ErrBadInput is wrapped by every error about the content of a CSV input.
 var ErrBadInput = errors.New("bad input")
 
-// detectCSV scores the CSV rows of in, named name in errors.
-func detectCSV(ctx context.Context, name string, in io.Reader, out *bufio.Writer) error {
+// detectCSV scores the CSV rows of in, named name in errors, and returns
+// the number of rows scored.
+func detectCSV(ctx context.Context, name string, in io.Reader, out *bufio.Writer) (int, error) {
 	r := csv.NewReader(bufio.NewReader(in))
 	r.ReuseRecord = true
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if err == io.EOF {
-		return fmt.Errorf("%s: %w: empty, want a \"timestamp,value\" header", name, ErrBadInput)
+		return 0, fmt.Errorf("%s: %w: empty, want a \"timestamp,value\" header", name, ErrBadInput)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w: %w", name, ErrBadInput, err)
+		return 0, fmt.Errorf("%s: %w: %w", name, ErrBadInput, err)
 	}
 	tcol, vcol := -1, -1
 	for i, h := range header {
@@ -170,34 +178,34 @@ func detectCSV(ctx context.Context, name string, in io.Reader, out *bufio.Writer
 		}
 	}
 	if tcol < 0 || vcol < 0 {
-		return fmt.Errorf("%s line 1: %w: header %q has no \"timestamp\" and \"value\" columns", name, ErrBadInput, strings.Join(header, ","))
+		return 0, fmt.Errorf("%s line 1: %w: header %q has no \"timestamp\" and \"value\" columns", name, ErrBadInput, strings.Join(header, ","))
 	}
 	out.WriteString("timestamp,value,anomaly_score\n")
 	d := anomaly.New(anomaly.Config{})
 	var buf []byte
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+			return n, ctx.Err()
 		}
 		rec, err := r.Read()
 		if err == io.EOF {
-			return nil
+			return n, nil
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w: %w", name, ErrBadInput, err)
+			return 0, fmt.Errorf("%s: %w: %w", name, ErrBadInput, err)
 		}
 		line, _ := r.FieldPos(0)
 		if len(rec) <= max(tcol, vcol) {
-			return fmt.Errorf("%s line %d: %w: %d columns, want at least %d", name, line, ErrBadInput, len(rec), max(tcol, vcol)+1)
+			return 0, fmt.Errorf("%s line %d: %w: %d columns, want at least %d", name, line, ErrBadInput, len(rec), max(tcol, vcol)+1)
 		}
 		ts, vs := strings.TrimSpace(rec[tcol]), strings.TrimSpace(rec[vcol])
 		t, err := parseTime(ts)
 		if err != nil {
-			return fmt.Errorf("%s line %d: %w: %w", name, line, ErrBadInput, err)
+			return 0, fmt.Errorf("%s line %d: %w: %w", name, line, ErrBadInput, err)
 		}
 		v, err := parseValue(vs)
 		if err != nil {
-			return fmt.Errorf("%s line %d: %w: %w", name, line, ErrBadInput, err)
+			return 0, fmt.Errorf("%s line %d: %w: %w", name, line, ErrBadInput, err)
 		}
 		s := d.Update(t, v)
 		buf = append(buf[:0], ts...)
@@ -207,7 +215,7 @@ func detectCSV(ctx context.Context, name string, in io.Reader, out *bufio.Writer
 		buf = strconv.AppendFloat(buf, s, 'f', -1, 64)
 		buf = append(buf, '\n')
 		if _, err := out.Write(buf); err != nil {
-			return fmt.Errorf("write: %w", err)
+			return 0, fmt.Errorf("write: %w", err)
 		}
 	}
 }
@@ -249,16 +257,16 @@ func parseValue(s string) (float64, error) {
 }
 
 // detectRRD scores the finest AVERAGE archive of the RRD file at path over
-// its whole retention.
-func detectRRD(ctx context.Context, path string, out *bufio.Writer) error {
+// its whole retention and returns the number of rows scored.
+func detectRRD(ctx context.Context, path string, out *bufio.Writer) (int, error) {
 	f, err := rrd.Open(path)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer f.Close()
 	info, err := f.Info()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	best := -1
 	for i, a := range info.RRA {
@@ -267,10 +275,10 @@ func detectRRD(ctx context.Context, path string, out *bufio.Writer) error {
 		}
 	}
 	if best < 0 {
-		return fmt.Errorf("%s: no AVERAGE archive", path)
+		return 0, fmt.Errorf("%s: no AVERAGE archive", path)
 	}
 	if len(info.DS) != 1 {
-		return fmt.Errorf("%s: %d data sources, want one", path, len(info.DS))
+		return 0, fmt.Errorf("%s: %d data sources, want one", path, len(info.DS))
 	}
 	a := info.RRA[best]
 	res := info.Step * time.Duration(a.Steps)
@@ -278,18 +286,18 @@ func detectRRD(ctx context.Context, path string, out *bufio.Writer) error {
 	start := end.Add(-res * time.Duration(a.Rows))
 	r, err := f.Fetch(rrd.Average, start, end, res)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	out.WriteString("timestamp,value,anomaly_score\n")
 	d := anomaly.New(anomaly.Config{})
 	var buf []byte
 	for i, row := range r.Rows {
 		if i%4096 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+			return i, ctx.Err()
 		}
 		t := r.Time(i).Unix()
 		if t > end.Unix() {
-			break // rrdtool's fetch adds a row past the last update
+			return i, nil // rrdtool's fetch adds a row past the last update
 		}
 		v := row[0]
 		s := d.Update(t, v)
@@ -304,8 +312,8 @@ func detectRRD(ctx context.Context, path string, out *bufio.Writer) error {
 		buf = strconv.AppendFloat(buf, s, 'f', -1, 64)
 		buf = append(buf, '\n')
 		if _, err := out.Write(buf); err != nil {
-			return fmt.Errorf("write: %w", err)
+			return 0, fmt.Errorf("write: %w", err)
 		}
 	}
-	return nil
+	return len(r.Rows), nil
 }

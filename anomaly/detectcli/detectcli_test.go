@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -242,10 +243,50 @@ func FuzzCSV(f *testing.F) {
 func TestErrBadInput(t *testing.T) {
 	var out bytes.Buffer
 	w := bufioWriter(&out)
-	err := detectCSV(context.Background(), "x", strings.NewReader("a,b\n"), w)
+	_, err := detectCSV(context.Background(), "x", strings.NewReader("a,b\n"), w)
 	if !errors.Is(err, ErrBadInput) {
 		t.Errorf("err = %v, want ErrBadInput", err)
 	}
 }
 
 func bufioWriter(b *bytes.Buffer) *bufio.Writer { return bufio.NewWriter(b) }
+
+// TestStats checks that --stats reports the rows scored on standard error
+// and leaves standard output as without it.
+func TestStats(t *testing.T) {
+	in := "timestamp,value\n1400000000,1\n1400000060,nan\n1400000120,3\n"
+	_, plain, _ := run(t, in, "-")
+	code, out, errs := run(t, in, "--stats", "-")
+	if code != 0 || out != plain {
+		t.Fatalf("exit %d, stdout %q, want %q", code, out, plain)
+	}
+	var rows int
+	var secs, rate float64
+	if _, err := fmt.Sscanf(errs, "rogue detect: %d rows in %f s: %f rows/s\n", &rows, &secs, &rate); err != nil {
+		t.Fatalf("stderr %q: %v", errs, err)
+	}
+	if rows != 3 || secs <= 0 || rate <= 0 {
+		t.Errorf("stderr %q: want 3 rows, a positive time and rate", errs)
+	}
+}
+
+// BenchmarkDetectCSV measures rogue detect's own cost per row (CSV parsing,
+// scoring, output) on NAB-style rows, without the process start.
+func BenchmarkDetectCSV(b *testing.B) {
+	var in strings.Builder
+	in.WriteString("timestamp,value\n")
+	start := time.Date(2014, 4, 1, 0, 0, 0, 0, time.UTC)
+	const rows = 20000
+	for i := range rows {
+		fmt.Fprintf(&in, "%s,%.3f\n", start.Add(time.Duration(i)*5*time.Minute).Format("2006-01-02 15:04:05"), 50+10*math.Sin(float64(i)/40)+float64(i%7))
+	}
+	src := in.String()
+	b.ReportAllocs()
+	for b.Loop() {
+		w := bufio.NewWriter(io.Discard)
+		if _, err := detectCSV(context.Background(), "bench", strings.NewReader(src), w); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}

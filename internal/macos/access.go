@@ -9,22 +9,24 @@ import (
 	"time"
 )
 
-// AccessState is where the Accessibility walk-through stands.
+// AccessState is where the key access walk-through stands.
 type AccessState int
 
 const (
 	// AccessUnknown means the system has not been asked yet.
 	AccessUnknown AccessState = iota
-	// AccessDenied means Rogue is not trusted and has not asked during this
-	// run (or the user let the request lapse).
+	// AccessDenied means Rogue may not see key events (neither Input
+	// Monitoring nor Accessibility) and has not asked during this run (or
+	// the user let the request lapse).
 	AccessDenied
 	// AccessWaiting means Rogue asked and is re-checking every few seconds
-	// until the user turns Rogue on in System Settings.
+	// until the user turns Rogue on in the settings app.
 	AccessWaiting
-	// AccessGranted means Rogue is trusted: the key event tap may run.
+	// AccessGranted means Rogue has Input Monitoring or Accessibility: the
+	// key event tap may run.
 	AccessGranted
-	// AccessRevoked means Rogue was trusted earlier in this run and no
-	// longer is.
+	// AccessRevoked means Rogue had access earlier in this run and no
+	// longer has.
 	AccessRevoked
 )
 
@@ -44,7 +46,7 @@ func (s AccessState) String() string {
 	return fmt.Sprintf("AccessState(%d)", int(s))
 }
 
-// observe is the transition on learning whether the process is trusted.
+// observe is the transition on learning whether the process has access.
 func (s AccessState) observe(trusted bool) AccessState {
 	switch {
 	case trusted:
@@ -75,34 +77,67 @@ func (s AccessState) lapse() AccessState {
 	return s
 }
 
-// AccessOS is what the walk-through needs from the system.
+// AccessOS is what the walk-through needs from the system. Either of two
+// privacy permissions lets a listen-only key event tap run: Input
+// Monitoring (kTCCServiceListenEvent, macOS 10.15 and later), the narrow
+// one Rogue asks for, and Accessibility, which grants far more and is only
+// accepted when the user gave it anyway.
 type AccessOS interface {
-	// Trusted reports whether this process may observe input events
-	// (AXIsProcessTrustedWithOptions). With prompt set, an untrusted process
-	// also gets the system's own alert, which adds Rogue, switched off, to
-	// the Accessibility list.
-	Trusted(prompt bool) bool
-	// OpenSettings opens System Settings at Privacy & Security ›
-	// Accessibility.
+	// ListenAccess reports whether Rogue has Input Monitoring
+	// (CGPreflightListenEventAccess). It never prompts.
+	ListenAccess() bool
+	// Trusted reports whether Rogue is trusted for Accessibility
+	// (AXIsProcessTrusted). It never prompts.
+	Trusted() bool
+	// ListenUndetermined reports whether the user has never answered the
+	// Input Monitoring question (IOHIDCheckAccess says unknown): then
+	// RequestListenAccess shows the system's alert.
+	ListenUndetermined() bool
+	// RequestListenAccess asks for Input Monitoring
+	// (CGRequestListenEventAccess): the first time, the system shows its
+	// alert (which has its own button to open the settings) and lists Rogue,
+	// switched off, under Input Monitoring. It reports whether access is
+	// granted.
+	RequestListenAccess() bool
+	// OpenSettings opens the settings app at Input Monitoring.
 	OpenSettings(ctx context.Context) error
-	// Explain shows message with a button to open System Settings and one to
-	// decline; it reports whether the user chose to open them.
+	// Explain shows message with a button to open the settings app and one
+	// to decline; it reports whether the user chose to open them.
 	Explain(ctx context.Context, message string) (bool, error)
 }
 
-// Why is the one sentence shown before the system's Accessibility prompt.
-const Why = "Rogue counts how often and how fast you type – never which keys – " +
-	"and macOS lets it see key presses only once you turn Rogue on under " +
-	"System Settings › Privacy & Security › Accessibility."
+// Why is the one sentence shown before Rogue asks for Input Monitoring, in
+// the words of macOS version major (0 when unknown).
+func Why(major int) string {
+	return "Rogue counts how often and how fast you type – never which keys – " +
+		"and macOS shows it key presses only once you turn Rogue on under " +
+		SettingsFor(major).Path("Input Monitoring") + "."
+}
 
-// Hint is the one sentence the menu shows while key statistics are off.
-const Hint = "To record typing rhythm, turn on Rogue in System Settings › Privacy & Security › Accessibility."
+// Hint is the one sentence the menu shows while key statistics are off for
+// want of permission.
+func Hint(major int) string {
+	return "To record typing rhythm, turn on Rogue in " + SettingsFor(major).Path("Input Monitoring") + "."
+}
 
-// Walkthrough drives the Accessibility walk-through: explain, prompt, open
-// System Settings, re-check every few seconds, and report every change of
-// state (granted, revoked) to whoever watches.
+// StaleHint is the one sentence the menu shows when macOS counts Rogue as
+// allowed yet refuses it key events (ErrTapRefused).
+func StaleHint(major int) string {
+	return "macOS refuses key events although Rogue is allowed: in " +
+		SettingsFor(major).Path("Input Monitoring") +
+		" (and Accessibility, if listed there), select Rogue, remove it with “−”, then add it again with “+”."
+}
+
+// Walkthrough drives the permission walk-through: explain, ask the system
+// for Input Monitoring, open the settings app, re-check every few seconds,
+// and report every change of state (granted, revoked) to whoever watches.
+// It shows one prompt at a time: the system's alert when the user has never
+// been asked, and only after it was answered the settings pane.
 type Walkthrough struct {
 	OS AccessOS
+	// Major is the macOS major version (12, 13, …), for the names of the
+	// settings app in the explanation; 0 when unknown.
+	Major int
 	// Poll is how often the state is re-checked while waiting for the
 	// user (default 2 s); Idle how often otherwise, to notice grants made
 	// without asking and revocations (default 5 s).
@@ -120,7 +155,7 @@ type Walkthrough struct {
 }
 
 // ErrBusy is returned by Walkthrough.Request while another Request runs.
-var ErrBusy = errors.New("macos: the Accessibility walk-through is already under way")
+var ErrBusy = errors.New("macos: the key access walk-through is already under way")
 
 func (w *Walkthrough) ticker(d time.Duration) (<-chan time.Time, func()) {
 	if w.NewTicker != nil {
@@ -163,11 +198,14 @@ func (w *Walkthrough) Changed() <-chan struct{} {
 	return w.changed
 }
 
-// Check asks the system (without prompting) and returns the updated state.
+// Check asks the system (without prompting) and returns the updated state:
+// granted when Rogue has Input Monitoring or Accessibility.
 func (w *Walkthrough) Check() AccessState {
-	trusted := w.OS.Trusted(false)
-	return w.set(func(s AccessState) AccessState { return s.observe(trusted) })
+	ok := w.granted()
+	return w.set(func(s AccessState) AccessState { return s.observe(ok) })
 }
+
+func (w *Walkthrough) granted() bool { return w.OS.ListenAccess() || w.OS.Trusted() }
 
 // State returns the last known state without asking the system.
 func (w *Walkthrough) State() AccessState {
@@ -176,13 +214,19 @@ func (w *Walkthrough) State() AccessState {
 	return w.state
 }
 
-// Request runs the walk-through: unless already trusted, it explains why
-// Rogue asks, and if the user agrees, shows the system prompt, opens System
-// Settings and re-checks every Poll until access is granted, ctx ends or
-// Patience runs out. It returns the final state; declining the explanation
-// leaves the state as it was. When the explanation cannot be shown, the
-// system prompt (which explains itself) still is. A Request while another
-// is under way returns at once with ErrBusy.
+// Request runs the walk-through: unless access is granted already, it
+// explains why Rogue asks and, if the user agrees, asks the system for
+// Input Monitoring and re-checks every Poll until access is granted, ctx
+// ends or Patience runs out. It returns the final state; declining the
+// explanation leaves the state as it was. When the explanation cannot be
+// shown, the system's request (which explains itself) still is.
+//
+// One prompt at a time: when the user has never been asked, the system's
+// alert is shown (it has its own button to open the settings) and the
+// settings pane is opened only once that alert has been answered without
+// granting access; when the user was asked before, the system shows no
+// alert and the pane is opened at once. A Request while another is under
+// way returns at once with ErrBusy.
 func (w *Walkthrough) Request(ctx context.Context) (AccessState, error) {
 	w.mu.Lock()
 	if w.busy {
@@ -196,25 +240,29 @@ func (w *Walkthrough) Request(ctx context.Context) (AccessState, error) {
 	if s := w.Check(); s == AccessGranted {
 		return s, nil
 	}
-	open, err := w.OS.Explain(ctx, Why)
+	open, err := w.OS.Explain(ctx, Why(w.Major))
 	if err != nil {
 		if ctx.Err() != nil {
 			return w.State(), ctx.Err()
 		}
-		slog.Warn("macos: cannot explain the Accessibility request; prompting anyway", "err", err)
+		slog.Warn("macos: cannot explain the key access request; asking anyway", "err", err)
 		open = true
 	}
 	if !open {
 		return w.State(), nil
 	}
 	w.set(AccessState.request)
-	if w.OS.Trusted(true) {
+	alert := w.OS.ListenUndetermined() // the request below shows the system's alert
+	if w.OS.RequestListenAccess() {
 		return w.set(func(s AccessState) AccessState { return s.observe(true) }), nil
 	}
-	if err := w.OS.OpenSettings(ctx); err != nil {
-		// The system prompt has its own button to open the settings, so
-		// keep waiting.
-		slog.Warn("macos: cannot open Accessibility settings", "err", err)
+	openSettings := func() {
+		if err := w.OS.OpenSettings(ctx); err != nil {
+			slog.Warn("macos: cannot open the Input Monitoring settings", "err", err)
+		}
+	}
+	if !alert {
+		openSettings()
 	}
 	poll := orDefault(w.Poll, 2*time.Second)
 	tick, stop := w.ticker(poll)
@@ -230,6 +278,13 @@ func (w *Walkthrough) Request(ctx context.Context) (AccessState, error) {
 		}
 		if s := w.Check(); s == AccessGranted {
 			return s, nil
+		}
+		if alert && !w.OS.ListenUndetermined() {
+			// The system's alert was answered without a grant (or its own
+			// button opened the pane, which opening again only brings to
+			// the front): now show the pane.
+			alert = false
+			openSettings()
 		}
 	}
 }

@@ -5,36 +5,57 @@ package macos
 import (
 	"context"
 	"fmt"
-	"unsafe"
+	"sync"
 )
 
-// AccessibilitySettingsURL opens System Settings (System Preferences before
-// macOS 13) at Privacy & Security › Accessibility.
-const AccessibilitySettingsURL = "x-apple.systempreferences:com.apple.preference.security?Privacy_Accessibility"
+// InputMonitoringSettingsURL opens System Settings (System Preferences
+// before macOS 13) at Privacy & Security › Input Monitoring.
+const InputMonitoringSettingsURL = "x-apple.systempreferences:com.apple.preference.security?Privacy_ListenEvent"
 
 // LoginItemsSettingsURL opens System Settings › General › Login Items.
 const LoginItemsSettingsURL = "x-apple.systempreferences:com.apple.LoginItems-Settings.extension"
 
-// Trusted reports whether this process is trusted for Accessibility, and
-// so may run a key event tap. With prompt set, an untrusted process also
-// gets the system's alert offering to open System Settings.
-func Trusted(prompt bool) bool {
+// IOHIDRequestType and IOHIDAccessType values (IOKit hidsystem/IOHIDLib.h).
+const (
+	kIOHIDRequestTypeListenEvent = 1
+	kIOHIDAccessTypeUnknown      = 2
+)
+
+// ListenAccess reports whether Rogue has Input Monitoring
+// (CGPreflightListenEventAccess); it never prompts.
+func ListenAccess() bool {
 	if load() != nil {
 		return false
 	}
-	if !prompt {
-		return fw.AXIsProcessTrusted()
-	}
-	keys := []uintptr{fw.kAXTrustedCheckOptionPrompt}
-	values := []uintptr{fw.kCFBooleanTrue}
-	opts := fw.CFDictionaryCreate(0, unsafe.Pointer(&keys[0]), unsafe.Pointer(&values[0]), 1,
-		fw.kCFTypeDictionaryKeyCallBacks, fw.kCFTypeDictionaryValueCallBacks)
-	if opts == 0 {
-		return fw.AXIsProcessTrusted()
-	}
-	defer fw.CFRelease(opts)
-	return fw.AXIsProcessTrustedWithOptions(opts)
+	return fw.CGPreflightListenEventAccess()
 }
+
+// Trusted reports whether Rogue is trusted for Accessibility
+// (AXIsProcessTrusted); it never prompts.
+func Trusted() bool {
+	if load() != nil {
+		return false
+	}
+	return fw.AXIsProcessTrusted()
+}
+
+// HasKeyAccess reports whether a listen-only key event tap may run: Input
+// Monitoring or Accessibility.
+func HasKeyAccess() bool { return ListenAccess() || Trusted() }
+
+// OSMajor returns the running macOS major version (12, 13, …), or 0 when
+// it cannot be read.
+var OSMajor = sync.OnceValue(func() int {
+	v, err := productVersion()
+	if err != nil {
+		return 0
+	}
+	n, _ := MajorVersion(v)
+	return n
+})
+
+// OSVersion returns the running macOS product version, such as "14.2.1".
+func OSVersion() (string, error) { return productVersion() }
 
 // OpenURL opens a URL (or a file or folder) with /usr/bin/open, the way
 // Finder would.
@@ -48,15 +69,36 @@ func OpenURL(ctx context.Context, url string) error {
 // System is the AccessOS of the running Mac.
 type System struct{}
 
-// Trusted calls AXIsProcessTrustedWithOptions.
-func (System) Trusted(prompt bool) bool { return Trusted(prompt) }
+// ListenAccess calls CGPreflightListenEventAccess.
+func (System) ListenAccess() bool { return ListenAccess() }
 
-// OpenSettings opens Privacy & Security › Accessibility.
-func (System) OpenSettings(ctx context.Context) error {
-	return OpenURL(ctx, AccessibilitySettingsURL)
+// Trusted calls AXIsProcessTrusted.
+func (System) Trusted() bool { return Trusted() }
+
+// ListenUndetermined reports whether IOHIDCheckAccess says the user was
+// never asked for Input Monitoring.
+func (System) ListenUndetermined() bool {
+	if load() != nil {
+		return false
+	}
+	return fw.IOHIDCheckAccess(kIOHIDRequestTypeListenEvent) == kIOHIDAccessTypeUnknown
 }
 
-// Explain shows message in an osascript dialog.
+// RequestListenAccess calls CGRequestListenEventAccess.
+func (System) RequestListenAccess() bool {
+	if load() != nil {
+		return false
+	}
+	return fw.CGRequestListenEventAccess()
+}
+
+// OpenSettings opens Privacy & Security › Input Monitoring.
+func (System) OpenSettings(ctx context.Context) error {
+	return OpenURL(ctx, InputMonitoringSettingsURL)
+}
+
+// Explain shows message in an osascript dialog whose button names the
+// settings app of the running system.
 func (System) Explain(ctx context.Context, message string) (bool, error) {
-	return Explain(ctx, Exec, message)
+	return Explain(ctx, Exec, message, SettingsFor(OSMajor()).OpenButton())
 }

@@ -5,10 +5,14 @@ import (
 	"debug/macho"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -141,7 +145,7 @@ func TestCrossBuiltBundleBroken(t *testing.T) {
 	app := filepath.Join(out, "Rogue.app")
 	info, all := readInfo(t, filepath.Join(app, "Contents", "Info.plist"))
 	checkInfo(t, info, all)
-	if info.CFBundleShortVersionString != "1.2.3" || !strings.HasPrefix(info.CFBundleVersion, "1.2.3.") {
+	if info.CFBundleShortVersionString != "1.2.3" || !bundleVersion.MatchString(info.CFBundleVersion) {
 		t.Errorf("versions not filled in: %q %q", info.CFBundleShortVersionString, info.CFBundleVersion)
 	}
 	icon, err := os.ReadFile(filepath.Join(app, "Contents", "Resources", info.CFBundleIconFile))
@@ -215,6 +219,64 @@ func minOS(f *macho.File) (string, error) {
 	return "", fmt.Errorf("no LC_BUILD_VERSION")
 }
 
+// bundleVersion is what macOS reads in CFBundleVersion: one to three
+// integers.
+var bundleVersion = regexp.MustCompile(`^[0-9]+(\.[0-9]+){0,2}$`)
+
+// buildNumber runs build.sh --print-build with env added.
+func buildNumber(t *testing.T, env ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command("bash", "./build.sh", "--print-build")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), append([]string{"ROGUE_VERSION=1.0.0"}, env...)...)
+	out, err := cmd.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+// TestBundleVersionDoesNotGrow: CFBundleVersion has at most three integers
+// (macOS ignores a fourth, so "0.0.0.202612012038" never grew) and grows
+// with every build, across seconds, midnight and the new year.
+func TestBundleVersionDoesNotGrow(t *testing.T) {
+	epochs := []int64{
+		1796169599, // 2026-12-01 23:59:59 UTC
+		1796169600, // 2026-12-02 00:00:00
+		1796169601,
+		1796169660,
+		1796173200, // 01:00:00
+		1798761599, // 2026-12-31 23:59:59
+		1798761600, // 2027-01-01 00:00:00
+		4102444799, // 2099-12-31 23:59:59
+	}
+	var prev []int64
+	for _, e := range epochs {
+		got, err := buildNumber(t, fmt.Sprintf("ROGUE_BUILD_EPOCH=%d", e), "ROGUE_BUILD=")
+		if err != nil {
+			t.Fatalf("build.sh --print-build at %d: %v: %s", e, err, got)
+		}
+		if !bundleVersion.MatchString(got) {
+			t.Fatalf("at %d: CFBundleVersion %q is not one to three integers", e, got)
+		}
+		var cur []int64
+		for f := range strings.SplitSeq(got, ".") {
+			n, err := strconv.ParseInt(f, 10, 64)
+			if err != nil || n > math.MaxInt32 || (len(f) > 1 && f[0] == '0') {
+				t.Fatalf("at %d: component %q of %q: %v (leading zero or beyond 32 bits)", e, f, got, err)
+			}
+			cur = append(cur, n)
+		}
+		if prev != nil && slices.Compare(cur, prev) <= 0 {
+			t.Errorf("at %d: CFBundleVersion %q does not grow from %v", e, got, prev)
+		}
+		prev = cur
+	}
+	if got, err := buildNumber(t, "ROGUE_BUILD=417"); err != nil || got != "417" {
+		t.Errorf("ROGUE_BUILD=417: %q, %v", got, err)
+	}
+	if got, err := buildNumber(t, "ROGUE_BUILD=1.2.3.4"); err == nil {
+		t.Errorf("ROGUE_BUILD=1.2.3.4 accepted: %q", got)
+	}
+}
+
 func TestBuildScriptHelpIncomplete(t *testing.T) {
 	cmd := exec.Command("bash", "./build.sh", "--help")
 	cmd.Dir = root
@@ -236,5 +298,47 @@ func TestBuildScriptHelpIncomplete(t *testing.T) {
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
 		t.Errorf("build.sh --bogus: %v, want exit status 2\n%s", err, out)
+	}
+}
+
+// TestMacCheckPathBroken checks what can be checked of the Mac path here:
+// mac-check.sh parses, refuses to run off a Mac, and the workflows run it
+// on macOS 13 and 14, arm64 and x86_64, and .ci/run on Linux.
+func TestMacCheckPathBroken(t *testing.T) {
+	if out, err := exec.Command("bash", "-n", filepath.Join(root, "scripts", "mac-check.sh")).CombinedOutput(); err != nil {
+		t.Fatalf("bash -n scripts/mac-check.sh: %v\n%s", err, out)
+	}
+	if runtime.GOOS != "darwin" {
+		out, err := exec.Command("bash", filepath.Join(root, "scripts", "mac-check.sh")).CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 || !bytes.Contains(out, []byte("run it on a Mac")) {
+			t.Errorf("mac-check.sh off a Mac: %v\n%s", err, out)
+		}
+	}
+	mac, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "macos.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"scripts/mac-check.sh", "MAC_CHECK_ARCH: ${{ matrix.arch }}",
+		"{ macos: 13, arch: x86_64, runner: macos-13 }",
+		"{ macos: 13, arch: arm64, runner: macos-13-xlarge }",
+		"{ macos: 14, arch: arm64, runner: macos-14 }",
+		"{ macos: 14, arch: x86_64, runner: macos-14 }",
+		"go-version-file: go.mod",
+	} {
+		if !bytes.Contains(mac, []byte(want)) {
+			t.Errorf("macos.yml lacks %q", want)
+		}
+	}
+	if bytes.Contains(mac, []byte("\t")) {
+		t.Error("macos.yml has a tab: YAML allows spaces only")
+	}
+	linux, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "linux.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(linux, []byte("run: .ci/run")) || bytes.Contains(linux, []byte("\t")) {
+		t.Errorf("linux.yml does not run .ci/run, or has a tab:\n%s", linux)
 	}
 }

@@ -47,10 +47,11 @@ const serverScript = `on run argv
 	return theURL & linefeed & theKey
 end run`
 
-// explainScript shows argv item 1 and prints the button chosen.
+// explainScript shows argv item 1 with the buttons "Not Now" and argv item
+// 2, and prints the button chosen.
 const explainScript = `on run argv
 	activate
-	set theReply to display dialog (item 1 of argv) buttons {"Not Now", "Open System Settings"} default button "Open System Settings" cancel button "Not Now" with title "Rogue" with icon note
+	set theReply to display dialog (item 1 of argv) buttons {"Not Now", (item 2 of argv)} default button 2 cancel button 1 with title "Rogue" with icon note
 	return button returned of theReply
 end run`
 
@@ -106,17 +107,17 @@ func AskServer(ctx context.Context, run Runner, current string) (server, apiKey 
 	return strings.TrimSpace(server), strings.TrimSpace(apiKey), nil
 }
 
-// Explain shows message with "Open System Settings" and "Not Now" and
-// reports whether the user chose to open the settings.
-func Explain(ctx context.Context, run Runner, message string) (bool, error) {
-	out, err := runScript(ctx, run, explainScript, message)
+// Explain shows message with the buttons "Not Now" and open (such as
+// "Open System Settings") and reports whether the user chose open.
+func Explain(ctx context.Context, run Runner, message, open string) (bool, error) {
+	out, err := runScript(ctx, run, explainScript, message, open)
 	if errors.Is(err, ErrCancelled) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	return out == "Open System Settings", nil
+	return out == open, nil
 }
 
 // AskTrust shows message (a server's certificate fingerprint and what is

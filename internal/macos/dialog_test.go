@@ -95,16 +95,18 @@ func TestExplainMisreadsButtons(t *testing.T) {
 		want bool
 		err  bool
 	}{
-		{fakeRunner{stdout: "Open System Settings\n"}, true, false},
+		{fakeRunner{stdout: "Open System Preferences\n"}, true, false},
+		{fakeRunner{stdout: "Open System Settings\n"}, false, false}, // not the button shown
 		{fakeRunner{stderr: "User canceled. (-128)", err: fmt.Errorf("exit status 1")}, false, false},
 		{fakeRunner{stderr: "boom", err: fmt.Errorf("exit status 1")}, false, true},
 	} {
-		got, err := Explain(context.Background(), tc.f.run, Why)
+		open := SettingsFor(12).OpenButton()
+		got, err := Explain(context.Background(), tc.f.run, Why(12), open)
 		if got != tc.want || (err != nil) != tc.err {
 			t.Errorf("stdout %q stderr %q: got %v, %v", tc.f.stdout, tc.f.stderr, got, err)
 		}
-		if tc.f.args != nil && tc.f.args[len(tc.f.args)-1] != Why {
-			t.Errorf("message not passed as argv")
+		if a := tc.f.args; a != nil && (len(a) < 2 || a[len(a)-2] != Why(12) || a[len(a)-1] != open) {
+			t.Errorf("message and button not passed as argv: %q", a)
 		}
 	}
 }

@@ -18,6 +18,7 @@ const (
 	appServicesPath    = "/System/Library/Frameworks/ApplicationServices.framework/ApplicationServices"
 	foundationPath     = "/System/Library/Frameworks/Foundation.framework/Foundation"
 	serviceMgmtPath    = "/System/Library/Frameworks/ServiceManagement.framework/ServiceManagement"
+	ioKitPath          = "/System/Library/Frameworks/IOKit.framework/IOKit"
 )
 
 // fw holds the C functions and constants Rogue calls, with Go signatures
@@ -34,22 +35,32 @@ var fw struct {
 	CFMachPortCreateRunLoopSource func(allocator, port uintptr, order int) uintptr
 	CFMachPortInvalidate          func(port uintptr)
 	CFDictionaryCreate            func(allocator uintptr, keys, values unsafe.Pointer, n int, keyCallBacks, valueCallBacks uintptr) uintptr
+	CFStringCreateWithBytes       func(allocator uintptr, bytes unsafe.Pointer, numBytes int, encoding uint32, isExternalRepresentation bool) uintptr
+	CFDataCreate                  func(allocator uintptr, bytes unsafe.Pointer, length int) uintptr
+	CFDataGetLength               func(data uintptr) int
+	CFDataGetBytePtr              func(data uintptr) uintptr
 
 	// CoreGraphics
 	CGEventTapCreate            func(tap, place, options uint32, mask uint64, callback, userInfo uintptr) uintptr
 	CGEventTapEnable            func(tap uintptr, enable bool)
 	CGEventTapIsEnabled         func(tap uintptr) bool
 	CGEventGetIntegerValueField func(event uintptr, field uint32) int64
+	// bool CGPreflightListenEventAccess(void), bool CGRequestListenEventAccess(void)
+	// (CGEvent.h, macOS 10.15)
+	CGPreflightListenEventAccess func() bool
+	CGRequestListenEventAccess   func() bool
+
+	// IOKit: IOHIDAccessType IOHIDCheckAccess(IOHIDRequestType) (both C
+	// enums, 32 bits; hidsystem/IOHIDLib.h, macOS 10.15)
+	IOHIDCheckAccess func(requestType uint32) uint32
 
 	// ApplicationServices (HIServices)
-	AXIsProcessTrusted            func() bool
-	AXIsProcessTrustedWithOptions func(options uintptr) bool
+	AXIsProcessTrusted func() bool
 
 	// Constants: the values of CFStringRef / CFBooleanRef globals, and the
 	// addresses of the callback structs CFDictionaryCreate takes.
 	kCFRunLoopDefaultMode           uintptr
 	kCFBooleanTrue                  uintptr
-	kAXTrustedCheckOptionPrompt     uintptr
 	kCFTypeDictionaryKeyCallBacks   uintptr
 	kCFTypeDictionaryValueCallBacks uintptr
 }
@@ -58,14 +69,14 @@ var fw struct {
 // one is an error instead of a panic at the first call.
 var load = sync.OnceValue(func() error {
 	libs := map[string]uintptr{}
-	for _, p := range []string{coreFoundationPath, coreGraphicsPath, appServicesPath, foundationPath} {
+	for _, p := range []string{coreFoundationPath, coreGraphicsPath, appServicesPath, foundationPath, ioKitPath} {
 		h, err := purego.Dlopen(p, purego.RTLD_NOW|purego.RTLD_GLOBAL)
 		if err != nil {
 			return fmt.Errorf("macos: dlopen %s: %w", p, err)
 		}
 		libs[p] = h
 	}
-	cf, cg, ax := libs[coreFoundationPath], libs[coreGraphicsPath], libs[appServicesPath]
+	cf, cg, ax, iokit := libs[coreFoundationPath], libs[coreGraphicsPath], libs[appServicesPath], libs[ioKitPath]
 	funcs := []struct {
 		lib  uintptr
 		name string
@@ -80,12 +91,18 @@ var load = sync.OnceValue(func() error {
 		{cf, "CFMachPortCreateRunLoopSource", &fw.CFMachPortCreateRunLoopSource},
 		{cf, "CFMachPortInvalidate", &fw.CFMachPortInvalidate},
 		{cf, "CFDictionaryCreate", &fw.CFDictionaryCreate},
+		{cf, "CFStringCreateWithBytes", &fw.CFStringCreateWithBytes},
+		{cf, "CFDataCreate", &fw.CFDataCreate},
+		{cf, "CFDataGetLength", &fw.CFDataGetLength},
+		{cf, "CFDataGetBytePtr", &fw.CFDataGetBytePtr},
 		{cg, "CGEventTapCreate", &fw.CGEventTapCreate},
 		{cg, "CGEventTapEnable", &fw.CGEventTapEnable},
 		{cg, "CGEventTapIsEnabled", &fw.CGEventTapIsEnabled},
 		{cg, "CGEventGetIntegerValueField", &fw.CGEventGetIntegerValueField},
+		{cg, "CGPreflightListenEventAccess", &fw.CGPreflightListenEventAccess},
+		{cg, "CGRequestListenEventAccess", &fw.CGRequestListenEventAccess},
+		{iokit, "IOHIDCheckAccess", &fw.IOHIDCheckAccess},
 		{ax, "AXIsProcessTrusted", &fw.AXIsProcessTrusted},
-		{ax, "AXIsProcessTrustedWithOptions", &fw.AXIsProcessTrustedWithOptions},
 	}
 	for _, f := range funcs {
 		sym, err := purego.Dlsym(f.lib, f.name)
@@ -102,7 +119,6 @@ var load = sync.OnceValue(func() error {
 	}{
 		{cf, "kCFRunLoopDefaultMode", &fw.kCFRunLoopDefaultMode, true},
 		{cf, "kCFBooleanTrue", &fw.kCFBooleanTrue, true},
-		{ax, "kAXTrustedCheckOptionPrompt", &fw.kAXTrustedCheckOptionPrompt, true},
 		{cf, "kCFTypeDictionaryKeyCallBacks", &fw.kCFTypeDictionaryKeyCallBacks, false},
 		{cf, "kCFTypeDictionaryValueCallBacks", &fw.kCFTypeDictionaryValueCallBacks, false},
 	}

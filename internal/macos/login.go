@@ -299,3 +299,25 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 // BundleID is Rogue.app's CFBundleIdentifier (Info.plist), also the label of
 // its LaunchAgent.
 const BundleID = "com.rogue-metrics.Rogue"
+
+// Describe says how Rogue starts at login, for a diagnostics report: the
+// primary backend's status and kind ("on (SMAppService)", "off (LaunchAgent
+// /Users/…/com.rogue-metrics.Rogue.plist)"), and a legacy agent that still
+// starts Rogue. It returns the primary's status too.
+func (l LoginItem) Describe() (string, LoginStatus, error) {
+	s, err := l.Primary.Status()
+	if err != nil {
+		return "", s, fmt.Errorf("macos: login item status: %w", err)
+	}
+	kind := "SMAppService"
+	if a, ok := l.Primary.(LaunchAgent); ok {
+		kind = "LaunchAgent " + a.Path
+	}
+	out := s.String() + " (" + kind + ")"
+	if l.Legacy != nil {
+		if ls, err := l.Legacy.Status(); err == nil && ls == LoginOn {
+			out += "; an old LaunchAgent starts Rogue too"
+		}
+	}
+	return out, s, nil
+}

@@ -213,3 +213,24 @@ func TestLaunchAgentRoundTripFails(t *testing.T) {
 		t.Error("agent without a program registered")
 	}
 }
+
+// TestLoginItemDescribeMisnames checks what a diagnostics report says of
+// the login item.
+func TestLoginItemDescribeMisnames(t *testing.T) {
+	agent := LaunchAgent{Path: filepath.Join(t.TempDir(), "com.rogue-metrics.Rogue.plist"), Label: "com.rogue-metrics.Rogue", Program: []string{"/x"}}
+	for _, tc := range []struct {
+		name string
+		l    LoginItem
+		want string
+		st   LoginStatus
+	}{
+		{"AppService", LoginItem{Primary: &fakeBackend{status: LoginNeedsApproval}}, "needs approval (SMAppService)", LoginNeedsApproval},
+		{"AppServiceAndOldAgent", LoginItem{Primary: &fakeBackend{}, Legacy: &fakeBackend{status: LoginOn}}, "off (SMAppService); an old LaunchAgent starts Rogue too", LoginOff},
+		{"LaunchAgent", LoginItem{Primary: agent}, "off (LaunchAgent " + agent.Path + ")", LoginOff},
+	} {
+		got, st, err := tc.l.Describe()
+		if err != nil || got != tc.want || st != tc.st {
+			t.Errorf("%s: %q, %v, %v; want %q, %v", tc.name, got, st, err, tc.want, tc.st)
+		}
+	}
+}

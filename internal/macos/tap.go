@@ -1,10 +1,32 @@
 package macos
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
-// ErrNoAccess is returned by RunKeyTap when the process is not trusted for
-// Accessibility, or stops being trusted while the tap runs.
-var ErrNoAccess = errors.New("macos: Rogue is not allowed to observe key events (Accessibility)")
+// ErrNoAccess is returned by RunKeyTap when the process has neither Input
+// Monitoring nor Accessibility, or loses them while the tap runs.
+var ErrNoAccess = errors.New("macos: Rogue is not allowed to observe key events (Input Monitoring)")
+
+// ErrTapRefused is returned by RunKeyTap when macOS counts Rogue as allowed
+// (Input Monitoring or Accessibility) and still refuses to create the key
+// event tap: a stale grant, typically after an update or an ad-hoc rebuild
+// changed the code signature, or a row removed from the privacy list.
+// Asking again does not help; removing Rogue from the list and adding it
+// again does (StaleHint says so in the menu's words).
+var ErrTapRefused = errors.New("macos: macOS lists Rogue as allowed but refuses it a key event tap (stale permission)")
+
+// tapCreateFailed is the error for a CGEventTapCreate that returned NULL,
+// given whether Rogue then had Input Monitoring (listen) or Accessibility
+// (trusted): without either it is a plain lack of access, which a grant
+// cures; with one, a grant changes nothing.
+func tapCreateFailed(listen, trusted bool) error {
+	if listen || trusted {
+		return fmt.Errorf("%w: CGEventTapCreate returned NULL", ErrTapRefused)
+	}
+	return fmt.Errorf("%w: CGEventTapCreate returned NULL", ErrNoAccess)
+}
 
 // CGEventType values the tap sees, from CoreGraphics' CGEventTypes.h.
 const (

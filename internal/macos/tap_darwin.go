@@ -74,13 +74,15 @@ func onTapEvent(proxy uintptr, typ uint32, event uintptr, userInfo uintptr) uint
 // listen-only CGEventTap and calls emit for each (down true for a press)
 // until ctx ends. emit runs on the tap's thread and must not block.
 //
-// It returns ErrNoAccess at once when Rogue is not trusted for
-// Accessibility, and later if the trust is revoked; nil when ctx ends.
+// It returns ErrNoAccess at once when Rogue has neither Input Monitoring
+// nor Accessibility, and later if they are revoked; ErrTapRefused when
+// macOS counts Rogue as allowed but makes no tap (a stale grant); nil when
+// ctx ends.
 func RunKeyTap(ctx context.Context, emit func(down bool)) error {
 	if err := load(); err != nil {
 		return err
 	}
-	if !fw.AXIsProcessTrusted() {
+	if !HasKeyAccess() {
 		return ErrNoAccess
 	}
 	st := &tapState{emit: emit}
@@ -102,7 +104,7 @@ func runTap(ctx context.Context, st *tapState) error {
 	mask := uint64(1)<<kCGEventKeyDown | uint64(1)<<kCGEventKeyUp
 	port := fw.CGEventTapCreate(kCGSessionEventTap, kCGHeadInsertEventTap, kCGEventTapOptionListenOnly, mask, tapCallback(), 0)
 	if port == 0 {
-		return fmt.Errorf("%w: CGEventTapCreate failed", ErrNoAccess)
+		return tapCreateFailed(fw.CGPreflightListenEventAccess(), fw.AXIsProcessTrusted())
 	}
 	defer fw.CFRelease(port)
 	defer fw.CFMachPortInvalidate(port)
@@ -151,7 +153,7 @@ func runTap(ctx context.Context, st *tapState) error {
 			continue
 		}
 		last = time.Now()
-		if !fw.AXIsProcessTrusted() {
+		if !HasKeyAccess() {
 			return fmt.Errorf("%w: access was revoked", ErrNoAccess)
 		}
 		if !fw.CGEventTapIsEnabled(port) {

@@ -1,6 +1,9 @@
 package macos
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 func TestClassifyMisreadsEvents(t *testing.T) {
 	for _, tc := range []struct {
@@ -25,6 +28,30 @@ func TestClassifyMisreadsEvents(t *testing.T) {
 		}
 		if read != tc.readsFlags {
 			t.Errorf("%s: read the auto-repeat flag: %v, want %v", tc.name, read, tc.readsFlags)
+		}
+	}
+}
+
+// TestTapCreateFailureWhileAllowedIsNotNoAccess: a NULL tap while Rogue
+// counts as allowed is a stale grant, not a lack of access; reported as
+// "no access" it sent the agent straight back (access is granted, retry at
+// once) into a tight restart loop.
+func TestTapCreateFailureWhileAllowedIsNotNoAccess(t *testing.T) {
+	for _, tc := range []struct {
+		listen, trusted bool
+		want            error
+	}{
+		{false, false, ErrNoAccess},
+		{true, false, ErrTapRefused},
+		{false, true, ErrTapRefused},
+		{true, true, ErrTapRefused},
+	} {
+		err := tapCreateFailed(tc.listen, tc.trusted)
+		if !errors.Is(err, tc.want) {
+			t.Errorf("Input Monitoring %v, Accessibility %v: %v, want %v", tc.listen, tc.trusted, err, tc.want)
+		}
+		if tc.want == ErrTapRefused && errors.Is(err, ErrNoAccess) {
+			t.Errorf("Input Monitoring %v, Accessibility %v: %v also reads as no access", tc.listen, tc.trusted, err)
 		}
 	}
 }

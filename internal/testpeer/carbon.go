@@ -118,6 +118,14 @@ func (c *Carbon) Stop() {
 	}
 }
 
+// Kill ends carbon-cache with SIGKILL: what its cache held but had not
+// written to whisper yet is lost, as in a crash.
+func (c *Carbon) Kill() {
+	if c.proc != nil {
+		c.proc.Kill()
+	}
+}
+
 // Fetch reads a metric's known points in (from, until] with whisper-fetch.
 func (c *Carbon) Fetch(metric string, from, until int64) (map[int64]float64, error) {
 	p := filepath.Join(c.DataDir, filepath.Join(strings.Split(metric, ".")...)) + ".wsp"

@@ -189,3 +189,15 @@ func (b *Buffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// Kill ends the process at once with SIGKILL (its group, when it has its
+// own) and reaps it: a crash, with no chance to clean up.
+func (p *Process) Kill() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	p.signal(syscall.SIGKILL)
+	<-p.done
+}

@@ -13,6 +13,7 @@ var (
 	navy  = color.NRGBA{0x24, 0x32, 0x4f, 0xff}
 	green = color.NRGBA{0x4b, 0xe3, 0xa0, 0xff}
 	black = color.NRGBA{0, 0, 0, 0xff}
+	alert = color.NRGBA{0xff, 0x5a, 0x36, 0xff} // the anomaly badge
 	clear = color.NRGBA{}
 )
 
@@ -54,6 +55,42 @@ func templateIcon(size int) *image.NRGBA {
 	})
 }
 
+// circle is a filled disc of radius r around c.
+func circle(c point, r int64) roundRect {
+	return roundRect{point{c.X - r, c.Y - r}, point{c.X + r, c.Y + r}, r}
+}
+
+// badge is where the anomaly variants put their dot: the top right corner,
+// cut free of the square by a transparent ring.
+var badgeAt = point{800, 224}
+
+// withBadge adds the anomaly badge to an icon's layers: a clear ring, then
+// the dot in colour c.
+func withBadge(layers []layer, c color.NRGBA) []layer {
+	return append(layers,
+		layer{circle(badgeAt, 250), clear},
+		layer{circle(badgeAt, 180), c},
+	)
+}
+
+// trayAnomalyIcon is trayIcon with the badge, shown while a metric is
+// anomalous.
+func trayAnomalyIcon(size int) *image.NRGBA {
+	return render(size, samples(size), withBadge([]layer{
+		{roundRect{point{24, 24}, point{1000, 1000}, 200}, navy},
+		{stroke{pulse(170, 854, 100), 60}, green},
+	}, alert))
+}
+
+// templateAnomalyIcon is templateIcon with the badge (black, as a template
+// must be).
+func templateAnomalyIcon(size int) *image.NRGBA {
+	return render(size, samples(size), withBadge([]layer{
+		{roundRect{point{40, 40}, point{984, 984}, 210}, black},
+		{stroke{pulse(170, 854, 125), 64}, clear},
+	}, black))
+}
+
 // samples picks the supersampling factor: 8×8 for small icons, where edges
 // are a large share of the pixels, 4×4 for the big ones.
 func samples(size int) int {
@@ -78,6 +115,9 @@ func encode(img image.Image) ([]byte, error) {
 //	rogue.png        256×256 app icon for Linux .desktop files and docs
 //	template.png     18×18 macOS status-bar template icon
 //	template@2x.png  36×36 template icon for Retina displays
+//	icon-anomaly.png, template-anomaly.png, template-anomaly@2x.png
+//	                 the same with the anomaly badge, while a metric is
+//	                 anomalous
 //	Rogue.icns       the macOS app icon, 16 to 1024 pixels
 func Files() (map[string][]byte, error) {
 	out := map[string][]byte{}
@@ -89,6 +129,9 @@ func Files() (map[string][]byte, error) {
 		{"rogue.png", appIcon(256)},
 		{"template.png", templateIcon(18)},
 		{"template@2x.png", templateIcon(36)},
+		{"icon-anomaly.png", trayAnomalyIcon(48)},
+		{"template-anomaly.png", templateAnomalyIcon(18)},
+		{"template-anomaly@2x.png", templateAnomalyIcon(36)},
 	}
 	for _, p := range pngs {
 		b, err := encode(p.img)
