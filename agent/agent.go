@@ -59,6 +59,11 @@ type Config struct {
 	Logger *slog.Logger
 	// KeyTap is the source of key events; nil means NewKeyTap().
 	KeyTap KeyTap
+	// CreateInRun makes New open only the files that exist and Run create
+	// the missing ones before its first tick, so that a caller showing a
+	// menu is not kept waiting (at a 1 s step the files are about 10 MB
+	// each). Errors creating them are Run's.
+	CreateInRun bool
 	// OnTick, when set, is called after each tick's samples are written,
 	// with the samples' time. It runs on the scheduler's goroutine, so it
 	// must return quickly (start work elsewhere).
@@ -68,7 +73,9 @@ type Config struct {
 // Snapshot is the agent's live state, for the menu: no files are read.
 type Snapshot struct {
 	Time   time.Time // time of the latest tick; zero before the first
-	Series []Series  // one per metric, in the order of metric.All
+	Live   time.Time // time of the latest live sample (SampleLive); zero before
+	Step   time.Duration
+	Series []Series // one per metric, in the order of metric.All
 	Keys   KeyStatus
 	// BadFiles lists the RRD files set aside since the agent started
 	// because they could not be continued.
@@ -78,12 +85,14 @@ type Snapshot struct {
 // Series is one metric's live values.
 type Series struct {
 	Metric metric.Metric
-	// Latest is the value of the latest tick, NaN when unknown. Counters
-	// (DERIVE metrics) are given as rates per second, as the RRD stores
-	// them.
+	// Latest is the newest value: the latest live sample's (SampleLive)
+	// when it is newer than the latest tick, else the tick's; NaN when
+	// unknown. Counters (DERIVE metrics) are given as rates per second, as
+	// the RRD stores them; KeyCount as keys per step.
 	Latest float64
-	// History holds the values of the latest ticks, oldest first (up to
-	// 120 ticks), NaN where unknown. Its last element is Latest.
+	// History holds the stored values of the latest steps, oldest first (up
+	// to 120), NaN where unknown: read from the file at start, then one per
+	// tick.
 	History []float64
 }
 
@@ -114,7 +123,13 @@ type Agent struct {
 	tapErrMsg string // the tap failure last logged; "" once keys flow
 	keyStatus KeyStatus
 
+	liveSample sync.Mutex // one live sample at a time; guards live
+	live       liveState
+	liveKeys   keyStats // the live sampler's key window, under keyMu
+
 	liveMu      sync.RWMutex
+	liveVals    []float64 // the latest live sample's values, nil before
+	liveAt      time.Time
 	liveTime    time.Time
 	latest      []float64
 	history     []ring
@@ -187,7 +202,7 @@ func New(cfg Config) (*Agent, error) {
 			return nil, err
 		}
 	}
-	if err := a.openFiles(); err != nil {
+	if err := a.openFiles(!cfg.CreateInRun); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -195,6 +210,7 @@ func New(cfg Config) (*Agent, error) {
 		a.Close()
 		return nil, err
 	}
+	a.loadHistory()
 	return a, nil
 }
 
@@ -281,17 +297,42 @@ func (a *Agent) definition(m metric.Metric, start time.Time) rrd.Definition {
 	}
 }
 
-// openFiles opens or creates every metric's file.
-func (a *Agent) openFiles() error {
+// openFiles opens every metric's file, creating the missing ones when
+// create is set (else leaving them nil for createMissing).
+func (a *Agent) openFiles(create bool) error {
 	a.files = make([]*rrd.File, len(metric.All))
 	a.fileIDs = make([]os.FileInfo, len(metric.All))
 	start := a.now().Truncate(time.Second).Add(-time.Second)
 	for i, m := range metric.All {
+		if !create {
+			if _, err := os.Lstat(a.path(m)); errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+		}
 		f, fi, err := a.openFile(m, start)
 		if err != nil {
 			return err
 		}
 		a.files[i], a.fileIDs[i] = f, fi
+	}
+	return nil
+}
+
+// createMissing creates and opens the files New left for Run
+// (Config.CreateInRun).
+func (a *Agent) createMissing() error {
+	start := a.now().Truncate(time.Second).Add(-time.Second)
+	for i, m := range metric.All {
+		if a.files[i] != nil {
+			continue
+		}
+		f, fi, err := a.openFile(m, start)
+		if err != nil {
+			return err
+		}
+		a.closeMu.Lock()
+		a.files[i], a.fileIDs[i] = f, fi
+		a.closeMu.Unlock()
 	}
 	return nil
 }
@@ -505,6 +546,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		wg.Wait()
 	}()
 
+	if err := a.createMissing(); err != nil {
+		return err
+	}
 	a.prime()
 	a.log.Info("agent started", "prefix", a.cfg.Prefix, "interval", a.step.String(), "heartbeat", a.heartbeat.String())
 	timer := time.NewTimer(time.Hour)
@@ -698,9 +742,14 @@ func (a *Agent) publish(t time.Time, vals []reading) {
 // from any goroutine.
 func (a *Agent) Snapshot() Snapshot {
 	a.liveMu.RLock()
-	s := Snapshot{Time: a.liveTime, Series: make([]Series, len(metric.All))}
+	s := Snapshot{Time: a.liveTime, Live: a.liveAt, Step: a.step, Series: make([]Series, len(metric.All))}
+	useLive := a.liveVals != nil && a.liveAt.After(a.liveTime)
 	for i, m := range metric.All {
-		s.Series[i] = Series{Metric: m, Latest: a.latest[i], History: a.history[i].slice()}
+		latest := a.latest[i]
+		if useLive {
+			latest = a.liveVals[i]
+		}
+		s.Series[i] = Series{Metric: m, Latest: latest, History: a.history[i].slice()}
 	}
 	s.BadFiles = slices.Clone(a.bad)
 	a.liveMu.RUnlock()
@@ -761,6 +810,7 @@ func (a *Agent) runKeys(ctx context.Context) {
 		started := a.now()
 		a.keyMu.Lock()
 		a.keys.reset(started)
+		a.liveKeys.reset(started)
 		a.tapUp = true
 		a.keyStatus.Flowing, a.keyStatus.Err = true, nil
 		a.keyMu.Unlock()
@@ -842,6 +892,7 @@ func (a *Agent) keyEvent(ev KeyEvent) {
 		ev.Time = a.now()
 	}
 	a.keys.add(ev)
+	a.liveKeys.add(ev)
 	if a.keyStatus.Err != nil {
 		a.keyStatus.Err = nil
 	}

@@ -36,3 +36,20 @@ func BenchmarkKeyStats(b *testing.B) {
 		s.add(KeyEvent{Time: t.Add(10 * time.Millisecond), Down: false})
 	}
 }
+
+// BenchmarkSampleLive measures one live sample for the menu's display
+// cadence (every 2 s by default, on top of the ticks): its cost over the
+// cadence is the live display's share of the app's CPU.
+func BenchmarkSampleLive(b *testing.B) {
+	a, _ := newTestAgent(b, Config{Interval: time.Minute})
+	clock := &fakeClock{}
+	a.now = clock.now
+	t := time.Now()
+	ctx := b.Context()
+	b.ReportAllocs()
+	for b.Loop() {
+		clock.set(t)
+		a.SampleLive(ctx)
+		t = t.Add(time.Second)
+	}
+}

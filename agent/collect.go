@@ -167,11 +167,16 @@ func newDiskCollector() *collector {
 // diskCounters returns the counters of each whole disk (of every disk when
 // whole is nil).
 func diskCounters(ctx context.Context, whole map[string]bool) (map[string][]uint64, error) {
+	if whole != nil && len(whole) == 0 {
+		return map[string][]uint64{}, nil
+	}
+	return readDiskCounters(ctx, whole)
+}
+
+// gopsutilDiskCounters reads the disk counters through gopsutil.
+func gopsutilDiskCounters(ctx context.Context, whole map[string]bool) (map[string][]uint64, error) {
 	var names []string
 	if whole != nil {
-		if len(whole) == 0 {
-			return map[string][]uint64{}, nil
-		}
 		names = make([]string, 0, len(whole))
 		for n := range whole {
 			names = append(names, n)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -100,5 +101,59 @@ func TestReadBlockDevicesFollowsLinks(t *testing.T) {
 	}
 	if _, err := readBlockDevices(filepath.Join(dir, "missing")); err == nil {
 		t.Error("readBlockDevices of a missing folder gave no error")
+	}
+}
+
+func TestParseDiskstats(t *testing.T) {
+	const data = `   8       0 sda 1000 10 2048 300 500 5 4096 700 0 900 1000 0 0 0 0
+   8       1 sda1 900 10 1024 200 400 5 2048 600 0 800 900 0 0 0 0
+ 259       0 nvme0n1 1 2 3 4 5 6 7 8 9 10 11
+   7       0 loop0 garbage
+`
+	got := parseDiskstats([]byte(data), map[string]bool{"sda": true, "nvme0n1": true})
+	want := map[string][]uint64{
+		"sda":     {2048 * 512, 4096 * 512, 300, 700},
+		"nvme0n1": {3 * 512, 7 * 512, 4, 8},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("parseDiskstats = %v, want %v", got, want)
+	}
+	for name, w := range want {
+		if !slices.Equal(got[name], w) {
+			t.Errorf("%s = %v, want %v", name, got[name], w)
+		}
+	}
+}
+
+// TestDiskCountersAgreeWithGopsutil reads this machine's counters both ways:
+// ours lie between two gopsutil readings taken around them.
+func TestDiskCountersAgreeWithGopsutil(t *testing.T) {
+	whole, err := listWholeDisks()
+	if err != nil || len(whole) == 0 {
+		t.Skipf("no whole disks here: %v", err)
+	}
+	ctx := context.Background()
+	before, err := gopsutilDiskCounters(ctx, whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := readDiskCounters(ctx, whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := gopsutilDiskCounters(ctx, whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range ours {
+		b, a := before[name], after[name]
+		if b == nil || a == nil {
+			continue // all-zero devices are left out by gopsutil
+		}
+		for i := range v {
+			if v[i] < b[i] || v[i] > a[i] {
+				t.Errorf("%s field %d = %d, not between gopsutil's %d and %d", name, i, v[i], b[i], a[i])
+			}
+		}
 	}
 }

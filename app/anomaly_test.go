@@ -125,9 +125,10 @@ func TestAnomalyThresholdSetting(t *testing.T) {
 		{`{"anomaly_threshold": "high"}`, 0, true},
 	} {
 		s := defaultSettings()
-		err := parseSettings([]byte(tc.json), &s)
-		if (err != nil) != tc.invalid {
-			t.Errorf("%s: err %v", tc.json, err)
+		// A field of the wrong type is reported and takes its default.
+		fields, err := parseSettings([]byte(tc.json), &s)
+		if (err != nil || len(fields) > 0) != tc.invalid {
+			t.Errorf("%s: err %v, bad fields %v", tc.json, err, fields)
 			continue
 		}
 		if !tc.invalid && s.threshold() != tc.want {

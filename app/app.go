@@ -10,8 +10,11 @@ import (
 	"io/fs"
 	"log"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	gosync "sync"
 	"sync/atomic"
@@ -19,6 +22,7 @@ import (
 
 	"github.com/rogue-metrics/rogue/agent"
 	"github.com/rogue-metrics/rogue/assets"
+	"github.com/rogue-metrics/rogue/charts"
 	"github.com/rogue-metrics/rogue/metric"
 	"github.com/rogue-metrics/rogue/sync"
 	"github.com/rogue-metrics/rogue/tray"
@@ -188,6 +192,9 @@ type app struct {
 	anomalies *anomalies // marks, recent anomalies, Grok's verdicts (anomaly.go)
 	notify    notifier   // nil where notifications cannot be shown
 
+	charts     *charts.Server // nil when it could not start
+	chartsBase string         // its address, e.g. http://127.0.0.1:41234/
+
 	ctx  context.Context // the app's lifetime, set by run
 	quit context.CancelFunc
 	bg   gosync.WaitGroup // dialogs, exports, model starts
@@ -199,12 +206,19 @@ type app struct {
 	notice    string
 	export    tray.ExportState
 	loginItem bool
+	// serverStatus is the outcome of Grok Server… (or of starting the
+	// models), shown under that item until serverStatusUntil.
+	serverStatus      string
+	serverStatusUntil time.Time
+	// lastForward is when the forwarder was last poked by a tick.
+	lastForward time.Time
 
 	saveMu gosync.Mutex // serialises writes of the settings file
 	// keepFile is set when an unusable settings file could not be moved
 	// aside: it is then never overwritten, and changes last this run only.
 	keepFile  bool
 	dialogUp  atomic.Bool
+	aboutUp   atomic.Bool
 	exporting atomic.Bool
 }
 
@@ -227,10 +241,20 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 	_, statErr := os.Stat(a.settingsPath)
 	firstRun := errors.Is(statErr, fs.ErrNotExist)
 	s, err := loadSettings(a.settingsPath, a.now())
-	if err != nil {
+	var badFields *badFieldsError
+	switch {
+	case errors.As(err, &badFields):
+		// Those fields take their defaults; the others are kept.
+		logger.Warn("settings", "err", err)
+		names := `"` + strings.Join(badFields.Names(), `", "`) + `"`
+		a.warning = "Settings: " + names + " not valid, default used (see the log)"
+		if badFields.Aside == "" {
+			a.keepFile = true
+			a.warning = "Settings: " + names + " not valid, default used; changes are not saved"
+		}
+	case err != nil:
 		// The file was moved aside (or could not be); defaults are used.
 		logger.Warn("settings", "err", err)
-		a.warning = "Settings could not be read; using defaults (see the log)"
 		if bad, ok := err.(*badSettingsError); ok && bad.Aside != "" {
 			a.warning = "Settings could not be read; kept as " + filepath.Base(bad.Aside) + ", using defaults"
 		} else {
@@ -283,6 +307,9 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 		Reset:     opts.reset,
 		Logger:    logger,
 		OnTick:    a.onTick,
+		// The menu first: missing files (about 10 MB each at a 1 s step)
+		// are created while it appears.
+		CreateInRun: true,
 	})
 	if err != nil {
 		return nil, err
@@ -296,7 +323,7 @@ func newApp(opts appOptions, d dirs, logger *slog.Logger) (*app, error) {
 	a.fwd.SetEnabled(a.eff.Forwarding)
 	if !opts.headless {
 		a.menu = tray.New(a, tray.Options{Icon: assets.Icon, TemplateIcon: assets.TemplateIcon2x,
-			AnomalyIcon: assets.AnomalyIcon, AnomalyTemplateIcon: assets.AnomalyTemplateIcon2x})
+			AnomalyIcon: assets.AnomalyIcon, AnomalyTemplateIcon: assets.AnomalyTemplateIcon2x, OnOpen: a.menuOpened})
 	}
 	return a, nil
 }
@@ -354,17 +381,86 @@ func (h minLevel) WithGroup(name string) slog.Handler {
 	return minLevel{h.min, h.Handler.WithGroup(name)}
 }
 
+// minForwardInterval is the shortest time between two deliveries to Grok
+// started by ticks. At short steps a delivery per tick (a connection, a read
+// of every file, a cursor written per metric) cost more than the collection
+// itself; a few seconds' delay means nothing to a model that scores each
+// minute.
+const minForwardInterval = 30 * time.Second
+
 // onTick runs on the agent's scheduler after each tick: it only pokes the
-// forwarder and the menu, without ever waiting for them.
-func (a *app) onTick(time.Time) {
+// forwarder (at most every minForwardInterval) and the menu, without ever
+// waiting for them.
+func (a *app) onTick(t time.Time) {
 	a.checkAnomalies()
-	select {
-	case a.trigger <- struct{}{}:
-	default:
+	a.mu.Lock()
+	due := a.lastForward.IsZero() || t.Sub(a.lastForward) >= minForwardInterval || t.Before(a.lastForward)
+	if due {
+		a.lastForward = t
+	}
+	a.mu.Unlock()
+	if due {
+		a.forwardNow()
 	}
 	if a.menu != nil {
 		a.menu.Refresh()
 	}
+}
+
+// forwardNow asks the forwarder to deliver what is pending, without
+// waiting.
+func (a *app) forwardNow() {
+	select {
+	case a.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// displayLoop keeps the menu's values live between ticks: a live sample at
+// once (gauges), another half a second later (rates and CPU need two), then
+// one every display interval. The files are not touched.
+func (a *app) displayLoop(ctx context.Context) {
+	a.mu.Lock()
+	every := time.Duration(a.eff.DisplayInterval) * time.Second
+	a.mu.Unlock()
+	if every <= 0 {
+		every = defaultDisplayInterval * time.Second
+	}
+	// When the ticks come at least as often as the cadence (a 1 s step),
+	// they refresh the menu with stored values; live samples would only
+	// repeat them.
+	ticksSuffice := a.agent.Step() <= every
+	wait := 500 * time.Millisecond
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for n := 0; ; n++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		a.agent.SampleLive(ctx)
+		a.refresh()
+		if n >= 1 && ticksSuffice {
+			<-ctx.Done()
+			return
+		}
+		t.Reset(wait)
+		wait = every
+	}
+}
+
+// menuOpened takes a fresh reading the moment the menu opens (the tray
+// calls it on its goroutine, so the reading is taken on another).
+func (a *app) menuOpened() {
+	ctx := a.ctx
+	if ctx == nil {
+		return
+	}
+	go func() {
+		a.agent.SampleLive(ctx)
+		a.refresh()
+	}()
 }
 
 // refresh asks the menu to redraw (after a change outside a tick).
@@ -403,14 +499,18 @@ func (a *app) run(ctx context.Context, stderr io.Writer) int {
 		cancel()
 	})
 	wg.Go(func() { a.fwd.Run(ctx, a.trigger) })
+	a.startCharts(ctx, &wg)
 	if a.eff.Forwarding {
 		a.startModels()
 	}
 	a.log.Info("Rogue started", "version", version, "prefix", a.prefix, "interval", a.eff.Interval, "pid", os.Getpid())
 
 	if a.menu != nil {
+		wg.Go(func() { a.displayLoop(ctx) })
 		wg.Go(func() { a.pollGrok(ctx) })
-		a.offerKeyAccess()
+		// The menu first: the first run's settings write (synced to disk)
+		// happens meanwhile.
+		a.bg.Go(a.offerKeyAccess)
 		a.menu.Run(ctx)
 		st := a.menu.Stats()
 		a.log.Info("menu refreshes", "count", st.Refreshes, "updates", st.Updates,
@@ -439,11 +539,15 @@ func (a *app) State() tray.State {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	now := a.now()
 	s := tray.State{
 		Version:    version,
 		Series:     make([]tray.Series, len(snap.Series)),
+		Step:       snap.Step,
+		Cadence:    time.Duration(a.eff.DisplayInterval) * time.Second,
 		Forwarding: a.eff.Forwarding,
 		Server:     a.eff.Server,
+		ServerAddr: serverAddr(a.eff.Server, a.eff.Port),
 		Keys:       keyState(snap.Keys, keyOK, keyHint, refusedHint),
 		Export:     a.export,
 		LoginItem:  a.loginItem,
@@ -454,17 +558,87 @@ func (a *app) State() tray.State {
 	for _, b := range snap.BadFiles {
 		s.SetAside = append(s.SetAside, filepath.Base(b.Aside))
 	}
-	if a.eff.Forwarding {
-		s.ForwardStatus = fst.Format(a.now())
+	switch {
+	case a.menu == nil:
+		s.Cadence = 0
+	case snap.Step > 0 && snap.Step < s.Cadence:
+		s.Cadence = snap.Step // the ticks refresh the menu (displayLoop)
+	}
+	if a.serverStatus != "" && now.Before(a.serverStatusUntil) {
+		s.ServerStatus = a.serverStatus
+	}
+	switch {
+	case !a.eff.Forwarding:
+	case errors.Is(fst.LastErr, sync.ErrNoRRDs):
+		// The first second of a first start: the files are still being
+		// created in the background.
+		s.ForwardStatus = "Not sent yet"
+	default:
+		s.ForwardStatus = fst.Format(now)
 	}
 	for i, m := range snap.Series {
-		s.Series[i] = tray.Series{
-			Name: m.Metric.Name, Display: m.Metric.Display, Unit: m.Metric.Unit,
-			Min: m.Metric.Min, Max: m.Metric.Max,
-			Latest: m.Latest, History: m.History,
-		}
+		s.Series[i] = displaySeries(m, snap.Step)
 	}
 	return s
+}
+
+// displaySeries is one metric's row in the menu's units. KeyCount, stored
+// per step, is shown per minute so that it means the same at any step.
+func displaySeries(m agent.Series, step time.Duration) tray.Series {
+	ts := tray.Series{
+		Name: m.Metric.Name, Display: m.Metric.Display, Unit: m.Metric.Unit,
+		Min: m.Metric.Min, Max: m.Metric.Max,
+		Latest: m.Latest, History: m.History,
+	}
+	if m.Metric.Unit == "keys" && step > 0 {
+		perMin := time.Minute.Seconds() / step.Seconds()
+		ts.Unit = "keys/min"
+		ts.Latest *= perMin
+		ts.History = make([]float64, len(m.History))
+		for i, v := range m.History {
+			ts.History[i] = v * perMin
+		}
+	}
+	return ts
+}
+
+// serverAddr is where points go, "host:port", for the menu; empty when no
+// server is set.
+func serverAddr(server string, port int) string {
+	u, err := url.Parse(server)
+	if server == "" || err != nil || u.Hostname() == "" {
+		return ""
+	}
+	return net.JoinHostPort(u.Hostname(), strconv.Itoa(port))
+}
+
+// serverStatusFor is how long the outcome of Grok Server… stays under it
+// before the forwarding status takes its place again.
+const serverStatusFor = 2 * time.Minute
+
+// setServerStatus shows msg under Grok Server… for a while.
+func (a *app) setServerStatus(msg string) {
+	a.mu.Lock()
+	a.serverStatus = msg
+	a.serverStatusUntil = a.now().Add(serverStatusFor)
+	a.mu.Unlock()
+	a.refresh()
+}
+
+// messageShower is implemented by platforms that can show a message at
+// once, in a dialog (Linux: zenity; macOS: osascript).
+type messageShower interface {
+	ShowMessage(ctx context.Context, title, text string, isError bool) error
+}
+
+// tell shows text in a dialog where the platform has one; the menu's
+// status lines carry it in any case.
+func (a *app) tell(title, text string, isError bool) {
+	if m, ok := a.plat.(messageShower); ok && a.ctx != nil {
+		if err := m.ShowMessage(a.ctx, title, text, isError); err != nil && !errors.Is(err, errNoDialog) {
+			a.log.Info("message dialog", "err", err)
+		}
+	}
 }
 
 // keyRefusedHinter is implemented by platforms where the system can count
@@ -530,15 +704,27 @@ func (a *app) saveSettings(change func(*settings)) error {
 }
 
 // ToggleForwarding implements tray.App: it turns forwarding on or off at
-// once and remembers the choice.
+// once and remembers the choice. Without a server, turning it on opens Grok
+// Server… instead, and forwarding starts once a server is chosen.
 func (a *app) ToggleForwarding() {
 	a.mu.Lock()
 	on := !a.eff.Forwarding
+	noServer := a.eff.Server == ""
 	a.mu.Unlock()
+	if on && noServer {
+		a.chooseServer(true)
+		return
+	}
+	a.setForwarding(on)
+}
+
+// setForwarding turns forwarding on or off and remembers it.
+func (a *app) setForwarding(on bool) {
 	a.saveSettings(func(s *settings) { s.Forwarding = on })
 	a.fwd.SetEnabled(on)
 	a.log.Info("forwarding", "on", on)
 	if on {
+		a.forwardNow()
 		a.startModels()
 	}
 }
@@ -563,7 +749,7 @@ func (a *app) startModels() {
 			}
 			a.log.Info("not starting Grok models", "reason", err)
 			if errors.Is(err, errNoKey) {
-				a.setNotice("No API key for " + s.Server + ": points are sent, models not started — choose Grok Server…")
+				a.setServerStatus("No API key: points sent, no models — choose Grok Server…")
 			}
 			return
 		}
@@ -574,36 +760,50 @@ func (a *app) startModels() {
 		}
 		// Cursors then move only past rows Grok says it stored.
 		a.fwd.SetReceipts(c)
-		host, _ := os.Hostname()
-		metrics := make([]metric.Metric, len(metric.All))
-		for i, m := range metric.All {
-			m.Name = sync.MetricName(s.MetricPrefix, m.Name)
-			metrics[i] = m
-		}
-		ctx, cancel := context.WithTimeout(a.ctx, 2*time.Minute)
-		defer cancel()
-		if err := c.EnsureModels(ctx, host, metrics); err != nil {
-			a.log.Warn("starting Grok models", "err", err)
-			var ue *sync.UntrustedCertError
-			switch {
-			case errors.As(err, &ue):
-				a.setNotice("Grok's certificate is not trusted (" + strings.Join(ue.Problems, "; ") + ") — choose Grok Server… to review it")
-			case errors.Is(err, sync.ErrTLS):
-				a.log.Error("Grok's certificate changed: nothing is sent to its API", "err", err)
-				a.setNotice("⚠ " + err.Error())
-			default:
-				a.setNotice("Could not start Grok models: " + err.Error())
-			}
-			return
-		}
-		a.log.Info("Grok models started", "server", s.Server, "metrics", len(metrics))
+		a.ensureModels(c, s)
 	})
+}
+
+// ensureModels starts Grok's models on every metric and says how it went
+// under Grok Server…; it returns the message.
+func (a *app) ensureModels(c *sync.Client, s settings) (string, bool) {
+	host, _ := os.Hostname()
+	metrics := make([]metric.Metric, len(metric.All))
+	for i, m := range metric.All {
+		m.Name = sync.MetricName(s.MetricPrefix, m.Name)
+		metrics[i] = m
+	}
+	ctx, cancel := context.WithTimeout(a.ctx, 2*time.Minute)
+	defer cancel()
+	if err := c.EnsureModels(ctx, host, metrics); err != nil {
+		a.log.Warn("starting Grok models", "err", err)
+		msg := "Could not start Grok models: " + err.Error()
+		var ue *sync.UntrustedCertError
+		switch {
+		case errors.As(err, &ue):
+			msg = "Grok's certificate is not trusted (" + strings.Join(ue.Problems, "; ") + ") — choose Grok Server… to review it"
+		case errors.Is(err, sync.ErrTLS):
+			a.log.Error("Grok's certificate changed: nothing is sent to its API", "err", err)
+			msg = "⚠ " + err.Error()
+		}
+		a.setServerStatus(msg)
+		return msg, false
+	}
+	a.log.Info("Grok models started", "server", s.Server, "metrics", len(metrics))
+	msg := fmt.Sprintf("Connected to %s — %d metrics monitored", serverAddr(s.Server, s.Port), len(metrics))
+	a.setServerStatus(msg)
+	return msg, true
 }
 
 // ChooseServer implements tray.App: it asks for the server and key, checks
 // the key with the server, stores it in the keychain and the URL in the
-// settings.
-func (a *app) ChooseServer() {
+// settings, and says at once how it went (a dialog, and the line under
+// Grok Server…).
+func (a *app) ChooseServer() { a.chooseServer(false) }
+
+// chooseServer is ChooseServer; with forward set (chosen through "Forward
+// to Grok" without a server) forwarding is turned on once a server is set.
+func (a *app) chooseServer(forward bool) {
 	if !a.dialogUp.CompareAndSwap(false, true) {
 		return
 	}
@@ -617,30 +817,54 @@ func (a *app) ChooseServer() {
 		case errors.Is(err, errCancelled):
 			return
 		case errors.Is(err, errNoDialog):
-			a.setNotice("Run 'rogue login --server URL' in a terminal to set the Grok server")
+			a.setServerStatus("Set it in a terminal: rogue login --server URL")
 			return
 		case err != nil:
 			a.log.Warn("server dialog", "err", err)
-			a.setNotice("Could not ask for the server: " + err.Error())
+			a.setServerStatus("Could not ask for the server: " + err.Error())
 			return
 		}
-		if err := a.setServer(raw, key); err != nil {
-			a.log.Warn("Grok server not changed", "err", err)
-			a.setNotice(err.Error())
-			return
-		}
+		msg, ok := a.setServerAndTell(raw, key, forward)
+		a.tell("Rogue — Grok Server", msg, !ok)
 	})
 }
 
+// setServerAndTell is setServer with its outcome in words, shown under
+// Grok Server…: the models started ("Connected to … — 13 metrics
+// monitored") or why not.
+func (a *app) setServerAndTell(raw, key string, forward bool) (string, bool) {
+	c, err := a.setServer(raw, key)
+	if err != nil {
+		a.log.Warn("Grok server not changed", "err", err)
+		a.setServerStatus(err.Error())
+		return err.Error(), false
+	}
+	if forward {
+		a.setForwarding(true) // starts the models too
+	}
+	a.mu.Lock()
+	s := a.eff
+	a.mu.Unlock()
+	if !s.Forwarding {
+		a.setServerStatus("Key accepted — turn on Forward to Grok")
+		return "The key was accepted by " + s.Server + ". Turn on Forward to Grok to send metrics to it.", true
+	}
+	if c == nil {
+		return "Grok server set to " + s.Server, true
+	}
+	return a.ensureModels(c, s)
+}
+
 // setServer checks key with the server at raw and, when accepted, stores
-// both. Nothing changes when the check fails.
-func (a *app) setServer(raw, key string) error {
+// both and returns a client for the server (nil if none can be made).
+// Nothing changes when the check fails.
+func (a *app) setServer(raw, key string) (*sync.Client, error) {
 	u, err := normalizeServer(raw)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if key == "" {
-		return errors.New("No API key given; the server was not changed")
+		return nil, errors.New("No API key given; the server was not changed")
 	}
 	a.mu.Lock()
 	s := a.eff
@@ -651,21 +875,21 @@ func (a *app) setServer(raw, key string) error {
 	if dropPin {
 		s.PinSHA256 = ""
 	}
-	a.setNotice("Checking the key with " + u + "…")
+	a.setServerStatus("Checking the key with " + u + "…")
 	var ask func(context.Context, string) (bool, error)
 	if t, ok := a.plat.(certTruster); ok {
 		ask = t.AskTrust
 	}
 	pin, err := verifyKeyTrusting(a.ctx, u, key, s, 30*time.Second, ask)
 	if err != nil {
-		return fmt.Errorf("Server not changed: %v", err)
+		return nil, fmt.Errorf("Server not changed: %v", err)
 	}
 	trusted := pin != s.PinSHA256
 	if trusted {
 		a.log.Info("certificate trusted and pinned", "server", u, "sha256", pin)
 	}
 	if err := saveAPIKey(u, key); err != nil {
-		return fmt.Errorf("Could not store the key: %v", err)
+		return nil, fmt.Errorf("Could not store the key: %v", err)
 	}
 	if err := a.saveSettings(func(s *settings) {
 		s.Server = u
@@ -676,19 +900,21 @@ func (a *app) setServer(raw, key string) error {
 			s.PinSHA256 = pin
 		}
 	}); err != nil {
-		return err
+		return nil, err
 	}
 	a.mu.Lock()
 	cfg := a.forwardConfig(a.eff)
-	on := a.eff.Forwarding
+	s = a.eff
 	a.mu.Unlock()
 	a.fwd.SetConfig(cfg)
 	a.log.Info("Grok server set", "server", u)
-	a.setNotice("Grok server set to " + u)
-	if on {
-		a.startModels()
+	a.setServerStatus("Grok server set to " + u)
+	c, err := sync.NewClient(u, key, sync.ClientOptions{CAFile: s.CAFile, PinSHA256: s.PinSHA256})
+	if err != nil {
+		a.log.Warn("Grok client", "err", err)
+		return nil, nil
 	}
-	return nil
+	return c, nil
 }
 
 // exportRetention is how far back "Export CSV…" reaches: all the RRD
@@ -715,16 +941,30 @@ func (a *app) ExportCSV() {
 			a.mu.Unlock()
 			a.refresh()
 		})
+		empty := err == nil && sum.Points == 0 || errors.Is(err, sync.ErrNoRRDs)
+		if empty {
+			err = nil
+			// Nothing stored yet: the folder holds headers only.
+			os.RemoveAll(dir)
+		}
 		a.mu.Lock()
-		if err != nil {
+		switch {
+		case err != nil:
 			a.export = tray.ExportState{Err: err.Error(), Folder: dir}
-		} else {
-			a.export = tray.ExportState{Folder: dir}
+		case empty:
+			a.export = tray.ExportState{Empty: true}
+		default:
+			a.export = tray.ExportState{Folder: tildePath(home, dir)}
 		}
 		a.mu.Unlock()
 		a.refresh()
-		if err != nil {
+		switch {
+		case err != nil:
 			a.log.Error("export", "dir", dir, "err", err)
+			return
+		case empty:
+			a.log.Info("export: no samples stored yet")
+			a.tell("Export CSV", "Nothing to export yet: no samples are stored. Try again in a minute.", false)
 			return
 		}
 		a.log.Info("exported", "dir", dir, "points", sum.Points, "rows", sum.Rows)
@@ -735,10 +975,19 @@ func (a *app) ExportCSV() {
 			a.setNotice(fmt.Sprintf("Exported; %d metric(s) not exported: unreadable RRD file (see the log)", len(sum.Bad)))
 		}
 		if err := a.plat.Reveal(dir); err != nil {
-			a.log.Info("reveal export", "err", err)
+			a.log.Warn("reveal export", "err", err)
+			a.setNotice("Could not show the export: " + err.Error())
 		}
 	})
 	a.refresh()
+}
+
+// tildePath writes path with the home folder as "~", as the menu shows it.
+func tildePath(home, path string) string {
+	if rel, err := filepath.Rel(home, path); err == nil && home != "" && filepath.IsLocal(rel) {
+		return "~" + string(filepath.Separator) + rel
+	}
+	return path
 }
 
 // exportDir returns a new folder for an export at now: under ~/Documents,
@@ -766,7 +1015,10 @@ func exportDir(home string, now time.Time) string {
 // access when key events are not flowing, and says what is recorded.
 func (a *app) KeyStats() {
 	if a.agent.Snapshot().Keys.Flowing {
-		a.setNotice("Recording typing rhythm: timings only, never which keys")
+		// The line under the item says so already; a dialog says more.
+		a.bg.Go(func() {
+			a.tell("Keystroke statistics", "Rogue records typing rhythm: how many keys, and the times between and during presses. Never which keys.", false)
+		})
 		return
 	}
 	if ok, hint := a.plat.KeyAccess(); !ok && hint != "" {
@@ -810,11 +1062,15 @@ func (a *app) ToggleLoginItem() {
 	a.log.Info("start at login", "on", now)
 }
 
-// OpenDataFolder implements tray.App.
+// OpenDataFolder implements tray.App. When the folder cannot be shown the
+// menu says why and where it is.
 func (a *app) OpenDataFolder() {
 	if err := a.plat.Reveal(a.prefix); err != nil {
-		a.setNotice("Data folder: " + a.prefix)
-		a.log.Info("reveal data folder", "err", err)
+		a.log.Warn("open data folder", "err", err)
+		a.setNotice("Could not open the data folder: " + err.Error())
+		a.bg.Go(func() {
+			a.tell("Open Data Folder", "Could not open the data folder: "+err.Error()+"\n\nIt is "+a.prefix, true)
+		})
 	}
 }
 
@@ -828,7 +1084,13 @@ func (a *app) About() {
 	text := fmt.Sprintf("Rogue %s\n\nCollects vital signs and typing rhythm (timings only, never which keys) and forwards them to Grok.\n\nData: %s\nSettings: %s\nLog: %s",
 		version, a.prefix, a.settingsPath, filepath.Join(a.dirs.Logs, "rogue.log"))
 	if s, ok := a.plat.(aboutShower); ok {
+		// One About dialog at a time: a second click while it is up
+		// does nothing.
+		if !a.aboutUp.CompareAndSwap(false, true) {
+			return
+		}
 		a.bg.Go(func() {
+			defer a.aboutUp.Store(false)
 			if err := s.ShowAbout(a.ctx, text); err != nil {
 				a.setNotice("Rogue " + version + " · data in " + a.prefix)
 			}

@@ -9,8 +9,10 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,27 +79,20 @@ func (p *rogueProcess) wait(t testing.TB, timeout time.Duration) int {
 }
 
 // metricRows maps each metric's display name to its row's sparkline and
-// value, reading rows as tray.MetricTitle writes them.
+// value (without the padding), reading rows as tray.MetricTitle writes
+// them: "<sparkline>  <padded value>  <name>[  <mark>]".
 func metricRows(entries []menuEntry) map[string][2]string {
 	rows := map[string][2]string{}
 	for _, e := range entries {
-		// The sparkline may itself hold runs of spaces (gaps); the last
-		// double space separates it from "<name> <value>".
-		i := strings.LastIndex(e.Label, "  ")
-		if i < 0 {
+		parts := strings.Split(e.Label, "  ")
+		if len(parts) < 3 {
 			continue
 		}
-		spark, rest := e.Label[:i], e.Label[i+2:]
-		// The longest display name that fits wins ("Disk read time" over
-		// "Disk read").
-		best := ""
 		for _, m := range metric.All {
-			if strings.HasPrefix(rest, m.Display+" ") && len(m.Display) > len(best) {
-				best = m.Display
+			if parts[2] == m.Display {
+				value := strings.TrimLeft(parts[1], string([]rune{tray.FigureSpace, tray.PunctuationSpace}))
+				rows[m.Display] = [2]string{parts[0], value}
 			}
-		}
-		if best != "" {
-			rows[best] = [2]string{spark, strings.TrimPrefix(rest, best+" ")}
 		}
 	}
 	return rows
@@ -186,7 +181,6 @@ func TestAppMenuOverDBus(t *testing.T) {
 		return true, nil
 	})
 	t.Logf("%.1f s: rows", time.Since(t0).Seconds())
-	stopTyping()
 	for _, m := range metric.All {
 		r := rows[m.Display]
 		if n := len([]rune(r[0])); n < 30 {
@@ -194,7 +188,8 @@ func TestAppMenuOverDBus(t *testing.T) {
 		}
 	}
 	if !strings.HasSuffix(rows["CPU"][1], "%") || !strings.HasSuffix(rows["Network in"][1], "B/s") ||
-		!strings.HasSuffix(rows["Typing speed"][1], "keys/min") || !strings.HasSuffix(rows["Key hold"][1], " s") {
+		!strings.HasSuffix(rows["Typing speed"][1], "/min") || !strings.HasSuffix(rows["Keys"][1], "/min") ||
+		!strings.HasSuffix(rows["Key hold"][1], " ms") {
 		t.Errorf("values not in human units: %q", rows)
 	}
 
@@ -226,10 +221,30 @@ func TestAppMenuOverDBus(t *testing.T) {
 	}
 
 	t.Logf("%.1f s: forwarded", time.Since(t0).Seconds())
+	// Export CSV… into a new dated folder under ~/Documents, once key
+	// timings are stored (the rows show live values long before).
+	prefix0 := filepath.Join(env.Data, "rogue", "db")
+	testpeer.WaitFor(t, 30*time.Second, "a stored KeyHold value", func() (bool, error) {
+		f, err := rrd.Open(filepath.Join(prefix0, "KeyHold.rrd"))
+		if err != nil {
+			return false, err
+		}
+		defer f.Close()
+		res, err := f.Fetch(rrd.Average, time.Now().Add(-time.Minute), time.Now(), time.Second)
+		if err != nil {
+			return false, err
+		}
+		for _, r := range res.Rows {
+			if !math.IsNaN(r[0]) {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
 	// Export CSV… into a new dated folder under ~/Documents.
 	item.click(t, "Export CSV…")
 	done := item.waitEntry(t, "Exported to ", 60*time.Second, "export finished", func(menuEntry) bool { return true })
-	dir := strings.TrimPrefix(done.Label, "Exported to ")
+	dir := filepath.Join(env.Home, strings.TrimPrefix(done.Label, "Exported to ~/"))
 	if filepath.Dir(dir) != filepath.Join(env.Home, "Documents") || !strings.HasPrefix(filepath.Base(dir), "Rogue export ") {
 		t.Errorf("export folder %q, want a new \"Rogue export …\" folder in ~/Documents", dir)
 	}
@@ -241,6 +256,7 @@ func TestAppMenuOverDBus(t *testing.T) {
 	}
 
 	t.Logf("%.1f s: exported", time.Since(t0).Seconds())
+	stopTyping()
 	// Start at Login creates and removes the autostart entry.
 	desktop := filepath.Join(env.Config, "autostart", "rogue.desktop")
 	item.click(t, "Start at Login")
@@ -257,16 +273,15 @@ func TestAppMenuOverDBus(t *testing.T) {
 
 	// Grok Server… without zenity tells the user what to run instead.
 	item.click(t, "Grok Server")
-	item.waitEntry(t, "Run 'rogue login --server URL' in a terminal", 30*time.Second, "the rogue login hint", func(menuEntry) bool { return true })
+	item.waitEntry(t, "Set it in a terminal: rogue login --server URL", 30*time.Second, "the rogue login hint", func(menuEntry) bool { return true })
 
-	// Without xdg-open or zenity, the data folder, About and the key
-	// statistics answer in the menu itself.
+	// Without xdg-open or zenity, the data folder and About answer in the
+	// menu itself; the key statistics line is always there.
 	item.click(t, "Open Data Folder")
-	item.waitEntry(t, "Data folder: "+filepath.Join(env.Data, "rogue", "db"), 30*time.Second, "the data folder's path", func(menuEntry) bool { return true })
+	item.waitEntry(t, "Could not open the data folder", 30*time.Second, "the data folder's failure", func(menuEntry) bool { return true })
 	item.click(t, "About Rogue test")
 	item.waitEntry(t, "Rogue test · data in ", 30*time.Second, "the About line", func(menuEntry) bool { return true })
-	item.click(t, "Keystroke statistics: on")
-	item.waitEntry(t, "Recording typing rhythm: timings only, never which keys", 30*time.Second, "the key statistics line", func(menuEntry) bool { return true })
+	item.waitEntry(t, "Timings only, never which keys", 30*time.Second, "the key statistics line", func(e menuEntry) bool { return !e.Enabled })
 
 	// A second rogue says so and exits 0.
 	second := exec.Command(rogueBinary(t), "--interval", "1")
@@ -411,6 +426,35 @@ func answerDialog(t testing.TB, display, title, text string) {
 	run("key", "--window", win, "Return")
 }
 
+// closeDialog waits for a zenity window titled title on display and
+// presses Return in it (OK).
+func closeDialog(t testing.TB, display, title string) {
+	t.Helper()
+	xdotool := testpeer.Need(t, "xdotool")
+	var win string
+	testpeer.WaitFor(t, 20*time.Second, "the "+title+" dialog", func() (bool, error) {
+		cmd := exec.Command(xdotool, "search", "--onlyvisible", "--name", title)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		out, err := cmd.Output()
+		win, _, _ = strings.Cut(strings.TrimSpace(string(out)), "\n")
+		return err == nil && win != "", err
+	})
+	time.Sleep(300 * time.Millisecond)
+	for _, args := range [][]string{{"windowfocus", "--sync", win}, {"key", "--window", win, "Return"}} {
+		cmd := exec.Command(xdotool, args...)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %s: %v\n%s", args[0], err, out)
+		}
+	}
+	testpeer.WaitFor(t, 20*time.Second, "the "+title+" dialog closed", func() (bool, error) {
+		cmd := exec.Command(xdotool, "search", "--onlyvisible", "--name", title)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		out, _ := cmd.Output()
+		return strings.TrimSpace(string(out)) == "", nil
+	})
+}
+
 // TestAppGrokServerDialog chooses the Grok server through the menu: zenity
 // asks for the URL and the key (answered with xdotool on Xvfb), the app
 // checks the key with a server, stores it in a real GNOME Keyring and the
@@ -438,9 +482,9 @@ func TestAppGrokServerDialog(t *testing.T) {
 	item.click(t, "Grok Server…")
 	answerDialog(t, display, "Grok Server", grok.URL)
 	answerDialog(t, display, "API key for", bad)
-	item.waitEntry(t, "Server not changed", 20*time.Second, "the refusal in the menu", func(e menuEntry) bool {
-		return strings.Contains(e.Label, "refused")
-	})
+	item.waitEntry(t, "Server not changed", 20*time.Second, "the refusal under Grok Server…", func(menuEntry) bool { return true })
+	// ...and at once in a dialog, closed with Return.
+	closeDialog(t, display, "Rogue — Grok Server")
 	lookup := func() string {
 		cmd := exec.Command(testpeer.Need(t, "secret-tool"), "lookup", "service", keyringService, "username", grok.URL)
 		cmd.Env = env.Environ()
@@ -455,8 +499,10 @@ func TestAppGrokServerDialog(t *testing.T) {
 	item.click(t, "Grok Server…")
 	answerDialog(t, display, "Grok Server", grok.URL)
 	answerDialog(t, display, "API key for", good)
-	item.waitEntry(t, "Grok server set to "+grok.URL, 20*time.Second, "the new server in the menu", func(menuEntry) bool { return true })
-	item.waitEntry(t, "Grok Server: "+grok.URL, 30*time.Second, "the server item", func(menuEntry) bool { return true })
+	item.waitEntry(t, "Key accepted — turn on Forward to Grok", 20*time.Second, "the outcome under Grok Server…", func(menuEntry) bool { return true })
+	closeDialog(t, display, "Rogue — Grok Server")
+	u, _ := url.Parse(grok.URL)
+	item.waitEntry(t, "Grok Server: "+u.Hostname()+":2003…", 30*time.Second, "the server item with host and port", func(menuEntry) bool { return true })
 	if got := lookup(); got != good {
 		t.Errorf("keyring holds %q for %s, want the key", got, grok.URL)
 	}
@@ -483,7 +529,7 @@ func TestAppUnmovableSettingsNeverOverwritten(t *testing.T) {
 	env := newTestEnv(t, bus)
 	path := filepath.Join(env.Config, "rogue", settingsFile)
 	os.MkdirAll(filepath.Dir(path), 0o700)
-	const content = `{"interval": "every now and then"}`
+	const content = `{"interval": "every now and then", "server": "http://127.0.0.1", "port": 9}`
 	os.WriteFile(path, []byte(content), 0o600)
 	// Every name it could be kept under in the next minute is taken by a
 	// non-empty folder, so the rename fails, for root too.
@@ -494,7 +540,9 @@ func TestAppUnmovableSettingsNeverOverwritten(t *testing.T) {
 	}
 	p := startRogue(t, env, nil, "--interval", "1")
 	item := findTrayItem(t, bus.Conn(t), p.Cmd.Process.Pid, 30*time.Second)
-	item.waitEntry(t, "⚠ Settings could not be read; changes are not saved", 30*time.Second, "warning", func(menuEntry) bool { return true })
+	// One field of the wrong type: it takes its default, the warning names
+	// it, and since no copy of the file can be kept, nothing is saved.
+	item.waitEntry(t, `⚠ Settings: "interval" not valid, default used; changes are not saved`, 30*time.Second, "warning", func(menuEntry) bool { return true })
 	item.click(t, "Forward to Grok")
 	item.waitEntry(t, "Forward to Grok", 30*time.Second, "Forward to Grok checked", func(e menuEntry) bool { return e.Checked })
 	item.clickQuit(t, "Quit Rogue")
@@ -542,7 +590,7 @@ func TestSetServerDropsTheOldServersPin(t *testing.T) {
 			logger := slog.New(slog.DiscardHandler)
 			a := &app{log: logger, fwdLog: logger, fwd: fwd, ctx: context.Background(), now: time.Now,
 				settingsPath: filepath.Join(t.TempDir(), settingsFile), saved: s, eff: s}
-			err = a.setServer(srv.URL, "k")
+			_, err = a.setServer(srv.URL, "k")
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("setServer from %q: %v; want an error mentioning %q", tt.oldServer, err, tt.wantErr)
 			}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rogue-metrics/rogue/agent"
+	"github.com/rogue-metrics/rogue/sync"
 	"github.com/rogue-metrics/rogue/tray"
 )
 
@@ -103,3 +106,31 @@ func TestParseAppFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestStateShowsFilesSetAside: a damaged RRD file set aside by the agent
+// reaches the menu's state by its new name.
+func TestStateShowsFilesSetAside(t *testing.T) {
+	prefix := t.TempDir()
+	os.WriteFile(filepath.Join(prefix, "KeyHold.rrd"), []byte("garbage"), 0o600)
+	logger := slog.New(slog.DiscardHandler)
+	ag, err := agent.New(agent.Config{Prefix: prefix, Logger: logger, KeyTap: noKeys{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ag.Close()
+	fwd, err := sync.NewForwarder(sync.ForwardConfig{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &app{log: logger, fwdLog: logger, plat: &accessPlatform{ok: true}, agent: ag, fwd: fwd, now: time.Now}
+	got := a.State().SetAside
+	asides, _ := filepath.Glob(filepath.Join(prefix, "KeyHold.rrd.bad-*"))
+	if len(asides) != 1 || len(got) != 1 || got[0] != filepath.Base(asides[0]) {
+		t.Errorf("State().SetAside = %q, files set aside %q", got, asides)
+	}
+}
+
+// noKeys is a key tap without a display.
+type noKeys struct{}
+
+func (noKeys) Run(ctx context.Context, _ chan<- agent.KeyEvent) error { return agent.ErrNoDisplay }

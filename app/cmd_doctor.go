@@ -202,6 +202,9 @@ func (d *doctor) settings() (settings, finding) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		f.Value += " (none yet: defaults)"
+	case errors.As(err, new(*badFieldsError)):
+		f.Value = err.Error()
+		f.Action = "fix those fields; Rogue uses their defaults and keeps the others"
 	case err != nil:
 		f.Value += ": " + err.Error()
 		f.Action = "fix or remove the file; Rogue starts with defaults and sets it aside"
@@ -217,8 +220,13 @@ func loadSettingsReadOnly(path string) (settings, error) {
 	if err != nil {
 		return s, err
 	}
-	if err := parseSettings(data, &s); err != nil {
+	fields, err := parseSettings(data, &s)
+	if err != nil {
 		return defaultSettings(), err
+	}
+	if len(fields) > 0 {
+		// Those fields take their defaults, the others are used.
+		return s, &badFieldsError{Path: path, Fields: fields}
 	}
 	return s, nil
 }

@@ -139,7 +139,8 @@ func loadSettingsQuietly(path string) (settings, error) {
 	if err != nil {
 		return s, err
 	}
-	if err := parseSettings(data, &s); err != nil {
+	// A field that cannot be used takes its default, as in the app.
+	if _, err := parseSettings(data, &s); err != nil {
 		return defaultSettings(), err
 	}
 	return s, nil

@@ -66,7 +66,8 @@ func runLogin(ctx context.Context, args []string, io stdio) int {
 	if err != nil {
 		fmt.Fprintf(io.Err, "rogue login: warning: %v\n", err)
 		var bad *badSettingsError
-		keepFile = errors.As(err, &bad) && bad.Aside == ""
+		var badFields *badFieldsError
+		keepFile = errors.As(err, &bad) && bad.Aside == "" || errors.As(err, &badFields) && badFields.Aside == ""
 	}
 	url, ok := serverURL(io.Err, "rogue login", *server, s.Server)
 	if !ok {

@@ -10,8 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogue-metrics/rogue/internal/testpeer"
 )
@@ -218,4 +221,71 @@ func assertNoSecrets(t *testing.T, secrets []string, texts map[string]string, di
 	if files == 0 {
 		t.Errorf("no files under %v to check: the check proves nothing", dirs)
 	}
+}
+
+// TestHeadlessNeverAutolaunchesDBus: headless with a server and forwarding
+// on, the app wants the API key; without a session bus it says that no
+// keyring is available and goes on, and no dbus-daemon or
+// gnome-keyring-daemon is left behind (the keyring library used to
+// autolaunch both at every start, and they outlived Rogue).
+func TestHeadlessNeverAutolaunchesDBus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the rogue binary for a few seconds")
+	}
+	testpeer.Need(t, "dbus-launch") // what godbus autolaunches with
+	env := newTestEnv(t, nil)
+	s := defaultSettings()
+	s.Server = "http://127.0.0.1:9"
+	s.Forwarding = true
+	writeSettings(t, env, s)
+	mark := "ROGUE_TEST_MARK=" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	p := startHeadless(t, env, []string{mark})
+	testpeer.WaitFor(t, 20*time.Second, "the keyring outcome logged", func() (bool, error) {
+		out := p.out.String()
+		return strings.Contains(out, "no keyring is available") || strings.Contains(out, "Grok models"), nil
+	})
+	if !strings.Contains(p.out.String(), "no keyring is available") {
+		t.Errorf("no word about the missing keyring:\n%s", p.out.String())
+	}
+	p.Cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.wait(t, 20*time.Second); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if left := daemonsWithMark(t, mark); len(left) > 0 {
+		for _, d := range left {
+			if pid, err := strconv.Atoi(strings.TrimSuffix(d[strings.LastIndex(d, " ")+1:], ")")); err == nil {
+				syscall.Kill(pid, syscall.SIGTERM)
+			}
+		}
+		t.Errorf("processes started for rogue and left behind: %v", left)
+	}
+}
+
+// daemonsWithMark returns the pids of dbus-daemon, dbus-launch and
+// gnome-keyring-daemon processes whose environment holds mark: the ones
+// started on behalf of a process given that environment.
+func daemonsWithMark(t *testing.T, mark string) []string {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
+		if err != nil {
+			continue
+		}
+		switch name := strings.TrimSpace(string(comm)); name {
+		case "dbus-daemon", "dbus-launch", "gnome-keyring-d", "gnome-keyring-daemon":
+			env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+			if err == nil && bytes.Contains(env, []byte(mark)) {
+				found = append(found, name+" (pid "+e.Name()+")")
+			}
+		}
+	}
+	return found
 }

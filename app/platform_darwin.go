@@ -100,3 +100,28 @@ func (p *darwinPlatform) RequestKeyAccess(ctx context.Context) {
 	}
 	slog.Info("key access", "state", s.String())
 }
+
+// messageScript shows argv's text in a dialog with one OK button; the
+// title and text come as arguments, never inside the script.
+const messageScript = `on run argv
+display dialog (item 2 of argv) with title (item 1 of argv) buttons {"OK"} default button 1 with icon ((item 3 of argv) as integer)
+end run`
+
+// ShowMessage shows text in a dialog (see messageShower) and returns when
+// it is closed.
+func (p *darwinPlatform) ShowMessage(ctx context.Context, title, text string, isError bool) error {
+	icon := "1" // note
+	if isError {
+		icon = "2" // caution
+	}
+	_, stderr, err := macos.Exec(ctx, macos.Osascript, "-e", messageScript, title, text, icon)
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("osascript: %v: %s", err, stderr)
+	}
+	return nil
+}
+
+// ShowAbout shows text in a dialog (see aboutShower).
+func (p *darwinPlatform) ShowAbout(ctx context.Context, text string) error {
+	return p.ShowMessage(ctx, "About Rogue", text, false)
+}

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/rogue-metrics/rogue/assets"
 )
 
 // linuxPlatform is the platform on Linux desktops: an XDG autostart entry
@@ -96,7 +99,30 @@ func (p *linuxPlatform) SetLoginItem(on bool) error {
 	if err := writeConfigFile(path, []byte(desktopEntry(exe)), 0o644); err != nil {
 		return fmt.Errorf("login item: %w", err)
 	}
+	if err := p.installIcon(); err != nil {
+		// The entry works without it; the session shows a generic icon.
+		slog.Warn("login item icon", "err", err)
+	}
 	return nil
+}
+
+// iconName is the icon of the desktop entry, in the user's icon theme
+// folder (XDG Icon Theme Specification).
+const iconName = "rogue"
+
+// installIcon writes Rogue's icon to
+// $XDG_DATA_HOME/icons/hicolor/48x48/apps/rogue.png, where the entry's
+// Icon=rogue finds it.
+func (p *linuxPlatform) installIcon() error {
+	data := p.getenv("XDG_DATA_HOME")
+	if !filepath.IsAbs(data) {
+		data = filepath.Join(p.home, ".local", "share")
+	}
+	path := filepath.Join(data, "icons", "hicolor", "48x48", "apps", iconName+".png")
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, assets.Icon) {
+		return nil
+	}
+	return writeConfigFile(path, assets.Icon, 0o644)
 }
 
 // switchEntry returns a desktop entry with its keys that switch it off
@@ -143,6 +169,7 @@ func desktopEntry(exe string) string {
 		"Name=Rogue\n" +
 		"Comment=Personal metrics agent: vital signs and typing rhythm, forwarded to Grok\n" +
 		"Exec=" + execQuote(exe) + "\n" +
+		"Icon=" + iconName + "\n" +
 		"Terminal=false\n" +
 		"X-GNOME-Autostart-enabled=true\n"
 }
@@ -217,9 +244,12 @@ func (p *linuxPlatform) AskServer(ctx context.Context, current string) (server, 
 	if strings.TrimSpace(server) == "" {
 		return "", "", errCancelled
 	}
-	// The title is in zenity's command line, which every user can list: a
-	// key pasted into the URL must not show there.
-	apiKey, err = p.zenity(ctx, "--password", "--title=API key for "+safeServer(server))
+	// The title and text are in zenity's command line, which every user
+	// can list: a key pasted into the URL must not show there. A hidden
+	// entry rather than --password, whose field zenity labels "Password".
+	name := safeServer(server)
+	apiKey, err = p.zenity(ctx, "--entry", "--hide-text", "--title=API key for "+name,
+		"--text=API key for "+name+" (Grok › Settings › API key):")
 	if err != nil {
 		return "", "", err
 	}
@@ -266,6 +296,20 @@ func (p *linuxPlatform) KeyAccess() (ok bool, hint string) {
 
 // RequestKeyAccess does nothing: X11 has no permission to ask for.
 func (p *linuxPlatform) RequestKeyAccess(context.Context) {}
+
+// ShowMessage shows text in an information or error dialog (see
+// messageShower) and returns when it is closed.
+func (p *linuxPlatform) ShowMessage(ctx context.Context, title, text string, isError bool) error {
+	kind := "--info"
+	if isError {
+		kind = "--error"
+	}
+	_, err := p.zenity(ctx, kind, "--title="+title, "--no-markup", "--text="+text)
+	if errors.Is(err, errCancelled) {
+		return nil
+	}
+	return err
+}
 
 // ShowAbout shows text in an information dialog (see aboutShower).
 func (p *linuxPlatform) ShowAbout(ctx context.Context, text string) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -53,8 +54,12 @@ func TestLoginItemCreatesAndRemovesAutostartEntry(t *testing.T) {
 			if err != nil {
 				t.Fatalf("no autostart file at %s: %v", path, err)
 			}
+			icon := filepath.Join(p.home, ".local", "share", "icons", "hicolor", "48x48", "apps", "rogue.png")
+			if png, err := os.ReadFile(icon); err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+				t.Errorf("the entry's Icon=rogue has no icon at %s: %v", icon, err)
+			}
 			for _, want := range []string{"[Desktop Entry]\n", "Type=Application\n", "Name=Rogue\n",
-				`Exec="/opt/Rogue Apps/rogue\\$1"` + "\n"} {
+				`Exec="/opt/Rogue Apps/rogue\\$1"` + "\n", "Icon=rogue\n"} {
 				if !strings.Contains(string(data), want) {
 					t.Errorf("autostart file lacks %q:\n%s", want, data)
 				}
@@ -161,12 +166,12 @@ func TestAskServer(t *testing.T) {
 	}{
 		{"NoZenity", display, "", "", "", errNoDialog},
 		{"NoDisplay", map[string]string{}, "echo x", "", "", errNoDialog},
-		{"BothAnswered", display, `case "$1" in --entry) echo " https://grok.example.com ";; --password) echo "k3y";; esac`,
+		{"BothAnswered", display, `case "$2" in --hide-text) echo "k3y";; *) echo " https://grok.example.com ";; esac`,
 			"https://grok.example.com", "k3y", nil},
 		{"CancelURL", display, "exit 1", "", "", errCancelled},
-		{"CancelKey", display, `case "$1" in --entry) echo grok;; *) exit 1;; esac`, "", "", errCancelled},
+		{"CancelKey", display, `case "$2" in --hide-text) exit 1;; *) echo grok;; esac`, "", "", errCancelled},
 		{"EmptyURLIsCancel", display, `echo ""`, "", "", errCancelled},
-		{"PrefilledWithCurrent", display, `case "$1" in --entry) echo "$4" | sed 's/--entry-text=//';; *) echo k;; esac`,
+		{"PrefilledWithCurrent", display, `case "$2" in --hide-text) echo k;; *) echo "$4" | sed 's/--entry-text=//';; esac`,
 			"https://current.example", "k", nil},
 	}
 	for _, tt := range tests {
@@ -206,7 +211,7 @@ func TestAskServerKeepsPastedKeyOffTheCommandLine(t *testing.T) {
 		p := testPlatform(t, map[string]string{"DISPLAY": ":0"})
 		argv := filepath.Join(t.TempDir(), "argv")
 		fakeZenity(t, p, `printf '%s\n' "$@" >> '`+argv+`'
-case "$1" in --entry) echo '`+typed+`';; --password) echo k;; esac`)
+case "$2" in --hide-text) echo k;; *) echo '`+typed+`';; esac`)
 		server, _, err := p.AskServer(context.Background(), "")
 		if err != nil || server != typed {
 			t.Fatalf("AskServer = %q, %v; want %q", server, err, typed)
@@ -215,8 +220,12 @@ case "$1" in --entry) echo '`+typed+`';; --password) echo k;; esac`)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(b), "--password") {
+		if !strings.Contains(string(b), "--hide-text") {
 			t.Fatalf("the key dialog was not shown: %s", b)
+		}
+		// The prompt says what to type: an API key, not a "Password".
+		if !strings.Contains(string(b), "--text=API key for ") || strings.Contains(string(b), "--password") {
+			t.Errorf("the key dialog does not ask for an API key:\n%s", b)
 		}
 		if strings.Contains(string(b), pastedSecret) {
 			t.Errorf("zenity's arguments hold the key typed into the URL:\n%s", b)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func TestLoadSettingsMissingFileGivesDefaults(t *testing.T) {
 func TestSettingsRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", settingsFile)
 	want := settings{Interval: 5, Heartbeat: 120, Server: "https://grok.example.com", Port: 2013,
-		MetricPrefix: "laptop", Forwarding: true, CAFile: "/etc/ca.pem", PinSHA256: "AB:CD"}
+		MetricPrefix: "laptop", Forwarding: true, CAFile: "/etc/ca.pem", PinSHA256: "AB:CD", DisplayInterval: 3}
 	if err := want.save(path); err != nil {
 		t.Fatal(err)
 	}
@@ -65,14 +66,8 @@ func TestLoadSettingsUnusableFileKeptAside(t *testing.T) {
 		{"NotJSON", "{interval: 5"},
 		{"TruncatedByCrash", `{"interval": 5, "serv`},
 		{"Empty", ""},
-		{"WrongType", `{"interval": "often"}`},
-		{"ZeroInterval", `{"interval": 0}`},
-		{"NegativeHeartbeat", `{"heartbeat": -1}`},
-		{"PortOutOfRange", `{"port": 70000}`},
-		{"ServerWithCredentials", `{"server": "https://key@grok"}`},
-		{"PrefixWithSpace", `{"metric_prefix": "my laptop"}`},
-		{"PrefixWithNoBreakSpace", "{\"metric_prefix\": \"my\u00a0laptop\"}"},
-		{"PrefixWithUmlaut", `{"metric_prefix": "büro"}`},
+		{"NotAnObject", `[1, 2]`},
+		{"Null", `null`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +91,61 @@ func TestLoadSettingsUnusableFileKeptAside(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), filepath.Base(aside)) {
 				t.Errorf("error %q does not say where the file went", err)
+			}
+		})
+	}
+}
+
+// TestLoadSettingsBadFieldFallsBack: one field of the wrong type or out of
+// range takes its default, with an error naming it; every other field is
+// kept, and the file as it was is copied aside (the next save replaces it).
+func TestLoadSettingsBadFieldFallsBack(t *testing.T) {
+	const good = `"server": "https://grok.example.com", "port": 2013, "forwarding": true`
+	tests := []struct {
+		name, field, content string
+	}{
+		{"WrongType", "interval", `{"interval": "often", ` + good + `}`},
+		{"ZeroInterval", "interval", `{"interval": 0, ` + good + `}`},
+		{"NegativeHeartbeat", "heartbeat", `{"heartbeat": -1, ` + good + `}`},
+		{"HeartbeatAsString", "heartbeat", `{"heartbeat": "600", ` + good + `}`},
+		{"ForwardingAsString", "forwarding", `{"forwarding": "yes", "server": "https://grok.example.com", "port": 2013}`},
+		{"PortOutOfRange", "port", `{"port": 70000, "server": "https://grok.example.com", "forwarding": true}`},
+		{"ServerWithCredentials", "server", `{"server": "https://key@grok", "port": 2013, "forwarding": true}`},
+		{"PrefixWithSpace", "metric_prefix", `{"metric_prefix": "my laptop", ` + good + `}`},
+		{"PrefixWithNoBreakSpace", "metric_prefix", "{\"metric_prefix\": \"my\u00a0laptop\", " + good + "}"},
+		{"PrefixWithUmlaut", "metric_prefix", `{"metric_prefix": "büro", ` + good + `}`},
+		{"DisplayIntervalZero", "display_interval", `{"display_interval": 0, ` + good + `}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), settingsFile)
+			os.WriteFile(path, []byte(tt.content), 0o600)
+			s, err := loadSettings(path, testNow)
+			var bad *badFieldsError
+			if !errors.As(err, &bad) || !slices.Equal(bad.Names(), []string{tt.field}) {
+				t.Fatalf("err = %v, want one bad field %q", err, tt.field)
+			}
+			if !strings.Contains(err.Error(), `"`+tt.field+`"`) {
+				t.Errorf("error %q does not name the field", err)
+			}
+			want := defaultSettings()
+			if tt.field != "server" {
+				want.Server = "https://grok.example.com"
+			}
+			if tt.field != "port" {
+				want.Port = 2013
+			}
+			if tt.field != "forwarding" {
+				want.Forwarding = true
+			}
+			if s != want {
+				t.Errorf("settings %+v, want %+v (the other fields kept)", s, want)
+			}
+			if data, err := os.ReadFile(path + ".bad-20261125T093000Z"); err != nil || string(data) != tt.content {
+				t.Errorf("copy aside: %q, %v", data, err)
+			}
+			if data, _ := os.ReadFile(path); string(data) != tt.content {
+				t.Errorf("the file was changed on load: %q", data)
 			}
 		})
 	}
@@ -192,7 +242,7 @@ func TestHugeIntervalIsRefused(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := defaultSettings()
-			if err := parseSettings([]byte(tt.json), &s); err == nil {
+			if fields, err := parseSettings([]byte(tt.json), &s); err == nil && len(fields) == 0 {
 				t.Errorf("parseSettings(%s) accepted interval %d, heartbeat %d", tt.json, s.Interval, s.Heartbeat)
 			}
 		})
@@ -232,5 +282,35 @@ func TestSettingsMetricPrefixAgreesWithForwarder(t *testing.T) {
 		if (settingsErr == nil) != (fwdErr == nil) {
 			t.Errorf("metric prefix %q: settings say %v, the forwarder says %v", p, settingsErr, fwdErr)
 		}
+	}
+}
+
+// TestNewInstallMetricPrefix: a new install sends under the host's short
+// name (two machines with the old empty default fed one Grok model);
+// existing settings and folders the old tool forwarded from keep theirs.
+func TestNewInstallMetricPrefix(t *testing.T) {
+	host := func() (string, error) { return "Janes-MBP.local", nil }
+	withCursor := t.TempDir()
+	os.WriteFile(sync.CursorPath(withCursor, "CPUPercent", sync.Grok), []byte("1764000000"), 0o600)
+	for _, tt := range []struct {
+		name     string
+		firstRun bool
+		prefix   string
+		host     func() (string, error)
+		want     string
+		ok       bool
+	}{
+		{"NewInstall", true, t.TempDir(), host, "Janes-MBP", true},
+		{"SettingsExist", false, t.TempDir(), host, "", false},
+		{"OldToolsCursors", true, withCursor, host, "", false},
+		{"NoHostName", true, t.TempDir(), func() (string, error) { return "", errors.New("no name") }, "", false},
+		{"HostNameWithNothingUsable", true, filepath.Join(t.TempDir(), "new"), func() (string, error) { return "…", nil }, "", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := newInstallMetricPrefix(tt.firstRun, tt.prefix, tt.host)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("newInstallMetricPrefix = %q, %v; want %q, %v", got, ok, tt.want, tt.ok)
+			}
+		})
 	}
 }

@@ -161,7 +161,7 @@ func TestTrustOnFirstUse(t *testing.T) {
 		appPath := filepath.Join(t.TempDir(), settingsFile)
 		a := &app{log: logger, fwdLog: logger, plat: plat, fwd: fwd, ctx: context.Background(), now: time.Now,
 			settingsPath: appPath, saved: s, eff: s}
-		err = a.setServer(url, key)
+		_, err = a.setServer(url, key)
 		saved, _ := loadSettings(appPath, time.Now())
 		if len(plat.asked) != 1 || !strings.Contains(plat.asked[0], srv.fingerprint()) {
 			t.Errorf("app asked %q", plat.asked)

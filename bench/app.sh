@@ -1,33 +1,40 @@
 #!/bin/sh
 # bench/app.sh: the menu-bar app's costs, on a private D-Bus session bus and
-# a real Debian carbon-cache, side by side with the floor any tray app pays:
-# a minimal fyne.io/systray program (one menu item, nothing else).
+# a real Debian carbon-cache, side by side in one run with collectd (cpu,
+# memory, disk, interface and rrdtool plugins at a 1 s interval) and with
+# the floor any tray app pays: a bare fyne.io/systray item (bench/traypeer).
 #
-#   1. start to tray item registered on D-Bus (goal <= 150 ms): the time from
-#      exec to the bus announcing org.kde.StatusNotifierItem-<pid>-1, seen by
-#      dbus-monitor; first start (creates the 13 RRD files) and warm starts.
-#   2. menu refresh per tick (goal <= 1 ms of CPU): go test -bench of the
-#      tray's rendering and diffing; the app's own measurement of each
-#      refresh (rendering + the tray library's D-Bus updates; wall and
-#      thread CPU time), logged at exit; and, for scale, the whole process's
-#      CPU time per tick with the menu and with --headless, CMP seconds each.
-#   3. a DURATION-second run at a 1 s interval with forwarding on to carbon
-#      (goal: RSS <= 20 MB and flat): RSS at start, middle and end.
+#   1. start to tray item registered on D-Bus (goal <= 150 ms at every
+#      step): the time from exec to the bus announcing
+#      org.kde.StatusNotifierItem-<pid>-1, seen by dbus-monitor; the first
+#      start (13 RRD files missing, created in the background) and warm
+#      starts, at a 1 s and a 60 s step.
+#   2. CPU, side by side over the same CMP seconds, all running at once:
+#      collectd at 1 s; rogue at the default settings (60 s step, live
+#      display every 2 s, forwarding on); rogue at a 1 s step with forwarding
+#      on; `rogue agent` at 1 s. Goals: rogue at defaults <= 0.1 % of a core,
+#      rogue at 1 s <= 0.5 x collectd. CPU is on-CPU time of every thread
+#      (/proc/PID/task/*/schedstat, nanoseconds).
+#   3. RSS of each at the end of that window (goal <= 20 MB) and of the bare
+#      tray peer; with LONG=SECONDS, RSS of rogue at 1 s over a long run
+#      (goal: flat).
 #
-# Usage: bench/app.sh [DURATION_SECONDS]   (default 600; CMP=60, RUNS=5)
-# Needs: go, dbus-daemon, dbus-monitor, carbon-cache (graphite-carbon), python3.
+# Usage: bench/app.sh        (CMP=60 seconds after WARMUP=65, RUNS=5 warm
+#                             starts, LONG=0)
+# Needs: go, dbus-daemon, dbus-monitor, carbon-cache (graphite-carbon),
+# collectd (collectd-core), python3.
 set -eu
 # The whole script is one block, read before it runs: editing the file
 # during a long run cannot change what runs.
 {
 cd "$(dirname "$0")/.."
-for tool in go dbus-daemon dbus-monitor carbon-cache python3; do
+for tool in go dbus-daemon dbus-monitor carbon-cache collectd python3; do
 	command -v $tool >/dev/null || { echo "bench/app.sh: $tool is not installed" >&2; exit 1; }
 done
 
-DURATION=${1:-600}
 CMP=${CMP:-60}
 RUNS=${RUNS:-5}
+LONG=${LONG:-0}
 T=$(mktemp -d /tmp/rogue-bench-app.XXXXXX)
 PIDS=
 cleanup() {
@@ -37,33 +44,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-echo "== building rogue and the bare-systray peer"
+echo "== building rogue and the bare-systray peer (from this module)"
 go build -o "$T/rogue" ./app
-mkdir -p "$T/peer"
-cat > "$T/peer/main.go" <<'GO'
-// The floor of a tray app: fyne.io/systray with one item, quitting on SIGINT.
-package main
-
-import (
-	"os"
-	"os/signal"
-
-	"fyne.io/systray"
-)
-
-func main() {
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt)
-	systray.Run(func() {
-		systray.SetTitle("peer")
-		systray.AddMenuItem("Quit", "")
-		go func() { <-sig; systray.Quit() }()
-	}, nil)
-}
-GO
-printf 'module peer\n\ngo 1.25\n\nrequire fyne.io/systray v1.12.2\n' > "$T/peer/go.mod"
-cp go.sum "$T/peer/go.sum"
-(cd "$T/peer" && GOFLAGS=-mod=mod GOPROXY=off go build -o "$T/peer/peer" .)
+go build -o "$T/peer" ./bench/traypeer
 
 echo "== starting a private session bus and carbon-cache"
 cat > "$T/bus.conf" <<EOF
@@ -109,15 +92,23 @@ carbon-cache --config="$T/carbon/carbon.conf" --nodaemon --pidfile="$T/carbon/pi
 PIDS="$PIDS $!"
 until python3 -c "import socket;socket.create_connection(('127.0.0.1',$CARBON_PORT),1)" 2>/dev/null; do sleep 0.1; done
 
-# A fresh home for rogue: settings with forwarding on to carbon.
-H="$T/home"
-mkdir -p "$H/.config/rogue"
-printf '{"interval": 1, "heartbeat": 600, "server": "http://127.0.0.1", "port": %s, "forwarding": true}\n' \
-	"$CARBON_PORT" > "$H/.config/rogue/settings.json"
-# run_env CMD...: runs CMD in that home. Only ever called in the background
-# (&): it execs, so that $! is rogue's own pid.
-run_env() { exec env HOME="$H" XDG_CONFIG_HOME="$H/.config" XDG_DATA_HOME="$H/.local/share" \
-	XDG_STATE_HOME="$H/.local/state" XDG_RUNTIME_DIR="$T" DISPLAY= "$@"; }
+# home NAME INTERVAL: a fresh home for rogue with forwarding on to carbon.
+home() {
+	rm -rf "$T/$1"
+	mkdir -p "$T/$1/.config/rogue"
+	printf '{"interval": %s, "server": "http://127.0.0.1", "port": %s, "forwarding": true}\n' \
+		"$2" "$CARBON_PORT" > "$T/$1/.config/rogue/settings.json"
+}
+# in_home NAME CMD...: runs CMD in that home. Only ever called in the
+# background (&): it execs, so that $! is the command's own pid.
+in_home() {
+	H="$T/$1"
+	shift
+	mkdir -p "$H/run"
+	chmod 700 "$H/run"
+	exec env HOME="$H" XDG_CONFIG_HOME="$H/.config" XDG_DATA_HOME="$H/.local/share" \
+		XDG_STATE_HOME="$H/.local/state" XDG_RUNTIME_DIR="$H/run" DISPLAY= "$@"
+}
 
 # registered_ms CMD...: starts CMD, waits for its StatusNotifierItem name on
 # the bus, prints the milliseconds from exec to the bus's announcement, and
@@ -138,6 +129,8 @@ registered_ms() {
 		i=$((i + 1))
 		[ $i -lt 1500 ] || { echo "never registered: $*" >&2; cat "$T/run.out" >&2; kill $pid $mon; return 1; }
 	done
+	# Let a first start finish creating its files before stopping it.
+	sleep 1
 	kill -INT $pid
 	wait $pid || true
 	kill $mon 2>/dev/null || true
@@ -151,81 +144,116 @@ registered_ms() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 echo
-echo "== 1. start to tray registered on D-Bus (goal <= 150 ms)"
-first=$(registered_ms run_env "$T/rogue" --interval 1)
-echo "rogue, first start (creates 13 RRD files): $first ms"
-: > "$T/ours.ms"; : > "$T/peer.ms"
-for i in $(seq "$RUNS"); do
-	registered_ms run_env "$T/rogue" --interval 1 >> "$T/ours.ms"
-	registered_ms "$T/peer/peer" >> "$T/peer.ms"
+echo "== 1. start to tray registered on D-Bus (goal <= 150 ms at every step)"
+[ "$RUNS" -gt 0 ] && for step in 1 60; do
+	home "start$step" "$step"
+	first=$(registered_ms in_home "start$step" "$T/rogue")
+	: > "$T/ours.ms"
+	for i in $(seq "$RUNS"); do
+		registered_ms in_home "start$step" "$T/rogue" >> "$T/ours.ms"
+	done
+	echo "rogue at a $step s step: first start (13 RRD files to create) $first ms;" \
+		"warm start, median of $RUNS: $(median < "$T/ours.ms") ms   ($(tr '\n' ' ' < "$T/ours.ms"))"
 done
-ours=$(median < "$T/ours.ms"); peer=$(median < "$T/peer.ms")
-echo "rogue, warm start, median of $RUNS: $ours ms   ($(tr '\n' ' ' < "$T/ours.ms"))"
-echo "bare systray peer, median of $RUNS: $peer ms   ($(tr '\n' ' ' < "$T/peer.ms"))"
-python3 -c "print('ratio rogue/peer: %.2f' % ($ours / $peer))"
+[ "$RUNS" -gt 0 ] && : > "$T/peer.ms" && for i in $(seq "$RUNS"); do registered_ms "$T/peer" >> "$T/peer.ms"; done
+[ "$RUNS" -gt 0 ] && echo "bare systray peer, median of $RUNS: $(median < "$T/peer.ms") ms   ($(tr '\n' ' ' < "$T/peer.ms"))"
 
 echo
-echo "== 2. menu refresh per tick (goal <= 1 ms CPU)"
-go test -run '^$' -bench 'Render|RefreshTick' -benchtime 2000x ./tray | grep Benchmark
-
-# cpu_ticks PID: utime+stime in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# cpu_ns PID: CPU time of all the process's threads in nanoseconds
-# (schedstat), finer than clock ticks.
-cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d\n", s}'; }
+echo "== 2. CPU over the same $CMP s, side by side (all running at once)"
+mkdir -p "$T/collectd/rrd"
+cat > "$T/collectd.conf" <<CONF
+Hostname "bench"
+FQDNLookup false
+BaseDir "$T/collectd"
+PIDFile "$T/collectd.pid"
+PluginDir "/usr/lib/collectd"
+TypesDB "/usr/share/collectd/types.db"
+Interval 1
+LoadPlugin cpu
+LoadPlugin memory
+LoadPlugin disk
+LoadPlugin interface
+LoadPlugin rrdtool
+<Plugin rrdtool>
+  DataDir "$T/collectd/rrd"
+</Plugin>
+CONF
+home defaults 60
+home step1 1
+home agent1 1
+collectd -f -C "$T/collectd.conf" >"$T/collectd.log" 2>&1 &
+p_collectd=$!
+in_home defaults "$T/rogue" >"$T/defaults.log" 2>&1 &
+p_defaults=$!
+in_home step1 "$T/rogue" >"$T/step1.log" 2>&1 &
+p_step1=$!
+in_home agent1 "$T/rogue" agent --interval 1 --prefix "$T/agent1/db" >"$T/agent1.log" 2>&1 &
+p_agent=$!
+PIDS="$PIDS $p_collectd $p_defaults $p_step1 $p_agent"
+# Past the first minute: files created, collectors primed, and the first
+# tick's one-off work at the 60 s step done (the first delivery reads the
+# whole archive when there is no cursor yet): the window is steady state.
+sleep "${WARMUP:-65}"
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%.0f\n", s}'; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-HZ=$(getconf CLK_TCK)
-
-# cpu_per_tick ARGS...: runs rogue CMP seconds, prints ms of CPU per tick
-# after the first 5 s (startup excluded).
-cpu_per_tick() {
-	run_env "$T/rogue" --interval 1 "$@" >"$T/cmp.out" 2>&1 &
-	pid=$!
-	PIDS="$PIDS $pid"
-	sleep 5
-	c0=$(cpu_ns $pid)
-	sleep "$CMP"
-	c1=$(cpu_ns $pid)
-	kill -INT $pid
-	wait $pid || true
-	python3 -c "print('%.2f' % (($c1 - $c0) / 1e6 / $CMP))"
-}
-tray_cpu=$(cpu_per_tick)
-refresh=$(grep 'msg="menu refreshes"' "$T/cmp.out" | tail -1 | sed 's/.*count=\([0-9]*\).*mean_us=\([0-9]*\) max_us=\([0-9]*\) mean_cpu_us=\([-0-9]*\).*/\1 refreshes, mean \2 µs wall (max \3 µs), mean \4 µs CPU/')
-headless_cpu=$(cpu_per_tick --headless)
-echo "in-process, each menu refresh (render + D-Bus updates): $refresh"
-echo "whole process, CPU per 1 s tick over ${CMP} s: with menu $tray_cpu ms, headless $headless_cpu ms"
-echo "  (collection and forwarding dominate and vary by more than the menu costs; the in-process figure is the menu's)"
+for p in $p_collectd $p_defaults $p_step1 $p_agent; do
+	kill -0 "$p" 2>/dev/null || { echo "process $p died" >&2; cat "$T"/*.log >&2; exit 1; }
+done
+c0=$(cpu_ns $p_collectd); d0=$(cpu_ns $p_defaults); s0=$(cpu_ns $p_step1); a0=$(cpu_ns $p_agent)
+sleep "$CMP"
+c1=$(cpu_ns $p_collectd); d1=$(cpu_ns $p_defaults); s1=$(cpu_ns $p_step1); a1=$(cpu_ns $p_agent)
+rc=$(rss_kb $p_collectd); rd=$(rss_kb $p_defaults); rs=$(rss_kb $p_step1); ra=$(rss_kb $p_agent)
+for p in $p_defaults $p_step1 $p_agent; do kill -INT $p; done
+kill $p_collectd
+wait $p_defaults $p_step1 $p_agent $p_collectd 2>/dev/null || true
+refresh=$(grep 'msg="menu refreshes"' "$T/defaults.log" | tail -1 | sed 's/.*count=\([0-9]*\).*mean_us=\([0-9]*\) max_us=\([0-9]*\) mean_cpu_us=\([-0-9]*\).*/\1 refreshes, mean \2 µs wall (max \3 µs), mean \4 µs CPU/')
+sent=$(sed -n 's/.*msg="Rogue stopped" points_sent=\([0-9]*\).*/\1/p' "$T/step1.log")
+python3 - "$CMP" "$c0" "$c1" "$d0" "$d1" "$s0" "$s1" "$a0" "$a1" "$rc" "$rd" "$rs" "$ra" <<'PY'
+import sys
+n = float(sys.argv[1])
+v = [int(x) for x in sys.argv[2:]]
+rows = [
+    ("collectd, 1 s", v[1] - v[0], v[8]),
+    ("rogue, defaults (60 s step, live every 2 s)", v[3] - v[2], v[9]),
+    ("rogue, 1 s step, forwarding on", v[5] - v[4], v[10]),
+    ("rogue agent, 1 s", v[7] - v[6], v[11]),
+]
+print("%-46s %12s %12s %9s" % ("", "ms CPU / s", "% of a core", "RSS MB"))
+for name, ns, rss in rows:
+    print("%-46s %12.3f %12.3f %9.1f" % (name, ns / 1e6 / n, ns / 1e9 / n * 100, rss / 1024))
+col = rows[0][1]
+print("ratio rogue defaults / collectd: %.2f   (goal <= 0.5)" % (rows[1][1] / col))
+print("ratio rogue 1 s step / collectd: %.2f   (goal <= 0.5)" % (rows[2][1] / col))
+print("rogue at defaults: %.3f %% of a core   (goal <= 0.1 %%)" % (rows[1][1] / 1e9 / n * 100))
+PY
+echo "rogue at defaults, in-process menu refreshes: $refresh"
+echo "rogue at 1 s: points sent to carbon: ${sent:-?}"
 
 echo
-echo "== 3. ${DURATION} s at a 1 s interval, forwarding on to carbon (goal: RSS <= 20 MB, flat)"
-run_env "$T/rogue" --interval 1 >"$T/long.out" 2>&1 &
-pid=$!
-PIDS="$PIDS $pid"
-sleep 10
-r0=$(rss_kb $pid); c0=$(cpu_ticks $pid)
-echo "start  (10 s):  RSS $((r0 / 1024)).$(((r0 % 1024) * 10 / 1024)) MB"
-half=$((DURATION / 2))
-[ "$half" -gt 10 ] && sleep $((half - 10))
-r1=$(rss_kb $pid)
-echo "middle ($half s): RSS $((r1 / 1024)).$(((r1 % 1024) * 10 / 1024)) MB"
-sleep $((DURATION - half))
-r2=$(rss_kb $pid); c2=$(cpu_ticks $pid)
-echo "end    ($DURATION s): RSS $((r2 / 1024)).$(((r2 % 1024) * 10 / 1024)) MB"
-kill -INT $pid
-wait $pid || true
-grep -E 'level=(WARN|ERROR)' "$T/long.out" | grep -v 'key events' | head -5 || true
-sent=$(sed -n 's/.*msg="Rogue stopped" points_sent=\([0-9]*\).*/\1/p' "$T/long.out")
-echo "points sent to carbon: ${sent:-?}; whisper files: $(ls "$T/carbon/whisper" | wc -l)"
-python3 -c "print('CPU over the run: %.2f ms per tick' % (($c2 - $c0) * 1000.0 / $HZ / ($DURATION - 10)))"
+echo "== 3. RSS (goal <= 20 MB)"
 peer_rss=$(
-	"$T/peer/peer" >/dev/null 2>&1 &
+	"$T/peer" >/dev/null 2>&1 &
 	p=$!
 	sleep 2
 	rss_kb $p
 	kill -INT $p
 	wait $p 2>/dev/null || true
 )
-echo "bare systray peer RSS: $((peer_rss / 1024)).$(((peer_rss % 1024) * 10 / 1024)) MB; rogue end/peer: $(python3 -c "print('%.2f' % ($r2 / $peer_rss))")"
+echo "bare systray peer: $((peer_rss / 1024)).$(((peer_rss % 1024) * 10 / 1024)) MB (rogue's figures are above)"
+if [ "$LONG" -gt 0 ]; then
+	home long 1
+	in_home long "$T/rogue" >"$T/long.out" 2>&1 &
+	pid=$!
+	PIDS="$PIDS $pid"
+	sleep 10
+	r0=$(rss_kb $pid)
+	sleep $((LONG / 2))
+	r1=$(rss_kb $pid)
+	sleep $((LONG - LONG / 2))
+	r2=$(rss_kb $pid)
+	kill -INT $pid
+	wait $pid || true
+	echo "rogue at 1 s over $LONG s: RSS $((r0 / 1024)) MB at 10 s, $((r1 / 1024)) MB at half, $((r2 / 1024)) MB at the end"
+fi
 exit 0
 }

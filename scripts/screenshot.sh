@@ -1,25 +1,33 @@
 #!/bin/sh
-# scripts/screenshot.sh: photographs Rogue's real menu. It starts a virtual X
-# server (Xvfb), a D-Bus session bus, an xfce4-panel whose notification area
-# (the systray plugin, a StatusNotifierItem host) shows Rogue's item, a
-# carbon-cache for Rogue to forward to, and rogue itself at a 1 s interval
-# while xdotool types (so the key metrics have values). After WAIT
-# seconds, long enough for 30-sample sparklines, it clicks the item and saves
-# the screen with the open menu, cropped, as docs/menu.png (or $1).
+# scripts/screenshot.sh: photographs Rogue's real menu for the README. It
+# starts a virtual X server (Xvfb), a D-Bus session bus, an xfce4-panel whose
+# notification area (the systray plugin, a StatusNotifierItem host) shows
+# Rogue's item, and a carbon-cache for Rogue to forward to, then takes two
+# pictures of the open menu, cropped to the panel and the menu:
 #
-# With SCENE=anomaly it shows a flagged metric instead (docs/menu-anomaly.png
-# by default): see anomaly_scene below.
+#   docs/menu-first-start.png  3 s after a first start with the default
+#                              settings (60 s step): live values at once.
+#   docs/menu.png              3 s after a restart over stored history (a
+#                              1 s step run for WAIT seconds while xdotool
+#                              typed): the sparklines are full at once.
 #
-# Usage: scripts/screenshot.sh [OUT.png]      (WAIT=35 seconds by default)
+# With SCENE=anomaly it takes OUTDIR/menu-anomaly.png instead, a flagged
+# metric (see anomaly_scene below). Without a SCENE it first takes
+# docs/charts.png with scripts/charts-screenshot.sh (CHARTS_OUT=none skips
+# it).
+#
+# Usage: scripts/screenshot.sh [OUTDIR]      (docs by default; WAIT=35)
 # Needs: go, Xvfb, dbus-daemon, xfce4-panel, xdotool, imagemagick (import,
 # convert), carbon-cache (graphite-carbon), python3.
 set -eu
 cd "$(dirname "$0")/.."
-SCENE=${SCENE:-}
-OUT=${1:-docs/menu.png}
-[ "$SCENE" != anomaly ] || OUT=${1:-docs/menu-anomaly.png}
+OUTDIR=${1:-docs}
 WAIT=${WAIT:-35}
-INTERVAL=1
+SCENE=${SCENE:-}
+
+# The charts page, on its own.
+CHARTS_OUT=${CHARTS_OUT:-docs/charts.png}
+[ "$CHARTS_OUT" = none ] || [ -n "$SCENE" ] || scripts/charts-screenshot.sh "$CHARTS_OUT"
 for tool in go Xvfb dbus-daemon xfce4-panel xdotool import convert carbon-cache python3; do
 	command -v $tool >/dev/null || { echo "scripts/screenshot.sh: $tool is not installed" >&2; exit 1; }
 done
@@ -75,7 +83,7 @@ cat > "$XDG_CONFIG_HOME/xfce4/xfconf/xfce-perchannel-xml/xfce4-panel.xml" <<'EOF
 EOF
 
 echo "== Xvfb, session bus, carbon-cache, xfce4-panel"
-Xvfb -displayfd 3 -nolisten tcp -screen 0 1024x640x24 3>"$T/display" 2>/dev/null &
+Xvfb -displayfd 3 -nolisten tcp -screen 0 1280x900x24 3>"$T/display" 2>/dev/null &
 PIDS="$PIDS $!"
 until [ -s "$T/display" ]; do sleep 0.05; done
 export DISPLAY=":$(cat "$T/display")"
@@ -111,8 +119,6 @@ EOF
 printf '[default]\npattern = .*\nretentions = 1s:1d\n' > "$T/carbon/storage-schemas.conf"
 carbon-cache --config="$T/carbon/carbon.conf" --nodaemon --pidfile="$T/carbon/pid" start >/dev/null 2>&1 &
 PIDS="$PIDS $!"
-printf '{"interval": 1, "server": "http://127.0.0.1", "port": %s, "forwarding": true}\n' "$PORT" \
-	> "$XDG_CONFIG_HOME/rogue/settings.json"
 
 xfce4-panel --disable-wm-check >"$T/panel.log" 2>&1 &
 PIDS="$PIDS $!"
@@ -123,6 +129,98 @@ until dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freede
 	i=$((i + 1))
 	[ $i -lt 300 ] || { echo "xfce4-panel did not start a StatusNotifierWatcher:" >&2; cat "$T/panel.log" >&2; exit 1; }
 done
+
+# settings INTERVAL: Rogue's settings with forwarding on to carbon.
+settings() {
+	printf '{"interval": %s, "server": "http://127.0.0.1", "port": %s, "forwarding": true}\n' "$1" "$PORT" \
+		> "$XDG_CONFIG_HOME/rogue/settings.json"
+}
+
+# type_for SECONDS: types into the display (the key metrics get values).
+type_for() {
+	end=$(($(date +%s) + $1))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		xdotool type --delay 90 "the quick brown fox jumps over the lazy dog " 2>/dev/null || sleep 1
+		sleep 0.3
+	done
+}
+
+# start_rogue: starts rogue and waits until the panel shows its item.
+start_rogue() {
+	"$T/rogue" >>"$T/rogue.log" 2>&1 &
+	ROGUE=$!
+	PIDS="$PIDS $ROGUE"
+	i=0
+	until dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner \
+		string:org.kde.StatusNotifierItem-$ROGUE-1 2>/dev/null | grep -q true; do
+		sleep 0.05
+		i=$((i + 1))
+		[ $i -lt 200 ] || { echo "rogue did not register its item:" >&2; cat "$T/rogue.log" >&2; exit 1; }
+	done
+}
+
+stop_rogue() {
+	kill -INT $ROGUE
+	wait $ROGUE || true
+}
+
+# shoot OUT: clicks the item, photographs the open menu, crops and saves it,
+# and closes the menu again.
+shoot() {
+	out=$1
+	# The item: the notification area sits between the spacer and the
+	# clock, at the right end of the top panel; the spacer is empty, so the
+	# item is the leftmost thing drawn across the middle row of the panel.
+	import -window root "$T/before.png"
+	W=$(convert "$T/before.png" -format '%w' info:)
+	X=$(convert "$T/before.png" -crop "${W}x1+0+14" +repage txt:- |
+		python3 -c '
+import re, sys
+px = []
+for line in sys.stdin:
+    m = re.match(r"(\d+),0: \((\d+),(\d+),(\d+)", line)
+    if m:
+        px.append((int(m.group(1)), tuple(int(v) for v in m.group(2, 3, 4))))
+bg = px[len(px) // 2][1]
+cols = [x for x, c in px[4:-4] if max(abs(a - b) for a, b in zip(c, bg)) > 40]
+if not cols:
+    sys.exit("no tray item found on the panel")
+first = [cols[0]]
+for x in cols[1:]:
+    if x - first[-1] > 3:
+        break
+    first.append(x)
+print((first[0] + first[-1]) // 2)')
+	# Keep typing while the menu is open, with Shift only: letters would go
+	# to the open menu (which grabs the keyboard), Shift does nothing there.
+	(while :; do xdotool key --delay 110 shift shift shift shift shift shift 2>/dev/null || exit; done) &
+	typer=$!
+	xdotool mousemove "$X" 14 click 1
+	sleep 0.3
+	# Off the icon (no tooltip over the menu), not over an item (no
+	# highlight).
+	xdotool mousemove 2 600
+	sleep 1.2
+	import -window root "$T/menu.png"
+	kill $typer 2>/dev/null || true
+	xdotool key Escape
+	sleep 0.3
+	# Crop to the panel and the menu: everything that differs from the
+	# empty desktop below the panel, plus the panel strip.
+	mkdir -p "$(dirname "$out")"
+	convert "$T/menu.png" "$T/before.png" -compose difference -composite -threshold 5% -trim \
+		-format '%w %h %X %Y' info: > "$T/box" 2>/dev/null || true
+	read -r bw bh bx by < "$T/box" || true
+	if [ -n "${bw:-}" ] && [ "$bw" -gt 50 ]; then
+		x0=$((bx - 16)); [ $x0 -ge 0 ] || x0=0
+		right=$((bx + bw + 16)); [ $right -le "$W" ] || right=$W
+		[ $((W - right)) -lt 200 ] && right=$W
+		convert "$T/menu.png" -crop "$((right - x0))x$((by + bh + 16))+$x0+0" +repage "$out"
+	else
+		cp "$T/menu.png" "$out"
+	fi
+	echo "saved $out ($(convert "$out" -format '%wx%h' info:))"
+}
 
 # anomaly_scene (SCENE=anomaly): three hours of stored history in which
 # nobody typed (KeyCount 0 at every 8 s step), so that the detectors learn a
@@ -139,7 +237,7 @@ plant_anomaly_history() {
 		RRA:AVERAGE:0.5:1:302400 RRA:AVERAGE:0.5:900:8760 RRA:MAX:0.5:900:8760
 	python3 -c "import sys; s=int(sys.argv[1]); print('\n'.join('%d:0' % (s + $INTERVAL * i) for i in range(1, 10800 // $INTERVAL)))" "$start" |
 		xargs -n 500 "$T/rogue" rrd update "$db/KeyCount.rrd"
-	sed -i "s/\"interval\": 1,/\"interval\": $INTERVAL,/" "$XDG_CONFIG_HOME/rogue/settings.json"
+	settings $INTERVAL
 }
 anomaly_scene() {
 	i=0
@@ -162,73 +260,32 @@ anomaly_scene() {
 	kill $ATYPER 2>/dev/null || true
 	grep "msg=anomaly " "$T/rogue.log" >&2
 }
-[ "$SCENE" != anomaly ] || { WAIT=${WAIT_ANOMALY:-8}; plant_anomaly_history; }
 
-echo "== rogue, typing for $WAIT s"
-"$T/rogue" --interval $INTERVAL >"$T/rogue.log" 2>&1 &
-ROGUE=$!
-PIDS="$PIDS $ROGUE"
 if [ "$SCENE" = anomaly ]; then
+	echo "== a flagged metric"
+	WAIT=${WAIT_ANOMALY:-8}
+	plant_anomaly_history
+	start_rogue
 	anomaly_scene
-else
-	end=$(($(date +%s) + WAIT))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		xdotool type --delay 90 "the quick brown fox jumps over the lazy dog " 2>/dev/null || sleep 1
-		sleep 0.5
-	done
+	shoot "$OUTDIR/menu-anomaly.png"
+	stop_rogue
+	exit 0
 fi
 
-# The item: the notification area sits between the spacer and the clock, at
-# the right end of the top panel; the spacer is empty, so the item is the
-# leftmost thing drawn across the middle row of the panel.
-import -window root "$T/before.png"
-W=$(convert "$T/before.png" -format '%w' info:)
-X=$(convert "$T/before.png" -crop "${W}x1+0+14" +repage txt:- |
-	python3 -c '
-import re, sys
-px = []
-for line in sys.stdin:
-    m = re.match(r"(\d+),0: \((\d+),(\d+),(\d+)", line)
-    if m:
-        px.append((int(m.group(1)), tuple(int(v) for v in m.group(2, 3, 4))))
-bg = px[len(px) // 2][1]
-cols = [x for x, c in px[4:-4] if max(abs(a - b) for a, b in zip(c, bg)) > 40]
-if not cols:
-    sys.exit("no tray item found on the panel")
-first = [cols[0]]
-for x in cols[1:]:
-    if x - first[-1] > 3:
-        break
-    first.append(x)
-print((first[0] + first[-1]) // 2)')
-# Keep typing while the menu is open, with Shift only: letters would go to
-# the open menu (which grabs the keyboard), Shift does nothing there.
-(while :; do xdotool key --delay 110 shift shift shift shift shift shift 2>/dev/null || exit; done) &
-TYPER=$!
-PIDS="$PIDS $TYPER"
-sleep 1
-xdotool mousemove "$X" 14 click 1
-sleep 0.3
-# Off the icon (no tooltip over the menu), not over an item (no highlight).
-xdotool mousemove 2 400
-sleep 1.5
-import -window root "$T/menu.png"
-kill $TYPER 2>/dev/null || true
+echo "== 1. first start with the default settings, 3 s later"
+settings 60
+start_rogue
+type_for 3
+shoot "$OUTDIR/menu-first-start.png"
+stop_rogue
 
-# Crop to the panel and the menu: everything that differs from the empty
-# desktop below the panel, plus the panel strip.
-mkdir -p "$(dirname "$OUT")"
-convert "$T/menu.png" "$T/before.png" -compose difference -composite -threshold 5% -trim \
-	-format '%w %h %X %Y' info: > "$T/box" 2>/dev/null || true
-read -r bw bh bx by < "$T/box" || true
-if [ -n "${bw:-}" ] && [ "$bw" -gt 50 ]; then
-	x0=$((bx - 16)); [ $x0 -ge 0 ] || x0=0
-	right=$((bx + bw + 16)); [ $right -le "$W" ] || right=$W
-	[ $((W - right)) -lt 200 ] && right=$W
-	convert "$T/menu.png" -crop "$((right - x0))x$((by + bh + 16))+$x0+0" +repage "$OUT"
-else
-	cp "$T/menu.png" "$OUT"
-fi
-kill -INT $ROGUE
-wait $ROGUE || true
-echo "saved $OUT ($(convert "$OUT" -format '%wx%h' info:))"
+echo "== 2. $WAIT s at a 1 s step while typing, then a restart over that history"
+rm -rf "$XDG_DATA_HOME/rogue"
+settings 1
+start_rogue
+type_for "$WAIT"
+stop_rogue
+start_rogue
+type_for 3
+shoot "$OUTDIR/menu.png"
+stop_rogue

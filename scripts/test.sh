@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 # Test peers, from Debian. Installed only when missing.
 pkgs=(rrdtool graphite-carbon python3-whisper dbus dbus-x11 gnome-keyring
-  libsecret-tools xvfb xdotool x11-utils zenity)
+  libsecret-tools xvfb xdotool x11-utils zenity chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

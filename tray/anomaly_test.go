@@ -172,7 +172,7 @@ func TestMenuFlagsAPlantedAnomaly(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go l.run(ctx, make(chan struct{}))
+	go l.run(ctx, make(chan struct{}), nil, nil)
 	notify.clicked <- struct{}{}
 	if got := <-app.clicked; got != "ToggleAnomalyNotifications" {
 		t.Fatalf("click on the notify item: %s", got)

@@ -17,6 +17,8 @@ type App interface {
 	// State returns the current state. It is called once per refresh.
 	State() State
 
+	// OpenCharts opens the history charts in the browser.
+	OpenCharts()
 	ToggleForwarding()
 	ChooseServer()
 	ExportCSV()
@@ -65,6 +67,9 @@ type loop struct {
 	slots   []*slot
 	metrics []*slot
 	tooltip string
+	// tipAt is when the tooltip was last set; now is the clock (tests).
+	tipAt time.Time
+	now   func() time.Time
 	// updates counts item updates applied, for tests and benchmarks.
 	updates int
 	// iconAnomaly is true while the status icon shows its anomaly variant.
@@ -112,7 +117,7 @@ func (s Stats) Mean() time.Duration {
 
 // build creates every item from the first labels.
 func build(app App, b backend) *loop {
-	l := &loop{app: app, b: b, stats: &stats{}}
+	l := &loop{app: app, b: b, stats: &stats{}, now: time.Now}
 	first := Render(app.State())
 	add := func(checkable bool, pick func(*Labels) Entry, onClick func()) *slot {
 		e := pick(&first)
@@ -120,6 +125,7 @@ func build(app App, b backend) *loop {
 		l.slots = append(l.slots, s)
 		return s
 	}
+	add(false, func(lb *Labels) Entry { return lb.Header }, nil)
 	for i := range first.Metrics {
 		s := add(false, func(lb *Labels) Entry {
 			if i < len(lb.Metrics) {
@@ -129,11 +135,12 @@ func build(app App, b backend) *loop {
 		}, nil)
 		l.metrics = append(l.metrics, s)
 	}
+	add(false, func(lb *Labels) Entry { return lb.Charts }, app.OpenCharts)
 	l.addAnomalies(&first)
 	b.AddSeparator()
 	add(true, func(lb *Labels) Entry { return lb.Forward }, app.ToggleForwarding)
-	add(false, func(lb *Labels) Entry { return lb.ForwardStatus }, nil)
 	add(false, func(lb *Labels) Entry { return lb.Server }, app.ChooseServer)
+	add(false, func(lb *Labels) Entry { return lb.ForwardStatus }, nil)
 	b.AddSeparator()
 	add(false, func(lb *Labels) Entry { return lb.Export }, app.ExportCSV)
 	add(false, func(lb *Labels) Entry { return lb.ExportStatus }, nil)
@@ -143,16 +150,21 @@ func build(app App, b backend) *loop {
 	add(true, func(lb *Labels) Entry { return lb.Login }, app.ToggleLoginItem)
 	add(false, func(lb *Labels) Entry { return lb.DataFolder }, app.OpenDataFolder)
 	b.AddSeparator()
-	add(false, func(lb *Labels) Entry { return lb.Notice }, nil)
-	add(false, func(lb *Labels) Entry { return lb.Warning }, nil)
-	add(false, func(lb *Labels) Entry { return lb.SetAside }, nil)
 	add(false, func(lb *Labels) Entry { return lb.About }, app.About)
 	add(false, func(lb *Labels) Entry { return lb.Diagnostics }, app.Diagnostics)
 	add(false, func(lb *Labels) Entry { return lb.Quit }, app.Quit)
+	// Lines that come and go sit last, so that they never move an item.
+	add(false, func(lb *Labels) Entry { return lb.Notice }, nil)
+	add(false, func(lb *Labels) Entry { return lb.Warning }, nil)
+	add(false, func(lb *Labels) Entry { return lb.SetAside }, nil)
 	l.tooltip = first.Tooltip
 	b.SetTooltip(first.Tooltip)
 	return l
 }
+
+// TooltipInterval is the shortest time between two changes of the status
+// item's tooltip.
+const TooltipInterval = 10 * time.Second
 
 // refresh renders the current state and applies what changed.
 func (l *loop) refresh() {
@@ -199,7 +211,10 @@ func (l *loop) refresh() {
 		s.applied = e
 		l.updates++
 	}
-	if lb.Tooltip != l.tooltip {
+	// The tooltip is two D-Bus signals per change and shows only on
+	// hover: at most one change per TooltipInterval.
+	if now := l.now(); lb.Tooltip != l.tooltip && (now.Sub(l.tipAt) >= TooltipInterval || now.Before(l.tipAt)) {
+		l.tipAt = now
 		l.tooltip = lb.Tooltip
 		l.b.SetTooltip(lb.Tooltip)
 	}
@@ -213,7 +228,10 @@ func (l *loop) refresh() {
 // channel at that moment, so every clickable item has a small goroutine that
 // is always receiving and hands the click to the loop through a buffered
 // channel; the loop itself selects over ctx, rebuild and that channel.
-func (l *loop) run(ctx context.Context, rebuild <-chan struct{}) {
+//
+// opened, when not nil, receives when the menu is opened: onOpen is called
+// then (it should take a fresh reading and ask for a refresh).
+func (l *loop) run(ctx context.Context, rebuild <-chan struct{}, opened <-chan struct{}, onOpen func()) {
 	// One thread for the loop, so that its CPU time can be measured.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -250,6 +268,10 @@ func (l *loop) run(ctx context.Context, rebuild <-chan struct{}) {
 		case s := <-clicks:
 			s.onClick()
 			l.refresh()
+		case <-opened:
+			if onOpen != nil {
+				onOpen()
+			}
 		}
 	}
 }

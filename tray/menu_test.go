@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,6 +78,7 @@ func (a *fakeApp) ToggleForwarding() {
 	a.set(func(s *State) { s.Forwarding = !s.Forwarding })
 	a.click("ToggleForwarding")
 }
+func (a *fakeApp) OpenCharts()      { a.click("OpenCharts") }
 func (a *fakeApp) ChooseServer()    { a.click("ChooseServer") }
 func (a *fakeApp) ExportCSV()       { a.click("ExportCSV") }
 func (a *fakeApp) KeyStats()        { a.click("KeyStats") }
@@ -113,10 +115,14 @@ func TestBuildCreatesEveryEntry(t *testing.T) {
 	b := &fakeBackend{}
 	build(app, b)
 	l := Render(app.State())
-	wantTitles := []string{l.Metrics[0].Title, l.Metrics[1].Title, "Forward to Grok", "Grok Server…",
+	wantTitles := []string{l.Metrics[0].Title, l.Metrics[1].Title, "Charts…", "Forward to Grok", "Grok Server…",
 		"Export CSV…", "Keystroke statistics: off", "Start at Login", "Open Data Folder", "About Rogue t", "Diagnostics…", "Quit Rogue"}
 	for _, w := range wantTitles {
 		itemTitled(t, b, w)
+	}
+	// The header row, the metric rows, then Charts….
+	if n := len(l.Metrics); b.items[n+1].e.Title != "Charts…" {
+		t.Errorf("item after the header and the %d metric rows is %q, want Charts…", n, b.items[n+1].e.Title)
 	}
 	if b.seps == 0 {
 		t.Error("no separators")
@@ -147,14 +153,14 @@ func TestRefreshUpdatesOnlyChangedLabels(t *testing.T) {
 	if l.updates != 1 {
 		t.Errorf("%d items updated, want 1", l.updates)
 	}
-	if got := b.items[0].calls; !slices.Equal(got, []string{"title"}) {
+	if got := b.items[1].calls; !slices.Equal(got, []string{"title"}) {
 		t.Errorf("CPU row calls %v, want [title]", got)
 	}
-	if got, want := b.items[0].e.Title, MetricTitle(app.State().Series[0]); got != want {
+	if got, want := b.items[1].e.Title, MetricTitle(app.State().Series[0]); got != want {
 		t.Errorf("CPU row %q, want %q", got, want)
 	}
-	if b.items[1].ncalls() != 0 {
-		t.Errorf("Memory row updated: %v", b.items[1].calls)
+	if b.items[2].ncalls() != 0 {
+		t.Errorf("Memory row updated: %v", b.items[2].calls)
 	}
 	if want := "Rogue: CPU 90% · Memory 40%"; b.tooltip != want {
 		t.Errorf("tooltip %q, want %q", b.tooltip, want)
@@ -190,16 +196,57 @@ func TestRefreshShowsAndHidesLines(t *testing.T) {
 	}
 }
 
+// TestOpenedTakesAFreshReading: the menu's "opened" event calls OnOpen on
+// the loop, which then refreshes when asked.
+func TestOpenedTakesAFreshReading(t *testing.T) {
+	app := &fakeApp{state: twoMetrics()}
+	b := &fakeBackend{}
+	l := build(app, b)
+	ctx, cancel := context.WithCancel(context.Background())
+	rebuild, opened := make(chan struct{}, 1), make(chan struct{}, 1)
+	calls := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		l.run(ctx, rebuild, opened, func() {
+			app.set(func(s *State) { s.Series[0].Latest = 77 })
+			rebuild <- struct{}{}
+			calls <- struct{}{}
+		})
+		close(done)
+	}()
+	defer func() { cancel(); <-done }()
+	opened <- struct{}{}
+	select {
+	case <-calls:
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnOpen not called after the opened event")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b.items[1].mu.Lock()
+		title := b.items[1].e.Title
+		b.items[1].mu.Unlock()
+		if strings.Contains(title, "77%") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("CPU row %q after opening, want the fresh 77%%", title)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func TestClicksCallAppAndRefresh(t *testing.T) {
 	app := &fakeApp{state: twoMetrics(), clicked: make(chan string, 1)}
 	b := &fakeBackend{}
 	l := build(app, b)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { l.run(ctx, make(chan struct{})); close(done) }()
+	go func() { l.run(ctx, make(chan struct{}), nil, nil); close(done) }()
 	defer func() { cancel(); <-done }()
 
 	for _, c := range []struct{ title, call string }{
+		{"Charts…", "OpenCharts"},
 		{"Forward to Grok", "ToggleForwarding"},
 		{"Grok Server…", "ChooseServer"},
 		{"Export CSV…", "ExportCSV"},
@@ -243,7 +290,7 @@ func TestRunStopsWithContext(t *testing.T) {
 	l := build(app, &fakeBackend{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { l.run(ctx, make(chan struct{})); close(done) }()
+	go func() { l.run(ctx, make(chan struct{}), nil, nil); close(done) }()
 	cancel()
 	select {
 	case <-done:
@@ -332,5 +379,33 @@ func TestStatsCountRefreshes(t *testing.T) {
 	}
 	if got := New(app, Options{}).Stats(); got != (Stats{}) {
 		t.Errorf("Stats before Run = %+v, want zero", got)
+	}
+}
+
+// TestTooltipChangesAtMostEveryInterval: the tooltip, two D-Bus signals per
+// change, follows the values at most once per TooltipInterval.
+func TestTooltipChangesAtMostEveryInterval(t *testing.T) {
+	app := &fakeApp{state: twoMetrics()}
+	b := &fakeBackend{}
+	l := build(app, b)
+	now := time.Now()
+	l.now = func() time.Time { return now }
+	setCPU := func(v float64) {
+		app.set(func(s *State) { s.Series[0].Latest = v })
+		l.refresh()
+	}
+	setCPU(50)
+	if b.tooltip != "Rogue: CPU 50% · Memory 40%" {
+		t.Fatalf("tooltip %q after the first change", b.tooltip)
+	}
+	now = now.Add(TooltipInterval / 2)
+	setCPU(60)
+	if b.tooltip != "Rogue: CPU 50% · Memory 40%" {
+		t.Errorf("tooltip %q changed within %v", b.tooltip, TooltipInterval)
+	}
+	now = now.Add(TooltipInterval)
+	setCPU(70)
+	if b.tooltip != "Rogue: CPU 70% · Memory 40%" {
+		t.Errorf("tooltip %q after %v, want the new value", b.tooltip, TooltipInterval)
 	}
 }

@@ -20,6 +20,11 @@ type Options struct {
 	AnomalyIcon, AnomalyTemplateIcon []byte
 	// OnReady, if set, is called once the menu is built.
 	OnReady func()
+	// OnOpen, if set, is called on the menu's goroutine each time the menu
+	// is opened (macOS: menuWillOpen:; Linux: dbusmenu's "opened" event on
+	// the root, which some tray hosts do not send). It must return promptly:
+	// take a fresh reading in the background and call [Menu.Refresh].
+	OnOpen func()
 }
 
 // Menu is Rogue's status item and menu.
@@ -66,7 +71,24 @@ func (m *Menu) Run(ctx context.Context) {
 		}
 		l := build(m.app, sysBackend{opts: m.opts})
 		m.stats.Store(l.stats)
-		go l.run(ctx, m.rebuild)
+		// The tray library drops the event unless someone is receiving at
+		// that moment: receive it here at all times, and hand it to the
+		// loop through a buffer of one.
+		opened := make(chan struct{}, 1)
+		go func() {
+			for {
+				select {
+				case <-systray.TrayOpenedCh:
+					select {
+					case opened <- struct{}{}:
+					default:
+					}
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		go l.run(ctx, m.rebuild, opened, m.opts.OnOpen)
 		if m.opts.OnReady != nil {
 			m.opts.OnReady()
 		}
