@@ -9,7 +9,7 @@
 //	rogue agent    collect metrics into RRD files (old rogue-agent + rogue-keycounter)
 //	rogue forward  send pending points to a Grok or Carbon server (old rogue-forward)
 //	rogue export   append pending points to CSV files (old rogue-export)
-//	rogue rrd      a built-in rrdtool: create, update, fetch, info, last, dump
+//	rogue rrd      a built-in rrdtool: create, update, fetch, dump, info, first, last, lastupdate
 package main
 
 import (
