@@ -17,7 +17,7 @@ import (
 )
 
 // Summary is a one-line description of the command, for a usage listing.
-const Summary = "a built-in rrdtool: create, update, fetch, info, last, dump"
+const Summary = "a built-in rrdtool: create, update, fetch, dump, info, first, last, lastupdate"
 
 // IO is what a command reads from and writes to.
 type IO struct {

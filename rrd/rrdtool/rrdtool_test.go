@@ -1031,3 +1031,24 @@ func BenchmarkRRDFetch(b *testing.B) {
 		}
 	})
 }
+
+// TestSummaryNamesEveryFunction: the one-line summary that "rogue help"
+// shows lists every function "rogue rrd" has, and no other.
+func TestSummaryNamesEveryFunction(t *testing.T) {
+	_, list, ok := strings.Cut(Summary, ": ")
+	if !ok {
+		t.Fatalf("Summary %q has no list of functions", Summary)
+	}
+	listed := map[string]bool{}
+	for _, f := range strings.Split(list, ", ") {
+		listed[f] = true
+		if _, ok := rrdSubcommands[f]; !ok {
+			t.Errorf("Summary lists %q, which rogue rrd does not have", f)
+		}
+	}
+	for f := range rrdSubcommands {
+		if !listed[f] {
+			t.Errorf("Summary %q lacks %q", Summary, f)
+		}
+	}
+}
