@@ -241,6 +241,11 @@ func (a *Agent) configure() error {
 	if err := MakePrivate(cfg.Prefix, a.log); err != nil {
 		return fmt.Errorf("%w: cannot create prefix: %v", ErrConfig, err)
 	}
+	if scores := filepath.Join(cfg.Prefix, ScoreDir); dirExists(scores) {
+		if err := MakePrivate(scores, a.log); err != nil {
+			return fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+	}
 	probe, err := os.CreateTemp(cfg.Prefix, ".rogue-write-test-*")
 	if err != nil {
 		return fmt.Errorf("%w: prefix %s is not writable: %v", ErrConfig, cfg.Prefix, err)

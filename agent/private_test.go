@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -104,5 +105,35 @@ func TestMakePrivateLeavesSharedFoldersAlone(t *testing.T) {
 	}
 	if logs.count("not Rogue's to change") != 1 {
 		t.Errorf("no warning about the shared folder:\n%s", logs)
+	}
+}
+
+// TestScoreFilesArePrivate: the anomaly scores under <prefix>/anomaly follow
+// the key timings they are computed from, so they are 0600 whatever the
+// umask, in a folder of 0700, and files left readable by an older version
+// are made private at the next start.
+func TestScoreFilesArePrivate(t *testing.T) {
+	withUmask(t, 0)
+	prefix := filepath.Join(t.TempDir(), "db")
+	a, _ := newTestAgent(t, Config{Prefix: prefix, Interval: 10 * time.Second})
+	a.warmUp(context.Background()) // nothing stored yet: creates the score files
+	dir := filepath.Join(prefix, ScoreDir)
+	if m := mode(t, dir); m != 0o700 {
+		t.Errorf("%s %v, want -rwx------", dir, m)
+	}
+	for _, m := range metric.All {
+		if got := mode(t, ScorePath(prefix, m.Name)); got != 0o600 {
+			t.Errorf("new %s %v, want -rw-------", ScorePath(prefix, m.Name), got)
+		}
+	}
+	a.Close()
+	for _, m := range metric.All {
+		os.Chmod(ScorePath(prefix, m.Name), 0o644)
+	}
+	newTestAgent(t, Config{Prefix: prefix, Interval: 10 * time.Second})
+	for _, m := range metric.All {
+		if got := mode(t, ScorePath(prefix, m.Name)); got != 0o600 {
+			t.Errorf("after a restart %s %v, want -rw-------", ScorePath(prefix, m.Name), got)
+		}
 	}
 }

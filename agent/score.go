@@ -336,6 +336,12 @@ func (a *Agent) openScoreFile(m metric.Metric, def rrd.Definition, start time.Ti
 			return nil, fmt.Errorf("agent: %w", err)
 		}
 		err = rrd.Create(p, scoreDefinition(m, def, start))
+		if err == nil {
+			// Scores follow the key timings: the owner's alone.
+			if cerr := os.Chmod(p, privateFile); cerr != nil {
+				a.log.Warn("could not make the file private", "file", p, "err", cerr)
+			}
+		}
 		if err == nil || errors.Is(err, fs.ErrExist) {
 			f, err = rrd.Open(p)
 		}

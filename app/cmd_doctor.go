@@ -304,8 +304,8 @@ func (d *doctor) rrdFiles(s settings) []finding {
 			f.Value = "not a file"
 			f.Action = "move it away; Rogue makes the file"
 		default:
-			// The files are 0644, as rrdtool makes them; the folder (0700)
-			// keeps other users out.
+			// The agent makes the files 0600 and the folder 0700 (see
+			// agent.MakePrivate) at each start.
 			f.Value, f.Action = rrdState(path, d.now, stale)
 		}
 		if aside, _ := filepath.Glob(filepath.Join(d.prefix, m.Name+".rrd.*")); len(aside) > 0 {

@@ -9,7 +9,7 @@
 //	rogue agent    collect metrics into RRD files (old rogue-agent + rogue-keycounter)
 //	rogue forward  send pending points to a Grok or Carbon server (old rogue-forward)
 //	rogue export   append pending points to CSV files (old rogue-export)
-//	rogue rrd      a built-in rrdtool: create, update, fetch, info, last, dump
+//	rogue rrd      a built-in rrdtool: create, update, fetch, dump, info, first, last, lastupdate
 package main
 
 import (
@@ -77,6 +77,11 @@ func run(ctx context.Context, args []string, io stdio) int {
 				}
 				if args[1] == "app" && defaultCommand != nil {
 					return defaultCommand(ctx, []string{"-h"}, io)
+				}
+				if args[1] != "help" && args[1] != "version" {
+					fmt.Fprintf(io.Err, "rogue: no help for %q: not a command\n\n", args[1])
+					usage(io.Err)
+					return 2
 				}
 			}
 			usage(io.Out)

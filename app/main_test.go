@@ -20,6 +20,8 @@ func TestRunDispatch(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
 		{"help for a command", []string{"help", "forward"}, 0, "", "rogue forward"},
 		{"help for the app", []string{"help", "app"}, 0, "", "-interval"},
+		{"help for an unknown command", []string{"help", "frobnicate"}, 2, "", `no help for "frobnicate"`},
+		{"help for help", []string{"help", "help"}, 0, "Commands:", ""},
 		{"help for the built-in rrdtool", []string{"help", "rrd"}, 0, "Usage: rogue rrd <function>", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

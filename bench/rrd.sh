@@ -11,7 +11,13 @@
 # each file for each command. At the end the two sets of files must be
 # byte-identical.
 #
-# Usage: bench/rrd.sh [UPDATES [FILES [BATCH]]]
+# Then it dumps and fetches one large file (ROWS rows, default 2×10^7, a
+# 160 MB file; ROWS=0 skips this) with both, printing time and peak memory
+# (/usr/bin/time's maximum resident set size) side by side with ratios; the
+# fetch window holds every row, more than 2^24. Both outputs must be
+# byte-identical.
+#
+# Usage: [ROWS=n] bench/rrd.sh [UPDATES [FILES [BATCH]]]
 set -eu
 UPDATES=${1:-1000000}
 FILES=${2:-13}
@@ -22,6 +28,7 @@ command -v rrdtool >/dev/null || { echo "rrdtool is not installed" >&2; exit 1; 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/rrdbench" ./rrd/internal/rrdbench
+go build -o "$work/rogue-bin" ./app
 mkdir "$work/rogue" "$work/rrdtool"
 i=0
 while [ $i -lt "$FILES" ]; do
@@ -59,3 +66,41 @@ else
 	echo "files: DIFFER" >&2
 	exit 1
 fi
+
+ROWS=${ROWS:-20000000}
+[ "$ROWS" -gt 0 ] || exit 0
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is not installed (apt-get install time)" >&2; exit 1; }
+big="$work/big.rrd"
+rrdtool create "$big" --step 60 --start 2000000000 DS:a:GAUGE:120:U:U "RRA:AVERAGE:0.5:1:$ROWS"
+"$work/rrdbench" -fill "$big"
+echo "large file: $ROWS rows, $(($(wc -c < "$big") / 1048576)) MB"
+# measure NAME CMD... runs CMD with its output to $work/NAME.out and prints
+# "seconds kilobytes".
+measure() {
+	name=$1
+	shift
+	/usr/bin/time -f "%e %M" -o "$work/$name.time" "$@" > "$work/$name.out"
+	cat "$work/$name.time"
+}
+compare() {
+	what=$1 theirs=$2 ours=$3
+	awk -v what="$what" -v t="$theirs" -v o="$ours" 'BEGIN {
+		split(t, a, " "); split(o, b, " ")
+		printf "%s: rrdtool %.2f s %.0f MB, rogue %.2f s %.0f MB; time ratio rogue/rrdtool %.2fx, memory ratio %.2fx\n",
+			what, a[1], a[2] / 1024, b[1], b[2] / 1024, b[1] / a[1], b[2] / a[2]
+	}'
+	if cmp -s "$work/rrdtool-$what.out" "$work/rogue-$what.out"; then
+		echo "$what: output byte-identical"
+	else
+		echo "$what: output DIFFERS" >&2
+		exit 1
+	fi
+}
+start=$((2000000000 - ROWS * 60))
+t=$(measure rrdtool-dump rrdtool dump "$big")
+o=$(measure rogue-dump "$work/rogue-bin" rrd dump "$big")
+compare dump "$t" "$o"
+rm -f "$work"/*-dump.out
+t=$(measure rrdtool-fetch rrdtool fetch "$big" AVERAGE -s "$start" -e 2000000000)
+o=$(measure rogue-fetch "$work/rogue-bin" rrd fetch "$big" AVERAGE -s "$start" -e 2000000000)
+compare fetch "$t" "$o"

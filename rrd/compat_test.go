@@ -217,3 +217,68 @@ func TestInterleavedWithRRDTool(t *testing.T) {
 		t.Fatalf("heartbeat after rrdtool tune = %v, want 12s", hb)
 	}
 }
+
+// TestBadSampleKeepsEarlierReadings: rrdtool stops at a bad value but keeps
+// the readings it took from the same sample before it, so the next COUNTER
+// rate is computed from them; UpdateUntilError does the same.
+func TestBadSampleKeepsEarlierReadings(t *testing.T) {
+	needRRDTool(t)
+	cases := []struct {
+		name   string
+		ds     []string
+		before []string // applied in full
+		bad    string
+		after  string
+	}{
+		{"counter before bad gauge", []string{"DS:c:COUNTER:120:U:U", "DS:g:GAUGE:120:U:U"},
+			[]string{"1000000060:100:1"}, "1000000120:700:bad", "1000000180:1300:2"},
+		{"bad counter after good counter", []string{"DS:a:DERIVE:120:U:U", "DS:b:COUNTER:120:U:U", "DS:c:COUNTER:120:U:U"},
+			[]string{"1000000060:100:5:7", "1000000100:200:9:9"}, "1000000150:400:1x:2", "1000000210:500:20:30"},
+		{"heartbeat passed before the bad value", []string{"DS:a:COUNTER:60:U:U", "DS:b:GAUGE:600:U:U", "DS:c:COUNTER:600:U:U"},
+			[]string{"1000000060:100:1:5"}, "1000000200:150:x:9", "1000000230:180:2:12"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			orig := filepath.Join(dir, "orig.rrd")
+			args := append([]string{"create", orig, "--start", "1000000000", "--step", "60"}, c.ds...)
+			rrdtool(t, append(args, "RRA:LAST:0.5:1:10", "RRA:AVERAGE:0.5:2:10")...)
+			a, b := filepath.Join(dir, "a.rrd"), filepath.Join(dir, "b.rrd")
+			copyFile(t, orig, a)
+			copyFile(t, orig, b)
+			if _, err := rrdtoolErr(append(append([]string{"update", a}, c.before...), c.bad)...); err == nil {
+				t.Fatalf("rrdtool accepted %s", c.bad)
+			}
+			rrdtool(t, "update", a, c.after)
+
+			f, err := Open(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			sample := func(arg string) Sample {
+				parts := strings.Split(arg, ":")
+				sec, _ := strconv.ParseInt(parts[0], 10, 64)
+				return Sample{Time: time.Unix(sec, 0), Raw: parts[1:]}
+			}
+			var samples []Sample
+			for _, s := range append(c.before, c.bad) {
+				samples = append(samples, sample(s))
+			}
+			n, err := f.UpdateUntilError(samples...)
+			if err == nil || n != len(c.before) {
+				t.Fatalf("UpdateUntilError = %d, %v; want %d and an error", n, err, len(c.before))
+			}
+			if err := f.Update(sample(c.after)); err != nil {
+				t.Fatal(err)
+			}
+			ba, _ := os.ReadFile(a)
+			bb, _ := os.ReadFile(b)
+			if !bytes.Equal(ba, bb) {
+				da, db := rrdtool(t, "dump", a), rrdtool(t, "dump", b)
+				t.Fatalf("files differ (%s)\nrrdtool:\n%s\nrogue:\n%s", byteDiff(ba, bb), firstDiff(da, db), firstDiff(db, da))
+			}
+			compareFetch(t, b, f, Last, 1000000000, 1000000300, 0)
+		})
+	}
+}

@@ -37,7 +37,7 @@ func wholeSeconds(what string, d time.Duration) (uint64, error) {
 
 // checkDefinition validates def as rrdtool create does and returns the
 // step in seconds and the start time.
-func checkDefinition(def Definition) (step uint64, start int64, err error) {
+func checkDefinition(def Definition, tmpl *templateDefs) (step uint64, start int64, err error) {
 	step = 300
 	if def.Step != 0 {
 		if step, err = wholeSeconds("step", def.Step); err != nil {
@@ -47,14 +47,33 @@ func checkDefinition(def Definition) (step uint64, start int64, err error) {
 	if step > math.MaxInt32 {
 		return 0, 0, fmt.Errorf("step %d s is too large", step)
 	}
-	if len(def.DS) == 0 {
+	if len(def.DS)+len(tmpl.names) == 0 {
 		return 0, 0, errors.New("you must define at least one Data Source")
 	}
-	if len(def.RRA) == 0 {
+	if len(def.RRA)+len(tmpl.rras) == 0 {
 		return 0, 0, errors.New("you must define at least one Round Robin Archive")
 	}
 	seen := map[string]bool{}
+	names := append([]string(nil), tmpl.names...)
+	for _, n := range names {
+		seen[n] = true
+	}
 	for _, d := range def.DS {
+		if d.Type == Compute {
+			if !validName(d.Name) {
+				return 0, 0, fmt.Errorf("invalid DS name %q: use 1 to 19 characters of a-z, A-Z, 0-9, _ and -", d.Name)
+			}
+			if seen[d.Name] {
+				return 0, 0, fmt.Errorf("Duplicate DS name: %s", d.Name)
+			}
+			if _, err := parseRPN(d.CDEF, names); err != nil {
+				return 0, 0, err
+			}
+			seen[d.Name] = true
+			names = append(names, d.Name)
+			continue
+		}
+		names = append(names, d.Name)
 		if !validName(d.Name) {
 			return 0, 0, fmt.Errorf("invalid DS name %q: use 1 to 19 characters of a-z, A-Z, 0-9, _ and -", d.Name)
 		}
@@ -63,7 +82,7 @@ func checkDefinition(def Definition) (step uint64, start int64, err error) {
 		}
 		seen[d.Name] = true
 		switch d.Type {
-		case Gauge, Counter, Derive, Absolute:
+		case Gauge, Counter, Derive, Absolute, DCounter, DDerive:
 		default:
 			return 0, 0, fmt.Errorf("invalid DS type specified (%s)", d.Type)
 		}
@@ -79,19 +98,8 @@ func checkDefinition(def Definition) (step uint64, start int64, err error) {
 		}
 	}
 	for i, r := range def.RRA {
-		switch r.CF {
-		case Average, Min, Max, Last:
-		default:
-			return 0, 0, fmt.Errorf("unrecognized consolidation function %s", r.CF)
-		}
-		if !(r.XFF >= 0 && r.XFF < 1) {
-			return 0, 0, fmt.Errorf("RRA %d: Invalid xff: must be between 0 and 1", i)
-		}
-		if r.Steps <= 0 || r.Steps > math.MaxInt32 {
-			return 0, 0, fmt.Errorf("RRA %d: Invalid step %d: must be >= 1", i, r.Steps)
-		}
-		if r.Rows <= 0 || r.Rows > 1<<31 {
-			return 0, 0, fmt.Errorf("RRA %d: Invalid row count %d: must be >= 1", i, r.Rows)
+		if err := checkRRA(len(tmpl.rras)+i, r, len(tmpl.rras)+len(def.RRA)); err != nil {
+			return 0, 0, err
 		}
 	}
 	if def.Start.IsZero() {
@@ -107,54 +115,95 @@ func checkDefinition(def Definition) (step uint64, start int64, err error) {
 
 // encodeHeader builds the header of a new file for def, as rrdtool create
 // initialises it.
-func encodeHeader(def Definition, step uint64, start int64) ([]byte, *layout, error) {
-	nds, nrra := uint64(len(def.DS)), uint64(len(def.RRA))
+func encodeHeader(def Definition, step uint64, start int64, path string, tmpl *templateDefs) ([]byte, *layout, error) {
+	// The version follows from def alone: rrdtool does not look at what
+	// it copies from a template.
+	rras, version := expandRRAs(def.RRA, path, len(tmpl.rras))
+	nds, nrra := uint64(len(tmpl.names)+len(def.DS)), uint64(len(tmpl.rras)+len(rras))
 	var rowsTotal uint64
-	for _, r := range def.RRA {
-		rowsTotal += uint64(r.Rows)
+	for _, r := range append(tmpl.rras[:len(tmpl.rras):len(tmpl.rras)], rras...) {
+		rowsTotal += r.rows
 	}
 	hl := int64(statHeadSize + nds*(dsDefSize+pdpPrepSize) + nrra*(rraDefSize+rraPtrSize) + liveHeadSize + nds*nrra*cdpPrepSize)
 	size := hl + int64(rowsTotal*nds*valueSize)
 	b := make([]byte, hl)
 	copy(b, rrdCookie)
-	copy(b[4:], "0003")
+	for _, d := range def.DS {
+		if d.Type == DCounter || d.Type == DDerive {
+			version = "0005" // as rrdtool create marks them
+		}
+	}
+	copy(b[4:], version)
 	le.PutUint64(b[offFloatCookie:], math.Float64bits(floatCookie))
 	le.PutUint64(b[offDSCnt:], nds)
 	le.PutUint64(b[offRRACnt:], nrra)
 	le.PutUint64(b[offPDPStep:], step)
 	o := statHeadSize
+	o += copy(b[o:], tmpl.ds)
+	names := append([]string(nil), tmpl.names...)
 	for _, d := range def.DS {
 		copy(b[o:], d.Name)
 		copy(b[o+nameSize:], d.Type)
+		if d.Type == Compute {
+			nodes, err := parseRPN(d.CDEF, names)
+			if err != nil {
+				return nil, nil, err
+			}
+			encodeRPN(b[o+dsOffCDEF:], nodes)
+			names = append(names, d.Name)
+			o += dsDefSize
+			continue
+		}
+		names = append(names, d.Name)
 		le.PutUint64(b[o+dsOffHeartbeat:], uint64(d.Heartbeat/time.Second))
 		le.PutUint64(b[o+dsOffMin:], math.Float64bits(nanToDNaN(d.Min)))
 		le.PutUint64(b[o+dsOffMax:], math.Float64bits(nanToDNaN(d.Max)))
 		o += dsDefSize
 	}
-	for _, r := range def.RRA {
-		copy(b[o:], r.CF)
-		le.PutUint64(b[o+rraOffRows:], uint64(r.Rows))
-		le.PutUint64(b[o+rraOffPDP:], uint64(r.Steps))
-		le.PutUint64(b[o+rraOffXFF:], math.Float64bits(r.XFF))
+	o += copy(b[o:], tmpl.rra)
+	for _, r := range rras {
+		copy(b[o:], r.cf)
+		le.PutUint64(b[o+rraOffRows:], r.rows)
+		le.PutUint64(b[o+rraOffPDP:], r.pdpCnt)
+		for k, p := range r.par {
+			le.PutUint64(b[o+rraOffPar+8*k:], p)
+		}
 		o += rraDefSize
 	}
 	l, err := parseLayout(b, size)
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := l.checkHW(); err != nil {
+		return nil, nil, err
+	}
 	s := state{l: l, b: b[l.liveOff:]}
 	s.setLastUp(start, 0)
 	unknSec := uint64(start) % step
-	for i := range def.DS {
+	for i := range l.ds {
 		s.setLastDS(i, unknownText)
 		s.setF64(s.pdp(i)+pdpOffVal, dnan)
 		s.setU64(s.pdp(i)+pdpOffUnknSec, unknSec)
 	}
 	for r, a := range l.rra {
-		for d := range def.DS {
+		for d := range l.ds {
 			o := s.cdp(r, d)
-			s.setF64(o+cdpOffVal, dnan)
-			s.setU64(o+cdpOffUnknPDP, ((uint64(start)-unknSec)%(step*a.pdpCnt))/step)
+			switch a.cf {
+			case HWPredict, MHWPredict:
+				for _, off := range []int64{cdpOffIntercept, cdpOffLastInt, cdpOffSlope, cdpOffLastSlope} {
+					s.setF64(o+off, dnan)
+				}
+				s.setU64(o+cdpOffNullCnt, 1)
+				s.setU64(o+cdpOffLastNull, 1)
+			case Seasonal, DevSeasonal:
+				s.setF64(o+cdpOffIntercept, dnan)
+				s.setF64(o+cdpOffLastInt, dnan)
+				s.setU64(o+cdpOffNullCnt, 1)
+			case Failures:
+			default: // DEVPREDICT too, as rrdtool's init_cdp
+				s.setF64(o+cdpOffVal, dnan)
+				s.setU64(o+cdpOffUnknPDP, ((uint64(start)-unknSec)%(step*a.pdpCnt))/step)
+			}
 		}
 		// rrdtool starts each archive at a random row to spread the I/O
 		// of many files over time.
@@ -175,14 +224,60 @@ func nanToDNaN(v float64) float64 {
 // is written under a temporary name in the same folder, synced, and then
 // linked into place.
 func Create(path string, def Definition) error {
-	step, start, err := checkDefinition(def)
+	return create(path, def, &templateDefs{})
+}
+
+// templateDefs are the definitions a new file copies from a template.
+type templateDefs struct {
+	ds, rra []byte // the raw definitions
+	names   []string
+	rras    []rraDef
+}
+
+// CreateFromTemplate is Create for a file that starts with the data
+// sources and archives of template, copied with all their parameters as
+// rrdtool create --template copies them, followed by those of def (which
+// may have none). A zero def.Step takes the template's step and a zero
+// def.Start its last update time.
+func CreateFromTemplate(path string, template *File, def Definition) error {
+	template.mu.Lock()
+	var tmpl templateDefs
+	var lastUp int64
+	var step uint64
+	err := template.readLocked(func() error {
+		l := template.l
+		dsEnd := statHeadSize + int64(len(l.ds))*dsDefSize
+		tmpl.ds = append([]byte(nil), template.hdr[statHeadSize:dsEnd]...)
+		tmpl.rra = append([]byte(nil), template.hdr[dsEnd:l.liveOff]...)
+		for _, d := range l.ds {
+			tmpl.names = append(tmpl.names, d.name)
+		}
+		tmpl.rras = append([]rraDef(nil), l.rra...)
+		lastUp, step = template.st.lastUp(), l.step
+		return nil
+	})
+	template.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("rrd: create %s: template: %w", path, err)
+	}
+	if def.Step == 0 {
+		def.Step = time.Duration(step) * time.Second
+	}
+	if def.Start.IsZero() && lastUp > 0 {
+		def.Start = time.Unix(lastUp, 0)
+	}
+	return create(path, def, &tmpl)
+}
+
+func create(path string, def Definition, tmpl *templateDefs) error {
+	step, start, err := checkDefinition(def, tmpl)
 	if err != nil {
 		return fmt.Errorf("rrd: create %s: %w", path, err)
 	}
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("rrd: create %s: %w", path, fs.ErrExist)
 	}
-	hdr, l, err := encodeHeader(def, step, start)
+	hdr, l, err := encodeHeader(def, step, start, path, tmpl)
 	if err != nil {
 		return fmt.Errorf("rrd: create %s: %w", path, err)
 	}

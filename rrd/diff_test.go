@@ -36,22 +36,92 @@ func createArgs(path string, def Definition, start int64) []string {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	for _, d := range def.DS {
+		if d.Type == Compute {
+			args = append(args, fmt.Sprintf("DS:%s:COMPUTE:%s", d.Name, d.CDEF))
+			continue
+		}
 		args = append(args, fmt.Sprintf("DS:%s:%s:%d:%s:%s", d.Name, d.Type, int(d.Heartbeat/time.Second), num(d.Min), num(d.Max)))
 	}
 	for _, r := range def.RRA {
-		args = append(args, fmt.Sprintf("RRA:%s:%s:%d:%d", r.CF, num(r.XFF), r.Steps, r.Rows))
+		var a string
+		switch r.CF {
+		case HWPredict, MHWPredict:
+			a = fmt.Sprintf("RRA:%s:%d:%s:%s:%d", r.CF, r.Rows, num(r.Alpha), num(r.Beta), r.Period)
+			if r.Dependent > 0 {
+				a += fmt.Sprintf(":%d", r.Dependent)
+			}
+		case Seasonal, DevSeasonal:
+			a = fmt.Sprintf("RRA:%s:%d:%s:%d", r.CF, r.Rows, num(r.Gamma), r.Dependent)
+			if r.SmoothingWindow != 0 {
+				a += ":smoothing-window=" + num(r.SmoothingWindow)
+			}
+		case DevPredict:
+			a = fmt.Sprintf("RRA:DEVPREDICT:%d:%d", r.Rows, r.Dependent)
+		case Failures:
+			a = fmt.Sprintf("RRA:FAILURES:%d:%d:%d:%d", r.Rows, r.Threshold, r.Window, r.Dependent)
+		default:
+			a = fmt.Sprintf("RRA:%s:%s:%d:%d", r.CF, num(r.XFF), r.Steps, r.Rows)
+		}
+		args = append(args, a)
 	}
 	return args
+}
+
+// randomHW appends a random set of Holt-Winters archives to def: an
+// HWPREDICT or MHWPREDICT with implicit dependent archives, or all five
+// given explicitly. Parameters are decimals rrdtool reads exactly as Go.
+func randomHW(rng *rand.Rand, def *Definition) {
+	dec := func(max int) float64 { // 0.1 .. 0.max
+		v, _ := rrdStrtod(fmt.Sprintf("0.%d", 1+rng.IntN(max)))
+		return v
+	}
+	period := 2 + rng.IntN(12)
+	rows := period + rng.IntN(30)
+	if rng.IntN(2) == 0 {
+		cf := []CF{HWPredict, MHWPredict}[rng.IntN(2)]
+		def.RRA = append(def.RRA, RRA{CF: cf, Rows: rows, Alpha: dec(9), Beta: dec(9) / 10, Period: period})
+		return
+	}
+	base := len(def.RRA) + 1 // rrdtool's 1-based index of the HWPREDICT
+	var window float64
+	if rng.IntN(2) == 0 {
+		window = dec(9)
+	}
+	threshold := 1 + rng.IntN(5)
+	def.RRA = append(def.RRA,
+		RRA{CF: HWPredict, Rows: rows, Alpha: dec(9), Beta: dec(9) / 10, Period: period, Dependent: base + 1},
+		RRA{CF: Seasonal, Rows: period, Gamma: dec(9), SmoothingWindow: window, Dependent: base},
+		RRA{CF: DevSeasonal, Rows: period, Gamma: dec(9), SmoothingWindow: window, Dependent: base},
+		RRA{CF: DevPredict, Rows: rows, Dependent: base + 2},
+		RRA{CF: Failures, Rows: rows, Threshold: threshold, Window: threshold + rng.IntN(5), Dependent: base + 2})
+}
+
+// hasHW reports whether def has Holt-Winters archives.
+func hasHW(def Definition) bool {
+	for _, r := range def.RRA {
+		if r.CF.isHW() {
+			return true
+		}
+	}
+	return false
 }
 
 func randomDef(rng *rand.Rand, values bool) Definition {
 	steps := []int{1, 1, 5, 10, 60, 300, 1 + rng.IntN(300)}
 	step := steps[rng.IntN(len(steps))]
 	def := Definition{Step: time.Duration(step) * time.Second}
-	types := []DSType{Gauge, Counter, Derive, Absolute}
+	types := []DSType{Gauge, Counter, Derive, Absolute, DCounter, DDerive, Compute}
 	nds := 1 + rng.IntN(3)
 	for i := 0; i < nds; i++ {
-		typ := types[rng.IntN(4)]
+		typ := types[rng.IntN(len(types))]
+		if typ == Compute {
+			if i == 0 {
+				typ = Gauge
+			} else {
+				def.DS = append(def.DS, DS{Name: fmt.Sprintf("ds%d_com", i), Type: Compute, CDEF: randomCDEF(rng, def.DS)})
+				continue
+			}
+		}
 		if values && (typ == Counter || typ == Derive) && rng.IntN(2) == 0 {
 			typ = Gauge
 		}
@@ -79,7 +149,27 @@ func randomDef(rng *rand.Rand, values bool) Definition {
 		}
 		def.RRA = append(def.RRA, r)
 	}
+	if rng.IntN(3) == 0 {
+		randomHW(rng, &def)
+	}
 	return def
+}
+
+// randomCDEF returns a COMPUTE expression over the data sources so far,
+// with operators whose results do not depend on the C library (Go's SIN,
+// LOG, POW ... may differ from glibc's in the last bit).
+func randomCDEF(rng *rand.Rand, ds []DS) string {
+	a, b := ds[rng.IntN(len(ds))].Name, ds[rng.IntN(len(ds))].Name
+	exprs := []string{
+		"%[1]s,%[2]s,+", "%[1]s,2,*", "%[1]s,UN,0,%[1]s,IF", "%[2]s,%[1]s,MAX,10,/", "%[1]s,%[2]s,MINNAN",
+		"%[1]s,-3,%[2]s,*,-,ABS", "%[1]s,%[2]s,LT,INF,NEGINF,IF", "%[1]s,SQRT,%[2]s,ADDNAN", "%[1]s,7,%%",
+		"%[1]s,%[2]s,1,3,SORT,POP,POP", "%[1]s,%[2]s,5,3,AVG", "%[1]s,%[2]s,-100,3,MEDIAN", "%[1]s,0,100,LIMIT",
+		"%[1]s,%[2]s,2,SMAX", "%[1]s,%[2]s,2,SMIN", "%[1]s,%[2]s,%[1]s,3,STDEV", "%[1]s,%[2]s,2,REV,-",
+		"%[1]s,%[2]s,50,2,PERCENT", "%[1]s,1,COPY,+", "DEPTH,%[1]s,+", "%[1]s,%[2]s,1,INDEX,+,+",
+		"%[1]s,%[2]s,2,1,ROLL,-", "%[1]s,FLOOR,%[2]s,CEIL,EQ", "%[1]s,%[2]s,NE,%[1]s,ISINF,+", "%[1]s,%[2]s,DUP,POP,EXC,/",
+		"%[1]s,%[2]s,MAXNAN,UNKN,GE,%[1]s,LE",
+	}
+	return fmt.Sprintf(exprs[rng.IntN(len(exprs))], a, b)
 }
 
 // stream generates update arguments for rrdtool ("t:v:v") and the
@@ -135,7 +225,7 @@ func randomStream(rng *rand.Rand, def Definition, start int64, values bool) stre
 		raw := make([]string, len(def.DS))
 		vals := make([]float64, len(def.DS))
 		for i, d := range def.DS {
-			if rng.IntN(15) == 0 {
+			if rng.IntN(15) == 0 || d.Type == Compute {
 				raw[i], vals[i] = "U", math.NaN()
 				continue
 			}
@@ -160,6 +250,24 @@ func randomStream(rng *rand.Rand, def Definition, start int64, values bool) stre
 				raw[i] = strconv.FormatFloat(v, 'g', -1, 64)
 				if !values && rng.IntN(10) == 0 {
 					raw[i] = strconv.FormatFloat(v, 'e', 3, 64)
+				}
+			case DCounter, DDerive:
+				c, _ := new(big.Float).SetInt(counters[i]).Float64()
+				switch rng.IntN(8) {
+				case 0: // change of direction: a DCOUNTER reset
+					c = -c / 3
+				case 1:
+					c = rng.Float64() * 10
+				default:
+					c += rng.NormFloat64() * 5000
+				}
+				c = math.Round(c*1000) / 1000
+				counters[i].SetInt64(int64(c))
+				vals[i] = c
+				raw[i] = strconv.FormatFloat(c, 'g', -1, 64) // as Update formats Values
+				if !values && rng.IntN(5) == 0 {
+					raw[i] = strconv.FormatFloat(c, 'e', 6, 64)
+					vals[i], _ = strconv.ParseFloat(raw[i], 64)
 				}
 			case Counter, Derive:
 				c := counters[i]
@@ -198,7 +306,13 @@ func randomStream(rng *rand.Rand, def Definition, start int64, values bool) stre
 				}
 			}
 		}
-		st.args = append(st.args, ts+":"+strings.Join(raw, ":"))
+		var readings []string // rrdtool takes none for COMPUTE
+		for i, d := range def.DS {
+			if d.Type != Compute {
+				readings = append(readings, raw[i])
+			}
+		}
+		st.args = append(st.args, ts+":"+strings.Join(readings, ":"))
 		s := Sample{Time: time.Unix(sec, usec*1000)}
 		if values {
 			s.Values = vals
@@ -261,9 +375,19 @@ func runDiffCase(t *testing.T, rng *rand.Rand, c diffCase) {
 		if err := Create(orig, def); err != nil {
 			t.Fatalf("Create: %v\ndef %+v", err, c.def)
 		}
-		// Rogue's file reads exactly like rrdtool's own of the same definition.
+		// Rogue's file reads exactly like rrdtool's own of the same
+		// definition and file name (which places the seasonal smoothing).
 		ref := filepath.Join(dir, "ref.rrd")
-		rrdtool(t, createArgs(ref, c.def, c.start)...)
+		if err := os.Rename(orig, orig+".rogue"); err != nil {
+			t.Fatal(err)
+		}
+		rrdtool(t, createArgs(orig, c.def, c.start)...)
+		if err := os.Rename(orig, ref); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(orig+".rogue", orig); err != nil {
+			t.Fatal(err)
+		}
 		if a, b := rrdtool(t, "dump", ref), rrdtool(t, "dump", orig); a != b {
 			t.Fatalf("rrdtool dump of Rogue's new file differs from rrdtool's:\n%s\n---\n%s", firstDiff(a, b), firstDiff(b, a))
 		}
@@ -280,20 +404,46 @@ func runDiffCase(t *testing.T, rng *rand.Rand, c diffCase) {
 	a, b := filepath.Join(dir, "a.rrd"), filepath.Join(dir, "b.rrd")
 	copyFile(t, orig, a)
 	copyFile(t, orig, b)
-	for i := 0; i < len(st.args); i += 200 {
-		rrdtool(t, append([]string{"update", a}, st.args[i:min(i+200, len(st.args))]...)...)
+	// Rogue applies the stream in batches of 1 to 20 (80 with Holt-Winters
+	// archives). rrdtool takes 200
+	// per call, or, with Holt-Winters archives (whose smoother runs at
+	// most once per call), the same batches.
+	var batches []int
+	maxBatch := 20
+	if hasHW(c.def) {
+		maxBatch = 80 // fewer rrdtool calls
+	}
+	for i := 0; i < len(st.samples); {
+		k := min(1+rng.IntN(maxBatch), len(st.samples)-i)
+		batches = append(batches, k)
+		i += k
+	}
+	if hasHW(c.def) {
+		for i, k := range batches {
+			o := 0
+			for _, n := range batches[:i] {
+				o += n
+			}
+			rrdtool(t, append([]string{"update", a}, st.args[o:o+k]...)...)
+		}
+	} else {
+		for i := 0; i < len(st.args); i += 200 {
+			rrdtool(t, append([]string{"update", a}, st.args[i:min(i+200, len(st.args))]...)...)
+		}
 	}
 	f, err := Open(b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	for i := 0; i < len(st.samples); {
-		k := 1 + rng.IntN(20)
-		if err := f.Update(st.samples[i:min(i+k, len(st.samples))]...); err != nil {
+	for i, k := range batches {
+		o := 0
+		for _, n := range batches[:i] {
+			o += n
+		}
+		if err := f.Update(st.samples[o : o+k]...); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
-		i += k
 	}
 	ba, _ := os.ReadFile(a)
 	bb, _ := os.ReadFile(b)
@@ -319,7 +469,13 @@ func runDiffCase(t *testing.T, rng *rand.Rand, c diffCase) {
 	last := st.samples[len(st.samples)-1].Time.Unix()
 	step := int64(c.def.Step / time.Second)
 	for k := 0; k < 4; k++ {
-		cf := []CF{Average, Min, Max, Last}[rng.IntN(4)]
+		cfs := []CF{Average, Min, Max, Last}
+		for _, r := range c.def.RRA {
+			if r.CF.isHW() {
+				cfs = append(cfs, r.CF)
+			}
+		}
+		cf := cfs[rng.IntN(len(cfs))]
 		span := last - c.start + 10*step
 		s := c.start - 5*step + rng.Int64N(span+1)
 		e := s + rng.Int64N(span/2+2)

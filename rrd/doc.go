@@ -4,20 +4,24 @@
 //
 // # Format
 //
-// Files are format version 0003 in the layout rrdtool 1.4–1.9 write on
-// 64-bit little-endian machines (amd64 and arm64 Linux and macOS). Versions
-// 0001 and 0002 are read and updated too; versions 0004 and 0005 are
-// accepted only when they use none of the features that introduced them.
-// Open refuses, with an error wrapping ErrInvalid, any file whose cookie,
-// float cookie, counts, sizes, names or current rows do not check out,
-// including files in the 32-bit or big-endian layouts (convert those with
-// rrdtool dump and restore) and files using Holt-Winters archives or
-// COMPUTE, DCOUNTER and DDERIVE data sources. Open reads at most the
+// Files are format versions 0001 to 0005 in the layout rrdtool 1.4–1.9
+// write on 64-bit little-endian machines (amd64 and arm64 Linux and
+// macOS), with every data source type (GAUGE, COUNTER, DERIVE, ABSOLUTE,
+// DCOUNTER, DDERIVE and COMPUTE, whose RPN expression is kept in rrdtool's
+// compact form) and every archive (AVERAGE, MIN, MAX, LAST and the
+// Holt-Winters HWPREDICT, MHWPREDICT, SEASONAL, DEVSEASONAL, DEVPREDICT and
+// FAILURES). Create writes version 0003, or 0004 or 0005 when a feature
+// needs it, as rrdtool create does. Open refuses, with an error wrapping
+// ErrInvalid (a *ShortFileError for files cut short), any file whose
+// cookie, float cookie, counts, sizes, names, expressions or current rows
+// do not check out, including files in the 32-bit or big-endian layouts
+// (convert those with rrdtool dump and restore). Open reads at most the
 // file's own length, whatever the header claims.
 //
 // # Semantics
 //
-// Update follows rrdtool 1.7.2's rrd_update.c step for step, including its
+// Update follows rrdtool 1.7.2's rrd_update.c (and rrd_hw.c for the
+// Holt-Winters archives) step for step, including its
 // floating-point order of operations, its own string-to-number parser and
 // its digit-by-digit subtraction of COUNTER and DERIVE readings (which
 // keeps 20-digit counters exact), so that a file updated by Rogue is byte
@@ -25,6 +29,14 @@
 // this against the rrdtool binary on random definitions and update streams.
 // Fetch chooses and aligns archives as rrdtool fetch does, and Dump prints
 // what rrdtool dump prints.
+//
+// rrdtool runs the seasonal smoother of Holt-Winters archives at most once
+// per update call; Update does the same per call, so a batch given to one
+// Update matches one rrdtool update with the same arguments. Samples carry
+// one value per data source; those of COMPUTE data sources are ignored, as
+// rrdtool takes no reading for them. COMPUTE expressions with SIN, COS,
+// LOG, EXP, ATAN, ATAN2 or POW use Go's math functions, which may differ
+// from glibc's in the last bit.
 //
 // # Concurrency
 //

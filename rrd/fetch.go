@@ -11,14 +11,16 @@ import (
 var errNoCF = errors.New("the RRD does not contain an RRA matching the chosen CF")
 
 // chooseRRA picks the archive rrdtool fetch would use: among the archives
-// of the wanted CF (or, for one-step archives, any of the four CFs), the
+// of the wanted CF (or, for one-step archives, any of AVERAGE, MIN, MAX
+// and LAST when one of those is wanted), the
 // one covering start with the step closest to the wanted one; failing
 // that, the one covering most of the window.
 func chooseRRA(l *layout, lastUp int64, cf CF, start, end int64, step int64) (int, error) {
 	bestFull, bestPart := -1, -1
 	var bestFullDiff, bestPartDiff, bestMatch int64
+	basic := func(c CF) bool { return c == Average || c == Min || c == Max || c == Last }
 	for i, a := range l.rra {
-		if a.cf != cf && a.pdpCnt != 1 {
+		if a.cf != cf && !(a.pdpCnt == 1 && basic(cf) && basic(a.cf)) {
 			continue
 		}
 		rstep := int64(a.pdpCnt * l.step)
@@ -49,37 +51,64 @@ func chooseRRA(l *layout, lastUp int64, cf CF, start, end int64, step int64) (in
 }
 
 // MaxFetchValues bounds the values one Fetch may return (rows × data
-// sources), so that a far-off window cannot exhaust memory.
+// sources), so that a far-off window cannot exhaust memory. FetchStream
+// has no such bound.
 const MaxFetchValues = 1 << 24
 
 // Fetch returns consolidated rows as rrdtool fetch does: it picks the archive
 // for cf and resolution and aligns start and end the same way (start down
 // to the archive's step, end up past it). A resolution of 0 asks for the
-// finest one. Rows outside the archive are NaN.
+// finest one. Rows outside the archive are NaN (with rrdtool's bits). cf may also name a
+// Holt-Winters archive (HWPREDICT, SEASONAL, ...).
 func (f *File) Fetch(cf CF, start, end time.Time, resolution time.Duration) (*Result, error) {
-	return f.fetchInto(nil, cf, start, end, resolution)
+	var out *Result
+	var vals []float64
+	var nds int
+	err := f.fetchStream(cf, start, end, resolution, func(r *Result) error {
+		nrows := int64(r.End.Sub(r.Start) / r.Step)
+		nds = len(r.DS)
+		if nrows < 0 || nrows > MaxFetchValues || nrows*int64(nds) > MaxFetchValues {
+			return fmt.Errorf("window of %d rows is too large", nrows)
+		}
+		out = r
+		out.Rows = make([][]float64, nrows)
+		vals = make([]float64, nrows*int64(nds))
+		for i := range out.Rows {
+			out.Rows[i] = vals[i*nds : (i+1)*nds : (i+1)*nds]
+		}
+		return nil
+	}, func(i int64, _ time.Time, row []float64) error {
+		copy(vals[i*int64(nds):], row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// fetchBuf holds the memory of a Result for reuse by the next fetch (see
-// FetchChunks): rows, their values and the bytes read.
-type fetchBuf struct {
-	res  Result
-	rows [][]float64
-	vals []float64
-	buf  []byte
+// FetchStream is Fetch for windows of any size: it reads the archive in
+// chunks and holds one chunk at a time. begin gets the window (a Result
+// without Rows) before the first row; row gets each row's index, time and
+// values, which are valid only during the call, in time order. An error
+// from either stops the fetch and is returned.
+func (f *File) FetchStream(cf CF, start, end time.Time, resolution time.Duration,
+	begin func(*Result) error, row func(i int64, t time.Time, values []float64) error) error {
+	return f.fetchStream(cf, start, end, resolution, begin, row)
 }
 
-// fetchInto is Fetch, reusing b's memory when b is not nil: the Result is
-// then valid until the next fetch with b.
-func (f *File) fetchInto(b *fetchBuf, cf CF, start, end time.Time, resolution time.Duration) (*Result, error) {
+func (f *File) fetchStream(cf CF, start, end time.Time, resolution time.Duration,
+	begin func(*Result) error, row func(i int64, t time.Time, values []float64) error) error {
 	switch cf {
 	case Average, Min, Max, Last:
 	default:
-		return nil, fmt.Errorf("rrd: fetch %s: unknown consolidation function %q", f.path, cf)
+		if !cf.isHW() {
+			return fmt.Errorf("rrd: fetch %s: unknown consolidation function %q", f.path, cf)
+		}
 	}
 	s, e := start.Unix(), end.Unix()
 	if e < s {
-		return nil, fmt.Errorf("rrd: fetch %s: start (%d) should be less than end (%d)", f.path, s, e)
+		return fmt.Errorf("rrd: fetch %s: start (%d) should be less than end (%d)", f.path, s, e)
 	}
 	res := int64(resolution / time.Second)
 	if res < 1 {
@@ -87,24 +116,24 @@ func (f *File) fetchInto(b *fetchBuf, cf CF, start, end time.Time, resolution ti
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out *Result
 	err := f.readLocked(func() error {
-		var err error
-		out, err = f.fetch(b, cf, s, e, res)
-		return err
+		return f.fetch(cf, s, e, res, begin, row)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("rrd: fetch %s: %w", f.path, err)
+		return fmt.Errorf("rrd: fetch %s: %w", f.path, err)
 	}
-	return out, nil
+	return nil
 }
 
-func (f *File) fetch(b *fetchBuf, cf CF, start, end, step int64) (*Result, error) {
+// fetchChunkRows is how many rows fetch reads at a time.
+const fetchChunkRows = 4096
+
+func (f *File) fetch(cf CF, start, end, step int64, begin func(*Result) error, row func(int64, time.Time, []float64) error) error {
 	l := f.l
 	lastUp := f.st.lastUp()
 	ri, err := chooseRRA(l, lastUp, cf, start, end, step)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a := l.rra[ri]
 	step = int64(a.pdpCnt * l.step)
@@ -112,14 +141,10 @@ func (f *File) fetch(b *fetchBuf, cf CF, start, end, step int64) (*Result, error
 	end += step - end%step
 	nrows := (end - start) / step
 	nds := int64(len(l.ds))
-	if end < start || nrows < 0 || nrows > MaxFetchValues || nrows*nds > MaxFetchValues {
-		return nil, fmt.Errorf("window of %d rows is too large", nrows)
+	if end < start || nrows < 0 {
+		return fmt.Errorf("window of %d rows is too large", nrows)
 	}
-	out := &Result{}
-	if b != nil {
-		out = &b.res
-	}
-	*out = Result{
+	out := &Result{
 		Start: time.Unix(start, 0),
 		End:   time.Unix(end, 0),
 		Step:  time.Duration(step) * time.Second,
@@ -127,18 +152,6 @@ func (f *File) fetch(b *fetchBuf, cf CF, start, end, step int64) (*Result, error
 	}
 	for i, d := range l.ds {
 		out.DS[i] = d.name
-	}
-	var vals []float64
-	if b != nil && int64(cap(b.rows)) >= nrows && int64(cap(b.vals)) >= nrows*nds {
-		out.Rows, vals = b.rows[:nrows], b.vals[:nrows*nds]
-	} else {
-		out.Rows, vals = make([][]float64, nrows), make([]float64, nrows*nds)
-		if b != nil {
-			b.rows, b.vals = out.Rows, vals
-		}
-	}
-	for i := range out.Rows {
-		out.Rows[i] = vals[int64(i)*nds : int64(i+1)*nds : int64(i+1)*nds]
 	}
 	rows := int64(a.rows)
 	rraEnd := lastUp - lastUp%step
@@ -148,37 +161,60 @@ func (f *File) fetch(b *fetchBuf, cf CF, start, end, step int64) (*Result, error
 	// Rows i in [startOff, rows-endOff) map to output rows i-startOff;
 	// those with 0 <= i < rows are stored at (cur_row+1+i) mod rows.
 	lo, hi := max(startOff, 0), min(rows-endOff, rows)
-	for i := range vals {
-		vals[i] = math.NaN()
-	}
 	if lo < hi && (lo-startOff < 0 || lo-startOff+(hi-lo) > nrows) {
-		return nil, fmt.Errorf("inconsistent window (time overflow)")
+		return fmt.Errorf("inconsistent window (time overflow)")
+	}
+	if err := begin(out); err != nil {
+		return err
+	}
+	vals := make([]float64, nds)
+	nan := dnan // what rrdtool fetch reports for rows it has no data for
+	emit := func(i int64) error {
+		return row(i, time.Unix(start+(i+1)*step, 0), vals)
+	}
+	// Rows before the archive's data.
+	firstData, lastData := nrows, nrows // output rows [firstData, lastData) come from the file
+	if lo < hi {
+		firstData, lastData = lo-startOff, lo-startOff+(hi-lo)
+	}
+	for i := range vals {
+		vals[i] = nan
+	}
+	for i := int64(0); i < firstData; i++ {
+		if err := emit(i); err != nil {
+			return err
+		}
 	}
 	if lo < hi {
-		first := (int64(f.st.curRow(ri)) + 1 + lo) % rows
-		var buf []byte
-		if n := (hi - lo) * nds * valueSize; b != nil && int64(cap(b.buf)) >= n {
-			buf = b.buf[:n]
-		} else {
-			buf = make([]byte, n)
-			if b != nil {
-				b.buf = buf
-			}
-		}
-		n1 := min(hi-lo, rows-first)
+		chunk := min(hi-lo, fetchChunkRows)
+		buf := make([]byte, chunk*nds*valueSize)
 		base := l.rraOff[ri]
-		if _, err := f.f.ReadAt(buf[:n1*nds*valueSize], base+first*nds*valueSize); err != nil {
-			return nil, fmt.Errorf("read rows: %w", err)
-		}
-		if n1 < hi-lo {
-			if _, err := f.f.ReadAt(buf[n1*nds*valueSize:], base); err != nil {
-				return nil, fmt.Errorf("read rows: %w", err)
+		cur := int64(f.st.curRow(ri))
+		for k := lo; k < hi; {
+			p := (cur + 1 + k) % rows
+			n := min(hi-k, chunk, rows-p)
+			b := buf[:n*nds*valueSize]
+			if _, err := f.f.ReadAt(b, base+p*nds*valueSize); err != nil {
+				return fmt.Errorf("read rows: %w", err)
 			}
+			for j := int64(0); j < n; j++ {
+				for d := range vals {
+					vals[d] = math.Float64frombits(le.Uint64(b[(j*nds+int64(d))*valueSize:]))
+				}
+				if err := emit(k - startOff + j); err != nil {
+					return err
+				}
+			}
+			k += n
 		}
-		dst := vals[(lo-startOff)*nds:]
-		for i := range buf[:len(buf)/valueSize] {
-			dst[i] = math.Float64frombits(le.Uint64(buf[i*valueSize:]))
+		for i := range vals {
+			vals[i] = nan
 		}
 	}
-	return out, nil
+	for i := lastData; i < nrows; i++ {
+		if err := emit(i); err != nil {
+			return err
+		}
+	}
+	return nil
 }

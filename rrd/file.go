@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -80,7 +81,9 @@ type File struct {
 func Open(path string) (*File, error) {
 	osf, err := os.OpenFile(path, os.O_RDWR, 0)
 	readOnly := false
-	if errors.Is(err, fs.ErrPermission) {
+	// Read-only when not permitted to write, as rrdtool's readers open
+	// files read-only; also on a read-only file system.
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
 		osf, err = os.Open(path)
 		readOnly = true
 	}
@@ -118,7 +121,7 @@ func (f *File) load() error {
 	f.size = fi.Size()
 	var head [statHeadSize]byte
 	if f.size < statHeadSize {
-		return invalidf("file is %d bytes, shorter than an RRD header", f.size)
+		return &ShortFileError{Size: f.size, Part: "stat_head"}
 	}
 	if _, err := f.f.ReadAt(head[:], 0); err != nil {
 		return fmt.Errorf("read header: %w", err)
@@ -135,6 +138,9 @@ func (f *File) load() error {
 	}
 	hl, ok := headerLenFor(v, dsCnt, rraCnt, f.size)
 	if !ok {
+		if part := shortPart(v, dsCnt, rraCnt, f.size); part != "" {
+			return &ShortFileError{Size: f.size, Part: part}
+		}
 		return invalidf("header for %d data sources and %d archives does not fit in %d bytes", dsCnt, rraCnt, f.size)
 	}
 	hdr := make([]byte, hl)
@@ -250,13 +256,41 @@ func (f *File) definition() Definition {
 		DS:    make([]DS, len(l.ds)),
 		RRA:   make([]RRA, len(l.rra)),
 	}
+	names := make([]string, len(l.ds))
+	for i, x := range l.ds {
+		names[i] = x.name
+	}
 	for i, x := range l.ds {
 		d.DS[i] = DS{Name: x.name, Type: x.typ, Heartbeat: time.Duration(x.heartbeat) * time.Second, Min: x.min, Max: x.max}
+		if x.typ == Compute {
+			d.DS[i].CDEF = rpnString(x.cdef, names)
+		}
 	}
 	for i, x := range l.rra {
-		d.RRA[i] = RRA{CF: x.cf, XFF: x.xff, Steps: int(x.pdpCnt), Rows: int(x.rows)}
+		d.RRA[i] = x.public()
 	}
 	return d
+}
+
+// public returns the archive's definition with the parameters its CF uses.
+func (x *rraDef) public() RRA {
+	r := RRA{CF: x.cf, XFF: x.xff, Steps: int(x.pdpCnt), Rows: int(x.rows)}
+	if !x.cf.isHW() {
+		return r
+	}
+	r.Dependent = int(x.par[parDependent] + 1)
+	switch x.cf {
+	case HWPredict, MHWPredict:
+		r.Alpha, r.Beta = x.f(parAlpha), x.f(parBeta)
+		r.Period = int(x.f(parPeriod))
+	case Seasonal, DevSeasonal:
+		r.Gamma, r.SmoothingWindow = x.f(parGamma), x.f(parWindow)
+		r.SmoothIdx = int(x.par[parSmoothIdx])
+	case Failures:
+		r.DeltaPos, r.DeltaNeg = x.f(parDeltaPos), x.f(parDeltaNeg)
+		r.Window, r.Threshold = int(x.par[parWindowLen]), int(x.par[parThreshold])
+	}
+	return r
 }
 
 func unixTime(sec, usec int64) time.Time {
@@ -304,27 +338,45 @@ func (f *File) readLocked(fn func() error) error {
 // untouched. If another process holds the lock for longer than
 // LockTimeout, the error wraps ErrLocked.
 func (f *File) Update(samples ...Sample) error {
+	_, err := f.update(samples, false)
+	return err
+}
+
+// UpdateUntilError applies samples in order as rrdtool update applies its
+// arguments: on the first bad sample it stops, but the samples before it
+// stay applied, and so do the readings rrdtool had already taken from the
+// bad sample itself (the last readings of the data sources before the bad
+// value, which the next COUNTER or DERIVE rate is computed from). It
+// returns how many samples were applied in full.
+func (f *File) UpdateUntilError(samples ...Sample) (int, error) {
+	return f.update(samples, true)
+}
+
+func (f *File) update(samples []Sample, keepPrefix bool) (int, error) {
 	if len(samples) == 0 {
-		return nil
+		return 0, nil
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.checkOpen(); err != nil {
-		return err
+		return 0, err
 	}
 	if f.readOnly {
-		return fmt.Errorf("rrd: update %s: %w", f.path, fs.ErrPermission)
+		return 0, fmt.Errorf("rrd: update %s: %w", f.path, fs.ErrPermission)
 	}
 	if err := f.lock(true); err != nil {
-		return fmt.Errorf("rrd: update %s: %w", f.path, err)
+		return 0, fmt.Errorf("rrd: update %s: %w", f.path, err)
 	}
 	defer f.unlock()
 	if err := f.refresh(); err != nil {
-		return fmt.Errorf("rrd: update %s: %w", f.path, err)
+		return 0, fmt.Errorf("rrd: update %s: %w", f.path, err)
 	}
 	l := f.l
+	if err := l.checkWritable(); err != nil {
+		return 0, fmt.Errorf("rrd: update %s: %w", f.path, err)
+	}
 	// Work on a copy of the state; the file is written only when every
-	// sample has been applied.
+	// sample has been applied (or, keeping a prefix, when one failed).
 	n := len(f.st.b)
 	if cap(f.work) < n {
 		f.work = make([]byte, n)
@@ -332,9 +384,13 @@ func (f *File) Update(samples ...Sample) error {
 	work := state{l: l, b: f.work[:n]}
 	copy(work.b, f.st.b)
 	f.u.reset(l)
+	f.u.rd = f.f
+	applied := 0
+	var sampleErr error
 	for i, s := range samples {
 		if err := f.u.prepareInputs(l, s); err != nil {
-			return fmt.Errorf("rrd: update %s: sample %d (%s): %w", f.path, i, s.Time.Format(time.RFC3339Nano), err)
+			sampleErr = fmt.Errorf("rrd: update %s: %w", f.path, &SampleError{Index: i, Time: s.Time, Err: err})
+			break
 		}
 		var values []float64
 		if s.Raw == nil {
@@ -342,9 +398,29 @@ func (f *File) Update(samples ...Sample) error {
 		}
 		sec, usec := sampleTime(s, l.version)
 		if err := f.u.apply(&work, sec, usec, values); err != nil {
-			return fmt.Errorf("rrd: update %s: sample %d (%s): %w", f.path, i, s.Time.Format(time.RFC3339Nano), err)
+			sampleErr = fmt.Errorf("rrd: update %s: %w", f.path, &SampleError{Index: i, Time: s.Time, Err: err})
+			break
+		}
+		applied++
+	}
+	if sampleErr != nil && !keepPrefix {
+		return 0, sampleErr
+	}
+	// The Holt-Winters smoother runs at most once per call, as in rrdtool
+	// (and not when a sample failed).
+	if sampleErr == nil && f.u.smoothDue {
+		if err := f.u.smooth(&work); err != nil {
+			return 0, fmt.Errorf("rrd: update %s: %w", f.path, err)
 		}
 	}
+	if err := f.write(&work); err != nil {
+		return applied, err
+	}
+	return applied, sampleErr
+}
+
+// write stores the rows queued by the updater, then the header block.
+func (f *File) write(work *state) error {
 	// Rows first, then the header block that points at them: a crash in
 	// between leaves the old, consistent header (see the package doc).
 	for _, w := range f.u.writes {
@@ -352,7 +428,7 @@ func (f *File) Update(samples ...Sample) error {
 			return fmt.Errorf("rrd: update %s: write rows: %w", f.path, err)
 		}
 	}
-	if _, err := f.f.WriteAt(work.b, l.liveOff); err != nil {
+	if _, err := f.f.WriteAt(work.b, f.l.liveOff); err != nil {
 		return fmt.Errorf("rrd: update %s: write header: %w", f.path, err)
 	}
 	copy(f.st.b, work.b)

@@ -2,6 +2,7 @@ package rrd
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -41,6 +42,7 @@ const (
 
 	rraOffRows = 24
 	rraOffPDP  = 32
+	rraOffPar  = 40 // par[10]
 	rraOffXFF  = 40 // par[RRA_cdp_xff_val]
 
 	pdpOffUnknSec = 32 // scratch[PDP_unkn_sec_cnt]
@@ -48,6 +50,12 @@ const (
 
 	cdpOffVal       = 0  // scratch[CDP_val]
 	cdpOffUnknPDP   = 8  // scratch[CDP_unkn_pdp_cnt]
+	cdpOffIntercept = 16 // scratch[CDP_hw_intercept], CDP_hw_seasonal, CDP_seasonal_deviation
+	cdpOffLastInt   = 24 // scratch[CDP_hw_last_intercept], CDP_hw_last_seasonal, ...
+	cdpOffSlope     = 32 // scratch[CDP_hw_slope]
+	cdpOffLastSlope = 40 // scratch[CDP_hw_last_slope]
+	cdpOffNullCnt   = 48 // scratch[CDP_null_count], CDP_init_seasonal
+	cdpOffLastNull  = 56 // scratch[CDP_last_null_count]
 	cdpOffPrimary   = 64 // scratch[CDP_primary_val]
 	cdpOffSecondary = 72 // scratch[CDP_secondary_val]
 )
@@ -60,6 +68,7 @@ type dsDef struct {
 	typ       DSType
 	heartbeat uint64
 	min, max  float64
+	cdef      []rpnNode // COMPUTE only
 }
 
 // rraDef is a parsed archive definition.
@@ -68,7 +77,26 @@ type rraDef struct {
 	rows   uint64
 	pdpCnt uint64
 	xff    float64
+	par    [10]uint64 // the raw parameters (xff, Holt-Winters settings)
 }
+
+// Indexes into rraDef.par (rrd_format.h's rra_par_en).
+const (
+	parAlpha      = 1 // HWPREDICT
+	parBeta       = 2
+	parGamma      = 1 // SEASONAL, DEVSEASONAL
+	parWindow     = 2 // smoothing window (SEASONAL, DEVSEASONAL)
+	parDependent  = 3
+	parPeriod     = 4 // HWPREDICT (not kept by rrdtool after create)
+	parSmoothIdx  = 4 // SEASONAL, DEVSEASONAL
+	parDeltaPos   = 1 // FAILURES
+	parDeltaNeg   = 2
+	parWindowLen  = 4
+	parThreshold  = 5
+	maxFailWindow = 28 // MAX_FAILURES_WINDOW_LEN
+)
+
+func (r *rraDef) f(i int) float64 { return math.Float64frombits(r.par[i]) }
 
 // layout is the validated, immutable part of a file: its definitions and
 // the offsets of every region.
@@ -86,6 +114,7 @@ type layout struct {
 	headerLen int64 // start of the first archive's rows
 	rraOff    []int64
 	dataLen   int64 // bytes of rows
+	hasHW     bool  // any Holt-Winters archive
 }
 
 // stateLen is the length of the mutable header block (live head, pdp_prep,
@@ -167,6 +196,36 @@ func headerLenFor(version int, dsCnt, rraCnt uint64, fileLen int64) (int64, bool
 	return int64(n), true
 }
 
+// shortPart names the header part (as rrdtool's rrd_open does) that does
+// not fit in fileLen bytes, or returns "" if the whole header fits.
+func shortPart(version int, dsCnt, rraCnt uint64, fileLen int64) string {
+	if fileLen < statHeadSize {
+		return "stat_head"
+	}
+	left := uint64(fileLen) - statHeadSize
+	live, liveName := uint64(liveHeadSize), "live_head"
+	if version < 3 {
+		live, liveName = legacyLiveLen, "legacy_last_up"
+	}
+	parts := []struct {
+		name      string
+		cnt, size uint64
+	}{
+		{"ds_def", dsCnt, dsDefSize}, {"rra_def", rraCnt, rraDefSize}, {liveName, 1, live},
+		{"pdp_prep", dsCnt, pdpPrepSize}, {"cdp_prep", dsCnt * rraCnt, cdpPrepSize}, {"rra_ptr", rraCnt, rraPtrSize},
+	}
+	for i, p := range parts {
+		if i == 4 && rraCnt != 0 && dsCnt > math.MaxUint64/rraCnt {
+			return p.name
+		}
+		if p.cnt > left/p.size {
+			return p.name
+		}
+		left -= p.cnt * p.size
+	}
+	return ""
+}
+
 // parseLayout validates a whole header (b holds at least the header) for a
 // file of fileLen bytes.
 func parseLayout(b []byte, fileLen int64) (*layout, error) {
@@ -182,6 +241,9 @@ func parseLayout(b []byte, fileLen int64) (*layout, error) {
 	}
 	hl, ok := headerLenFor(v, dsCnt, rraCnt, fileLen)
 	if !ok {
+		if part := shortPart(v, dsCnt, rraCnt, fileLen); part != "" {
+			return nil, &ShortFileError{Size: fileLen, Part: part}
+		}
 		return nil, invalidf("header for %d data sources and %d archives does not fit in %d bytes", dsCnt, rraCnt, fileLen)
 	}
 	if int64(len(b)) < hl {
@@ -201,19 +263,25 @@ func parseLayout(b []byte, fileLen int64) (*layout, error) {
 		}
 		typ := DSType(cstring(d[nameSize : 2*nameSize]))
 		switch typ {
-		case Gauge, Counter, Derive, Absolute:
+		case Gauge, Counter, Derive, Absolute, DCounter, DDerive:
+			l.ds[i] = dsDef{
+				name:      name,
+				typ:       typ,
+				heartbeat: le.Uint64(d[dsOffHeartbeat:]),
+				min:       math.Float64frombits(le.Uint64(d[dsOffMin:])),
+				max:       math.Float64frombits(le.Uint64(d[dsOffMax:])),
+			}
+			if l.ds[i].heartbeat == 0 || l.ds[i].heartbeat > math.MaxInt32 {
+				return nil, invalidf("data source %q has bad heartbeat %d", name, l.ds[i].heartbeat)
+			}
+		case Compute:
+			nodes, err := decodeRPN(d[dsOffCDEF:], int(dsCnt))
+			if err != nil {
+				return nil, invalidf("data source %q has a bad COMPUTE expression: %v", name, err)
+			}
+			l.ds[i] = dsDef{name: name, typ: typ, min: math.NaN(), max: math.NaN(), cdef: nodes}
 		default:
 			return nil, invalidf("data source %q has unsupported type %q", name, typ)
-		}
-		l.ds[i] = dsDef{
-			name:      name,
-			typ:       typ,
-			heartbeat: le.Uint64(d[dsOffHeartbeat:]),
-			min:       math.Float64frombits(le.Uint64(d[dsOffMin:])),
-			max:       math.Float64frombits(le.Uint64(d[dsOffMax:])),
-		}
-		if l.ds[i].heartbeat == 0 || l.ds[i].heartbeat > math.MaxInt32 {
-			return nil, invalidf("data source %q has bad heartbeat %d", name, l.ds[i].heartbeat)
 		}
 		off += dsDefSize
 	}
@@ -227,13 +295,21 @@ func parseLayout(b []byte, fileLen int64) (*layout, error) {
 		switch cf {
 		case Average, Min, Max, Last:
 		default:
-			return nil, invalidf("archive %d has unsupported consolidation function %q", i, cf)
+			if !cf.isHW() {
+				return nil, invalidf("archive %d has unsupported consolidation function %q", i, cf)
+			}
 		}
 		r := rraDef{
 			cf:     cf,
 			rows:   le.Uint64(d[rraOffRows:]),
 			pdpCnt: le.Uint64(d[rraOffPDP:]),
 			xff:    math.Float64frombits(le.Uint64(d[rraOffXFF:])),
+		}
+		for k := range r.par {
+			r.par[k] = le.Uint64(d[rraOffPar+8*k:])
+		}
+		if cf.isHW() {
+			r.xff = 0 // par[0] is unused by these archives
 		}
 		if r.rows == 0 || r.rows > maxRows {
 			return nil, invalidf("archive %d has bad row count %d", i, r.rows)
@@ -243,6 +319,9 @@ func parseLayout(b []byte, fileLen int64) (*layout, error) {
 		}
 		if !(r.xff >= 0 && r.xff < 1) {
 			return nil, invalidf("archive %d has bad xff %v", i, r.xff)
+		}
+		if cf.isHW() {
+			l.hasHW = true
 		}
 		rowsTotal += r.rows
 		if rowsTotal > maxRows {
@@ -264,7 +343,7 @@ func parseLayout(b []byte, fileLen int64) (*layout, error) {
 	}
 	l.dataLen = int64(rowsTotal * dsCnt * valueSize)
 	if hl+l.dataLen > fileLen {
-		return nil, invalidf("file is %d bytes, too small for its archives (should be %d)", fileLen, hl+l.dataLen)
+		return nil, &ShortFileError{Size: fileLen, Want: hl + l.dataLen}
 	}
 	ro := hl
 	for i, r := range l.rra {
@@ -272,6 +351,23 @@ func parseLayout(b []byte, fileLen int64) (*layout, error) {
 		ro += int64(r.rows * dsCnt * valueSize)
 	}
 	return l, nil
+}
+
+// errNoWrite is returned by Update for files using parts of the format
+// that Rogue reads but does not update yet.
+var errNoWrite = errors.New("updating files with this data source type or archive is not supported yet")
+
+// checkWritable reports whether Update supports every data source type and
+// archive of the file.
+func (l *layout) checkWritable() error {
+	for _, d := range l.ds {
+		switch d.typ {
+		case Gauge, Counter, Derive, Absolute, DCounter, DDerive, Compute:
+		default:
+			return fmt.Errorf("data source %q (%s): %w", d.name, d.typ, errNoWrite)
+		}
+	}
+	return l.checkHW()
 }
 
 // state is the mutable header block (live head through rra_ptr) as bytes,
@@ -328,6 +424,21 @@ func (s *state) setLastDS(i int, v []byte) {
 }
 
 func (s *state) curRow(r int) uint64 { return s.u64(s.ptr(r)) }
+
+// history returns the violation flags of a FAILURES archive's window, as
+// rrdtool info prints them: zero (and any other byte) as no, one as yes.
+func (s *state) history(r, d int, no, yes byte) []byte {
+	n := min(int(s.l.rra[r].par[parWindowLen]), cdpPrepSize)
+	out := make([]byte, n)
+	o := s.cdp(r, d)
+	for j := range out {
+		out[j] = no
+		if s.b[o+int64(j)] == 1 {
+			out[j] = yes
+		}
+	}
+	return out
+}
 
 // validate checks the fields of the state that affect memory safety.
 func (s *state) validate() error {

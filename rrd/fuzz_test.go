@@ -17,6 +17,20 @@ import (
 // the file's own size whatever its header claims.
 func FuzzOpen(f *testing.F) {
 	f.Add(mustRead(f, newTestFile(f)))
+	// and one with every data source type and Holt-Winters archives
+	every := filepath.Join(f.TempDir(), "every.rrd")
+	err := Create(every, Definition{Step: time.Minute, Start: time.Unix(1700000000, 0),
+		DS: []DS{
+			{Name: "g", Type: Gauge, Heartbeat: 2 * time.Minute, Min: math.NaN(), Max: math.NaN()},
+			{Name: "dc", Type: DCounter, Heartbeat: 2 * time.Minute, Min: 0, Max: math.NaN()},
+			{Name: "sum", Type: Compute, CDEF: "g,dc,ADDNAN,2,/"},
+		},
+		RRA: []RRA{{CF: Average, XFF: 0.5, Steps: 2, Rows: 4}, {CF: HWPredict, Rows: 6, Alpha: 0.5, Beta: 0.1, Period: 3}},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(mustRead(f, every))
 	// One path for all inputs: a process runs its inputs one at a time.
 	p := filepath.Join(f.TempDir(), "f.rrd")
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -65,7 +79,7 @@ func FuzzOpen(f *testing.F) {
 		}
 		last := def.Start
 		step := int64(def.Step / time.Second)
-		for _, cf := range []CF{Average, Min, Max, Last} {
+		for _, cf := range []CF{Average, Min, Max, Last, HWPredict, Failures} {
 			for _, w := range [][2]int64{{-10, 0}, {-3, 5}} {
 				r.Fetch(cf, time.Unix(last.Unix()+w[0]*step, 0), time.Unix(last.Unix()+w[1]*step, 0), def.Step)
 			}

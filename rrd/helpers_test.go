@@ -190,9 +190,13 @@ func compareInfo(t testing.TB, path string, f *File) {
 		k := "ds[" + d.Name + "]."
 		got[k+"index"] = strconv.Itoa(i)
 		got[k+"type"] = `"` + string(d.Type) + `"`
-		got[k+"minimal_heartbeat"] = strconv.FormatInt(int64(d.Heartbeat/time.Second), 10)
-		got[k+"min"] = num(d.Min)
-		got[k+"max"] = num(d.Max)
+		if d.Type == Compute {
+			got[k+"cdef"] = `"` + d.CDEF + `"`
+		} else {
+			got[k+"minimal_heartbeat"] = strconv.FormatInt(int64(d.Heartbeat/time.Second), 10)
+			got[k+"min"] = num(d.Min)
+			got[k+"max"] = num(d.Max)
+		}
 		got[k+"last_ds"] = `"` + d.LastDS + `"`
 		got[k+"value"] = num(d.Value)
 		got[k+"unknown_sec"] = strconv.Itoa(d.UnknownSec)
@@ -203,11 +207,42 @@ func compareInfo(t testing.TB, path string, f *File) {
 		got[k+"rows"] = strconv.Itoa(r.Rows)
 		got[k+"cur_row"] = strconv.Itoa(r.CurRow)
 		got[k+"pdp_per_row"] = strconv.Itoa(r.Steps)
-		got[k+"xff"] = num(r.XFF)
+		switch r.CF {
+		case HWPredict, MHWPredict:
+			got[k+"alpha"] = num(r.Alpha)
+			got[k+"beta"] = num(r.Beta)
+		case Seasonal, DevSeasonal:
+			got[k+"gamma"] = num(r.Gamma)
+			if in.Version >= "0004" {
+				got[k+"smoothing_window"] = num(r.SmoothingWindow)
+			}
+		case Failures:
+			got[k+"delta_pos"] = num(r.DeltaPos)
+			got[k+"delta_neg"] = num(r.DeltaNeg)
+			got[k+"failure_threshold"] = strconv.Itoa(r.Threshold)
+			got[k+"window_length"] = strconv.Itoa(r.Window)
+		case DevPredict:
+		default:
+			got[k+"xff"] = num(r.XFF)
+		}
 		for j, c := range r.CDP {
 			kk := fmt.Sprintf("%scdp_prep[%d].", k, j)
-			got[kk+"value"] = num(c.Value)
-			got[kk+"unknown_datapoints"] = strconv.Itoa(c.UnknownDatapoints)
+			switch r.CF {
+			case HWPredict, MHWPredict:
+				got[kk+"intercept"] = num(c.Intercept)
+				got[kk+"slope"] = num(c.Slope)
+				got[kk+"NaN_count"] = strconv.Itoa(c.NaNCount)
+			case Seasonal:
+				got[kk+"seasonal"] = num(c.Seasonal)
+			case DevSeasonal:
+				got[kk+"deviation"] = num(c.Deviation)
+			case Failures:
+				got[kk+"history"] = `"` + c.History + `"`
+			case DevPredict:
+			default:
+				got[kk+"value"] = num(c.Value)
+				got[kk+"unknown_datapoints"] = strconv.Itoa(c.UnknownDatapoints)
+			}
 		}
 	}
 	out := rrdtool(t, "info", path)

@@ -46,7 +46,21 @@ func (f *File) info() *Info {
 		ri := RRAInfo{RRA: def.RRA[r], CurRow: int(s.curRow(r)), CDP: make([]CDPInfo, len(l.ds))}
 		for d := range l.ds {
 			o := s.cdp(r, d)
-			ri.CDP[d] = CDPInfo{Value: s.f64(o + cdpOffVal), UnknownDatapoints: int(s.u64(o + cdpOffUnknPDP))}
+			c := &ri.CDP[d]
+			switch l.rra[r].cf {
+			case HWPredict, MHWPredict:
+				c.Intercept, c.Slope = s.f64(o+cdpOffIntercept), s.f64(o+cdpOffSlope)
+				c.NaNCount = int(s.u64(o + cdpOffNullCnt))
+			case Seasonal:
+				c.Seasonal = s.f64(o + cdpOffIntercept)
+			case DevSeasonal:
+				c.Deviation = s.f64(o + cdpOffIntercept)
+			case DevPredict:
+			case Failures:
+				c.History = string(s.history(r, d, '0', '1'))
+			default:
+				c.Value, c.UnknownDatapoints = s.f64(o+cdpOffVal), int(s.u64(o+cdpOffUnknPDP))
+			}
 		}
 		in.RRA[r] = ri
 	}

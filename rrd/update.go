@@ -2,6 +2,7 @@ package rrd
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 )
@@ -28,6 +29,15 @@ type updater struct {
 	tbuf                     []byte   // backing store of inputs
 	wbuf                     []byte   // row values to write
 	writes                   []rowWrite
+	stack                    []float64 // for COMPUTE expressions
+
+	// Holt-Winters state (see hw.go)
+	rd             io.ReaderAt   // the file, for seasonal rows
+	pend           map[int64]int // queued rows by file offset: start in wbuf
+	rowBuf         []byte        // a row read from the file
+	skip           []bool        // per archive: advance without writing
+	lastSeas, seas []float64     // seasonal coefficients read for an archive
+	smoothDue      bool          // the smoother runs at the end of the call
 }
 
 func (u *updater) reset(l *layout) {
@@ -42,8 +52,21 @@ func (u *updater) reset(l *layout) {
 	u.pdpNew, u.pdpTemp, u.openNew, u.inputs, u.ends = u.pdpNew[:n], u.pdpTemp[:n], u.openNew[:n], u.inputs[:n], u.ends[:n]
 	if cap(u.stepCnt) < len(l.rra) {
 		u.stepCnt = make([]uint64, len(l.rra))
+		u.skip = make([]bool, len(l.rra))
 	}
-	u.stepCnt = u.stepCnt[:len(l.rra)]
+	u.stepCnt, u.skip = u.stepCnt[:len(l.rra)], u.skip[:len(l.rra)]
+	clear(u.skip)
+	if l.hasHW {
+		if u.pend == nil {
+			u.pend = map[int64]int{}
+		}
+		clear(u.pend)
+		if cap(u.seas) < n {
+			u.seas, u.lastSeas = make([]float64, n), make([]float64, n)
+		}
+		u.seas, u.lastSeas = u.seas[:n], u.lastSeas[:n]
+	}
+	u.smoothDue = false
 	u.wbuf = u.wbuf[:0]
 	u.writes = u.writes[:0]
 }
@@ -164,8 +187,12 @@ func (u *updater) apply(s *state, sec, usec int64, values []float64) error {
 						u.openNew[i] = dnan
 					}
 				}
-				u.processPDPs(s, so, so, 0, 1, u.openNew)
-				u.updateCDPs(s, 1, procPDPCnt)
+				if err := u.processPDPs(s, so, so, 0, 1, u.openNew); err != nil {
+					return err
+				}
+				if err := u.updateCDPs(s, 1, procPDPCnt); err != nil {
+					return err
+				}
 				u.writeRows(s)
 				interval -= so
 				preInt -= so
@@ -173,8 +200,12 @@ func (u *updater) apply(s *state, sec, usec int64, values []float64) error {
 				procPDPCnt++
 			}
 		}
-		u.processPDPs(s, interval, preInt, postInt, elapsed, u.pdpNew)
-		u.updateCDPs(s, elapsed, procPDPCnt)
+		if err := u.processPDPs(s, interval, preInt, postInt, elapsed, u.pdpNew); err != nil {
+			return err
+		}
+		if err := u.updateCDPs(s, elapsed, procPDPCnt); err != nil {
+			return err
+		}
 		u.writeRows(s)
 	}
 	s.setLastUp(sec, usec)
@@ -190,7 +221,9 @@ func (u *updater) updatePDPPrep(s *state, interval float64, values []float64) er
 			s.setLastDS(i, unknownText)
 		}
 		in := u.inputs[i]
-		if (len(in) == 0 || in[0] != 'U') && hb >= interval {
+		// COMPUTE takes no reading, but keeps the text as rrdtool does
+		// (which only update --template can give it).
+		if d.typ != Compute && (len(in) == 0 || in[0] != 'U') && hb >= interval {
 			rate := dnan
 			switch d.typ {
 			case Counter, Derive:
@@ -221,6 +254,28 @@ func (u *updater) updatePDPPrep(s *state, interval float64, values []float64) er
 				} else {
 					u.pdpNew[i] = dnan
 				}
+			case DCounter, DDerive:
+				last := s.lastDS(i)
+				if len(last) > 0 && last[0] == 'U' {
+					u.pdpNew[i] = dnan
+					break
+				}
+				what := "Function update_pdp_prep, case DST_" + string(d.typ)
+				nv, ok := rrdStrtod(in)
+				if !ok {
+					return strtodError(what, in)
+				}
+				ov, ok := rrdStrtod(last)
+				if !ok {
+					return strtodError(what, last)
+				}
+				// A DCOUNTER that changes direction was reset.
+				if d.typ == DCounter && (nv > 0 && ov > nv || nv < 0 && nv > ov) {
+					u.pdpNew[i] = dnan
+					break
+				}
+				u.pdpNew[i] = nv - ov
+				rate = u.pdpNew[i] / interval
 			case Absolute, Gauge:
 				var nv float64
 				if values != nil {
@@ -253,7 +308,7 @@ func (u *updater) updatePDPPrep(s *state, interval float64, values []float64) er
 
 // processPDPs closes the current primary data points (rrdtool's
 // process_pdp_st for every DS), leaving the rates in u.pdpTemp.
-func (u *updater) processPDPs(s *state, interval, preInt, postInt float64, elapsed uint64, pdpNew []float64) {
+func (u *updater) processPDPs(s *state, interval, preInt, postInt float64, elapsed uint64, pdpNew []float64) error {
 	l := s.l
 	diffPDPSt := elapsed * l.step
 	for i, d := range l.ds {
@@ -274,6 +329,17 @@ func (u *updater) processPDPs(s *state, interval, preInt, postInt float64, elaps
 		} else {
 			u.pdpTemp[i] = val / (float64(diffPDPSt-unkn) - preUnknown)
 		}
+		if d.typ == Compute {
+			// The expression sees the rates just computed for the data
+			// sources before this one.
+			s.setF64(o+pdpOffVal, val)
+			v, stack, err := evalRPN(d.cdef, u.pdpTemp, u.stack)
+			u.stack = stack
+			if err != nil {
+				return fmt.Errorf("data source %q: %w", d.name, err)
+			}
+			u.pdpTemp[i] = v
+		}
 		if math.IsNaN(pdpNew[i]) {
 			s.setU64(o+pdpOffUnknSec, uint64(math.Floor(postInt)))
 			s.setF64(o+pdpOffVal, dnan)
@@ -282,11 +348,12 @@ func (u *updater) processPDPs(s *state, interval, preInt, postInt float64, elaps
 			s.setF64(o+pdpOffVal, float64(pdpNew[i]/interval*postInt))
 		}
 	}
+	return nil
 }
 
 // updateCDPs consolidates u.pdpTemp into every archive (rrdtool's
-// update_all_cdp_prep and, for one-step archives, update_aberrant_cdps).
-func (u *updater) updateCDPs(s *state, elapsed, procPDPCnt uint64) {
+// update_all_cdp_prep and update_aberrant_cdps).
+func (u *updater) updateCDPs(s *state, elapsed, procPDPCnt uint64) error {
 	l := s.l
 	for r, a := range l.rra {
 		startOff := a.pdpCnt - procPDPCnt%a.pdpCnt
@@ -295,23 +362,36 @@ func (u *updater) updateCDPs(s *state, elapsed, procPDPCnt uint64) {
 		} else {
 			u.stepCnt[r] = 0
 		}
+		u.skip[r] = false
+		if a.cf == Seasonal || a.cf == DevSeasonal {
+			// A bulk update skips ahead in the seasonal rows without
+			// learning (and without writing them).
+			if u.stepCnt[r] > 1 {
+				u.skip[r] = true
+				if err := u.lookupSeasonal(s, r, elapsed, u.lastSeas); err != nil {
+					return err
+				}
+				if err := u.lookupSeasonal(s, r, elapsed+1, u.seas); err != nil {
+					return err
+				}
+			}
+			if scheduleSmooth(s, r, elapsed) {
+				u.smoothDue = true
+			}
+		}
 		for d := range l.ds {
-			o := s.cdp(r, d)
-			pt := u.pdpTemp[d]
 			switch {
 			case a.pdpCnt > 1:
-				updateCDP(s, o, a, pt, u.stepCnt[r], elapsed, startOff)
-			// One step per row: nothing to consolidate. rrdtool sets the
-			// primary value, and the secondary one when more than one
-			// row is due (reset_cdp, update_aberrant_cdps).
-			case elapsed >= 2:
-				s.setF64(o+cdpOffPrimary, pt)
-				s.setF64(o+cdpOffSecondary, pt)
-			case elapsed == 1:
-				s.setF64(o+cdpOffPrimary, pt)
+				updateCDP(s, s.cdp(r, d), a, u.pdpTemp[d], u.stepCnt[r], elapsed, startOff)
+			// One step per row: nothing to consolidate. Beyond two steps,
+			// rrdtool sets the primary and secondary values (reset_cdp);
+			// for one or two, aberrantCDPs does.
+			case elapsed > 2:
+				u.resetCDP(s, r, d, elapsed, u.pdpTemp[d])
 			}
 		}
 	}
+	return u.aberrantCDPs(s, elapsed)
 }
 
 func ifNaN(v, alt float64) float64 {
@@ -425,6 +505,9 @@ func (u *updater) writeRows(s *state) {
 				cur = 0
 			}
 			s.setU64(s.ptr(r), cur)
+			if u.skip[r] {
+				continue
+			}
 			idx := int64(cdpOffPrimary)
 			if k > 0 {
 				idx = cdpOffSecondary
@@ -433,13 +516,17 @@ func (u *updater) writeRows(s *state) {
 			for d := 0; d < nds; d++ {
 				u.wbuf = le.AppendUint64(u.wbuf, s.u64(s.cdp(r, d)+idx))
 			}
-			off := l.rraOff[r] + int64(cur)*int64(nds)*valueSize
-			if n := len(u.writes); n > 0 && u.writes[n-1].off+int64(u.writes[n-1].end-u.writes[n-1].start) == off && u.writes[n-1].end == start {
-				u.writes[n-1].end = len(u.wbuf)
-			} else {
-				u.writes = append(u.writes, rowWrite{off: off, start: start, end: len(u.wbuf)})
-			}
+			u.queue(l, r, cur, start)
 		}
 		u.stepCnt[r] = 0
 	}
+}
+
+// strtodError is rrd_strtodbl's message for text it cannot convert.
+func strtodError(what string, s []byte) error {
+	v, end, converted := strtodPrefix(s)
+	if !converted {
+		return fmt.Errorf("%s - Cannot convert '%s' to float", what, s)
+	}
+	return fmt.Errorf("%s - Converted '%s' to %f, but cannot convert '%s'", what, s, v, s[end:])
 }

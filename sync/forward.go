@@ -471,7 +471,7 @@ func collect(prefix string, names []string, jr journal, log *slog.Logger) (out [
 		out = append(out, m)
 	}
 	if !found {
-		errs = append(errs, fmt.Errorf("%w in %s (is the prefix right?)", ErrNoRRDs, prefix))
+		errs = append(errs, noRRDsError(prefix, names))
 	}
 	return out, errs
 }
@@ -744,4 +744,17 @@ func backoff(n int) time.Duration {
 	d = min(d, backoffCap)
 	half := d / 2
 	return half + rand.N(half+1)
+}
+
+// noRRDsError says that none of the RRD files of names is in prefix, naming
+// them when there are few (a --metrics list with a typo).
+func noRRDsError(prefix string, names []string) error {
+	if len(names) == 0 || len(names) > 3 {
+		return fmt.Errorf("%w in %s (is the prefix right?)", ErrNoRRDs, prefix)
+	}
+	files := make([]string, len(names))
+	for i, n := range names {
+		files[i] = n + ".rrd"
+	}
+	return fmt.Errorf("%w in %s: no %s (are the metric names and the prefix right?)", ErrNoRRDs, prefix, strings.Join(files, ", "))
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net"
 	"os"
@@ -567,5 +568,25 @@ func TestNewForwarder_BadConfig(t *testing.T) {
 	}
 	if _, err := f.ForwardOnce(context.Background()); !errors.Is(err, ErrNoServer) {
 		t.Fatalf("ForwardOnce without server: %v", err)
+	}
+}
+
+// TestCollectNamesMissingFiles: when none of a short --metrics list has an
+// RRD file, the error names the files looked for (a typo in a name), not
+// only the folder.
+func TestCollectNamesMissingFiles(t *testing.T) {
+	prefix := t.TempDir()
+	for _, tt := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"CPUPercnt"}, "no CPUPercnt.rrd (are the metric names and the prefix right?)"},
+		{[]string{"A", "B"}, "no A.rrd, B.rrd"},
+		{[]string{"A", "B", "C", "D"}, "(is the prefix right?)"},
+	} {
+		_, errs := collect(prefix, tt.names, journal{}, slog.New(slog.DiscardHandler))
+		if len(errs) != 1 || !errors.Is(errs[0], ErrNoRRDs) || !strings.Contains(errs[0].Error(), tt.want) {
+			t.Errorf("%q: errors %v, want ErrNoRRDs saying %q", tt.names, errs, tt.want)
+		}
 	}
 }

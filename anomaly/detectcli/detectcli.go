@@ -85,6 +85,8 @@ func (c Command) Run(ctx context.Context, args []string, stdin io.Reader, stdout
 			return bad("--rrd and --prefix exclude each other")
 		}
 		rows, err = detectRRD(ctx, *rrdPath, out)
+	case fs.NArg() > 1 && len(fs.Arg(1)) > 1 && fs.Arg(1)[0] == '-':
+		return bad("flags go before the file: rogue detect %s %s", fs.Arg(1), fs.Arg(0))
 	case fs.NArg() != 1:
 		return bad("want one FILE.csv, \"-\", or a metric NAME (see rogue detect -h)")
 	case *prefix != "" || isMetricName(fs.Arg(0)) && !fileExists(fs.Arg(0)):
@@ -178,7 +180,14 @@ func detectCSV(ctx context.Context, name string, in io.Reader, out *bufio.Writer
 		}
 	}
 	if tcol < 0 || vcol < 0 {
-		return 0, fmt.Errorf("%s line 1: %w: header %q has no \"timestamp\" and \"value\" columns", name, ErrBadInput, strings.Join(header, ","))
+		var missing []string
+		if tcol < 0 {
+			missing = append(missing, `"timestamp"`)
+		}
+		if vcol < 0 {
+			missing = append(missing, `"value"`)
+		}
+		return 0, fmt.Errorf("%s line 1: %w: header %q has no %s column (columns are separated by commas)", name, ErrBadInput, strings.Join(header, ","), strings.Join(missing, " or "))
 	}
 	out.WriteString("timestamp,value,anomaly_score\n")
 	d := anomaly.New(anomaly.Config{})

@@ -97,6 +97,9 @@ func TestBadInput(t *testing.T) {
 	for _, c := range []struct{ name, in, msg string }{
 		{"empty", "", "empty"},
 		{"no header", "2014-04-01 00:00:00,1\n", "line 1"},
+		{"no value column", "timestamp,foo\n2014-04-01 00:00:00,1\n", `line 1: bad input: header "timestamp,foo" has no "value" column`},
+		{"no timestamp column", "time,value\n2014-04-01 00:00:00,1\n", `has no "timestamp" column`},
+		{"semicolons", "timestamp;value\n2014-04-01 00:00:00;1\n", `has no "timestamp" or "value" column (columns are separated by commas)`},
 		{"bad time", "timestamp,value\n2014-04-01 00:00:00,1\nyesterday,2\n", "line 3: bad input: timestamp \"yesterday\""},
 		{"bad date", "timestamp,value\n2014-13-01 00:00:00,1\n", "line 2"},
 		{"bad value", "timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:05:00,lots\n", "line 3: bad input: value \"lots\""},
@@ -122,6 +125,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"-h"}, 0, "Usage:"},
 		{nil, 2, "want one FILE.csv"},
 		{[]string{"a.csv", "b.csv"}, 2, "want one FILE.csv"},
+		{[]string{"a.csv", "--stats"}, 2, "flags go before the file: rogue detect --stats a.csv"},
+		{[]string{"a.csv", "-"}, 2, "want one FILE.csv"},
 		{[]string{"--bogus"}, 2, "flag provided but not defined"},
 		{[]string{"--rrd", "x.rrd", "y"}, 2, "no other argument"},
 		{[]string{"--rrd", "x.rrd", "--prefix", "d"}, 2, "exclude"},

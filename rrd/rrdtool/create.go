@@ -31,6 +31,7 @@ func rrdCreate(env *rrdEnv, args []string) int {
 		start       time.Time
 		step        uint64
 		noOverwrite bool
+		template    string
 	)
 	for _, o := range opts {
 		switch o.short {
@@ -61,7 +62,7 @@ func rrdCreate(env *rrdEnv, args []string) int {
 		case 'r':
 			return env.fail("--source (prefilling from other RRDs) is not supported by rogue rrd")
 		case 't':
-			return env.fail("--template (copying another RRD's definition) is not supported by rogue rrd")
+			template = o.arg
 		}
 	}
 	if len(rest) == 0 {
@@ -73,21 +74,33 @@ func rrdCreate(env *rrdEnv, args []string) int {
 			return env.fail("creating '%s': File exists", path)
 		}
 	}
+	var tmpl *rrd.File
+	var tmplDef rrd.Definition
+	if template != "" {
+		if tmpl, err = rrd.Open(template); err != nil {
+			return env.fail("Cannot open template RRD %s", template)
+		}
+		defer tmpl.Close()
+		tmplDef = tmpl.Definition()
+		if step == 0 {
+			step = uint64(tmplDef.Step / time.Second)
+		}
+	}
 	if step == 0 {
 		step = 300
 	}
 	if step > rrdMaxCount {
 		return env.fail("step size: %d seconds is too large", step)
 	}
-	def, err := parseCreateSpecs(rest[1:], step)
+	def, err := parseCreateSpecs(rest[1:], step, tmplDef)
 	if err != nil {
 		return env.fail("%v", err)
 	}
-	if start.IsZero() {
+	if start.IsZero() && tmpl == nil {
 		start = time.Unix(env.now.Unix()-10, 0) // as rrdtool: now - 10 s
 	}
-	def.Start = start
-	if err := createRRD(path, def, noOverwrite); err != nil {
+	def.Start = start // zero with a template: the template's last update
+	if err := createRRD(path, def, noOverwrite, tmpl); err != nil {
 		return env.fail("%v", err)
 	}
 	return 0
@@ -96,8 +109,14 @@ func rrdCreate(env *rrdEnv, args []string) int {
 // createRRD creates path. Without noOverwrite an existing file is replaced
 // as rrdtool does, but only once the new file is complete: it is created
 // under a temporary name in the same folder and renamed over the old one.
-func createRRD(path string, def rrd.Definition, noOverwrite bool) error {
-	err := rrd.Create(path, def)
+func createRRD(path string, def rrd.Definition, noOverwrite bool, tmpl *rrd.File) error {
+	create := func(p string) error {
+		if tmpl != nil {
+			return rrd.CreateFromTemplate(p, tmpl, def)
+		}
+		return rrd.Create(p, def)
+	}
+	err := create(path)
 	if err == nil || noOverwrite || !errors.Is(err, fs.ErrExist) {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("creating '%s': File exists", path)
@@ -110,7 +129,7 @@ func createRRD(path string, def rrd.Definition, noOverwrite bool) error {
 	dir, base := rrdSplitPath(path)
 	for range 100 {
 		tmp := fmt.Sprintf("%s/.%s.%08x.tmp", dir, base, rand.Uint32())
-		err := rrd.Create(tmp, def)
+		err := create(tmp)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
@@ -129,13 +148,13 @@ func createRRD(path string, def rrd.Definition, noOverwrite bool) error {
 
 // parseCreateSpecs parses the DS: and RRA: arguments of create in order,
 // with rrdtool's checks and messages.
-func parseCreateSpecs(specs []string, step uint64) (rrd.Definition, error) {
+func parseCreateSpecs(specs []string, step uint64, tmpl rrd.Definition) (rrd.Definition, error) {
 	def := rrd.Definition{Step: time.Duration(step) * time.Second}
 	for _, s := range specs {
 		switch {
 		case strings.HasPrefix(s, "DS:"):
 			ds, err := parseDSSpec(s[3:])
-			for _, d := range def.DS {
+			for _, d := range append(tmpl.DS[:len(tmpl.DS):len(tmpl.DS)], def.DS...) {
 				if ds.Name != "" && d.Name == ds.Name {
 					return def, fmt.Errorf("Duplicate DS name: %s", ds.Name)
 				}
@@ -154,10 +173,10 @@ func parseCreateSpecs(specs []string, step uint64) (rrd.Definition, error) {
 			return def, fmt.Errorf("can't parse argument '%s'", s)
 		}
 	}
-	if len(def.RRA) == 0 {
+	if len(def.RRA)+len(tmpl.RRA) == 0 {
 		return def, errors.New("you must define at least one Round Robin Archive")
 	}
-	if len(def.DS) == 0 {
+	if len(def.DS)+len(tmpl.DS) == 0 {
 		return def, errors.New("you must define at least one Data Source")
 	}
 	return def, nil
@@ -178,9 +197,10 @@ func parseDSSpec(spec string) (rrd.DS, error) {
 	ds := rrd.DS{Name: m[1], Type: rrd.DSType(m[4])}
 	args := m[5]
 	switch ds.Type {
-	case rrd.Gauge, rrd.Counter, rrd.Derive, rrd.Absolute:
-	case "DCOUNTER", "DDERIVE", "COMPUTE":
-		return ds, fmt.Errorf("data source type %s is not supported by rogue rrd", ds.Type)
+	case rrd.Gauge, rrd.Counter, rrd.Derive, rrd.Absolute, rrd.DCounter, rrd.DDerive:
+	case rrd.Compute:
+		ds.CDEF = args // checked by the engine against the data sources before it
+		return ds, nil
 	default:
 		return ds, fmt.Errorf("invalid DS type specified (%s)", ds.Type)
 	}
@@ -246,43 +266,119 @@ func rrdParseBound(s, what string) (float64, error) {
 	return v, nil
 }
 
-// rrdHWCFs are rrdtool's Holt-Winters consolidation functions, which the
-// engine does not implement.
-var rrdHWCFs = map[string]bool{
-	"HWPREDICT": true, "MHWPREDICT": true, "SEASONAL": true,
-	"DEVSEASONAL": true, "DEVPREDICT": true, "FAILURES": true,
-}
-
-// parseRRASpec parses "RRA:CF:xff:steps:rows". Like rrdtool it splits on
-// runs of ':' and checks each field as it goes.
+// parseRRASpec parses "RRA:CF:..." with rrdtool's parseRRA: it splits on
+// runs of ':' and checks each field as it goes. The fields after CF are
+// xff:steps:rows for AVERAGE, MIN, MAX and LAST, and for the Holt-Winters
+// archives
+//
+//	HWPREDICT|MHWPREDICT:rows:alpha:beta:period[:seasonal-rra]
+//	SEASONAL|DEVSEASONAL:period:gamma:rra[:smoothing-window=fraction]
+//	DEVPREDICT:rows:devseasonal-rra
+//	FAILURES:rows:threshold:window:devseasonal-rra
+//
+// with 1-based archive indexes.
 func parseRRASpec(spec string, step uint64) (rrd.RRA, error) {
 	var rra rrd.RRA
 	fields := strings.FieldsFunc(spec[4:], func(r rune) bool { return r == ':' })
 	var steps uint64 = 1
+	minFields := 4
+	unit := func(tok string, lo, hi float64, loOpen, hiOpen bool, what string) (float64, error) {
+		v, err := parseRRDFloat(tok)
+		if err != nil || (loOpen && v <= lo) || (!loOpen && v < lo) || (hiOpen && v >= hi) || (!hiOpen && v > hi) {
+			return 0, fmt.Errorf("Invalid %s: must be between 0 and 1", what)
+		}
+		return v, nil
+	}
 	for i, tok := range fields {
-		switch i {
-		case 0:
+		var err error
+		hw := rra.CF != "" && rra.CF != rrd.Average && rra.CF != rrd.Min && rra.CF != rrd.Max && rra.CF != rrd.Last
+		switch {
+		case i == 0:
 			n := 0 // sscanf("%19[A-Z]")
 			for n < len(tok) && n < 19 && tok[n] >= 'A' && tok[n] <= 'Z' {
 				n++
 			}
-			cf := tok[:n]
-			switch rrd.CF(cf) {
+			rra.CF = rrd.CF(tok[:n])
+			switch rra.CF {
 			case rrd.Average, rrd.Min, rrd.Max, rrd.Last:
-				rra.CF = rrd.CF(cf)
+			case rrd.HWPredict, rrd.MHWPredict, rrd.Failures:
+				minFields = 5
+			case rrd.Seasonal:
+				minFields = 4
+			case rrd.DevSeasonal, rrd.DevPredict:
+				minFields = 3
 			default:
-				if rrdHWCFs[cf] {
-					return rra, fmt.Errorf("consolidation function %s is not supported by rogue rrd", cf)
-				}
-				return rra, fmt.Errorf("Unrecognized consolidation function %s", cf)
+				return rra, fmt.Errorf("Unrecognized consolidation function %s", tok[:n])
 			}
-		case 1:
+		case i == 1 && hw:
+			v, err := rrdScaledDuration(tok, step)
+			if err == nil && v > rrdMaxCount {
+				err = errors.New("value too large")
+			}
+			if err != nil {
+				return rra, fmt.Errorf("Invalid row count %s: %v", tok, err)
+			}
+			rra.Rows = int(v)
+		case i == 1:
 			xff, err := parseRRDFloat(tok)
 			if err != nil || !(xff >= 0 && xff < 1) {
 				return rra, errors.New("Invalid xff: must be between 0 and 1")
 			}
 			rra.XFF = xff
-		case 2:
+		case i == 2 && (rra.CF == rrd.HWPredict || rra.CF == rrd.MHWPredict):
+			if rra.Alpha, err = unit(tok, 0, 1, true, true, "alpha"); err != nil {
+				return rra, err
+			}
+		case i == 2 && (rra.CF == rrd.Seasonal || rra.CF == rrd.DevSeasonal):
+			if rra.Gamma, err = unit(tok, 0, 1, true, true, "gamma"); err != nil {
+				return rra, err
+			}
+		case i == 2 && rra.CF == rrd.Failures:
+			rra.Threshold = int(cStrtol(tok))
+			if rra.Threshold < 1 || rra.Threshold > 28 {
+				return rra, fmt.Errorf("Failure threshold is out of range %d, %d", 1, 28)
+			}
+		case i == 2 && rra.CF == rrd.DevPredict:
+			rra.Dependent = int(cStrtol(tok))
+		case i == 3 && (rra.CF == rrd.HWPredict || rra.CF == rrd.MHWPredict):
+			if rra.Beta, err = unit(tok, 0, 1, false, false, "beta"); err != nil {
+				return rra, err
+			}
+		case i == 3 && (rra.CF == rrd.Seasonal || rra.CF == rrd.DevSeasonal):
+			rra.Dependent = int(cStrtol(tok))
+		case i == 3 && rra.CF == rrd.Failures:
+			rra.Window = int(cStrtol(tok))
+			if rra.Window < 1 || rra.Window > 28 {
+				return rra, fmt.Errorf("Window length is out of range %d, %d", 1, 28)
+			}
+			if rra.Window < rra.Threshold {
+				return rra, errors.New("Window length is shorter than the failure threshold")
+			}
+		case i == 3 && rra.CF == rrd.DevPredict:
+			return rra, errors.New("Unexpected extra argument for consolidation function DEVPREDICT")
+		case i == 4 && rra.CF == rrd.Failures:
+			rra.Dependent = int(cStrtol(tok))
+		case i == 4 && (rra.CF == rrd.Seasonal || rra.CF == rrd.DevSeasonal):
+			w, ok := strings.CutPrefix(tok, "smoothing-window=")
+			if !ok {
+				return rra, fmt.Errorf("Invalid option %s", tok)
+			}
+			v, n := rrd.ParseNumber(w)
+			if n == 0 {
+				return rra, fmt.Errorf("Invalid option %s", tok)
+			}
+			if !(v >= 0 && v <= 1) {
+				return rra, fmt.Errorf("Invalid smoothing-window %f: must be between 0 and 1", v)
+			}
+			rra.SmoothingWindow = v
+		case i == 4 && (rra.CF == rrd.HWPredict || rra.CF == rrd.MHWPredict):
+			rra.Period = int(uint16(cStrtol(tok)))
+			if rra.Period > rra.Rows {
+				return rra, errors.New("Length of seasonal cycle exceeds length of HW prediction array")
+			}
+		case i == 5 && (rra.CF == rrd.HWPredict || rra.CF == rrd.MHWPredict):
+			rra.Dependent = int(cStrtol(tok))
+		case i == 2:
 			v, err := rrdScaledDuration(tok, step)
 			if err == nil && v > rrdMaxCount {
 				err = errors.New("value too large")
@@ -291,7 +387,7 @@ func parseRRASpec(spec string, step uint64) (rrd.RRA, error) {
 				return rra, fmt.Errorf("Invalid step %s: %v", tok, err)
 			}
 			steps = v
-		case 3:
+		case i == 3:
 			v, err := rrdScaledDuration(tok, step*steps)
 			if err == nil && v > rrdMaxCount {
 				err = errors.New("value too large")
@@ -300,12 +396,16 @@ func parseRRASpec(spec string, step uint64) (rrd.RRA, error) {
 				return rra, fmt.Errorf("Invalid row count %s: %v", tok, err)
 			}
 			rra.Rows = int(v)
+		case i == 5: // rrdtool takes a sixth field as the dependent archive of any CF
+			rra.Dependent = int(cStrtol(tok))
+		case i > 5:
+			return rra, errors.New("Unknown error")
 		default:
 			return rra, fmt.Errorf("Unexpected extra argument for consolidation function %s", rra.CF)
 		}
 	}
-	if len(fields) < 4 {
-		return rra, fmt.Errorf("Expected at least 4 arguments for RRA but got %d", len(fields))
+	if len(fields) < minFields {
+		return rra, fmt.Errorf("Expected at least %d arguments for RRA but got %d", minFields, len(fields))
 	}
 	rra.Steps = int(steps)
 	return rra, nil

@@ -10,7 +10,7 @@ import (
 )
 
 // rrdFetchCFs are the consolidation functions rrdtool fetch accepts by
-// name (the Holt-Winters ones exist in rrdtool but never in our files).
+// name.
 var rrdFetchCFs = map[string]bool{
 	"AVERAGE": true, "MIN": true, "MAX": true, "LAST": true,
 	"HWPREDICT": true, "MHWPREDICT": true, "SEASONAL": true,
@@ -80,52 +80,50 @@ func rrdFetch(env *rrdEnv, args []string) int {
 		return env.fail("%v", err)
 	}
 	defer f.Close()
-	if rrdHWCFs[cf] { // rrdtool knows the name, but our files never have such archives
-		return env.fail("the RRD does not contain an RRA matching the chosen CF")
-	}
-	res, err := f.Fetch(rrd.CF(cf), time.Unix(start, 0), time.Unix(end, 0),
-		time.Duration(resolution)*time.Second)
+	// Stream the rows: a window may hold more rows than fit in memory.
+	w := bufio.NewWriterSize(env.io.Out, 64<<10)
+	var line []byte
+	err = f.FetchStream(rrd.CF(cf), time.Unix(start, 0), time.Unix(end, 0),
+		time.Duration(resolution)*time.Second,
+		func(res *rrd.Result) error {
+			rrdWriteFetchHeader(w, res.DS)
+			return nil
+		},
+		func(_ int64, t time.Time, values []float64) error {
+			line = rrdAppendFetchRow(line[:0], t.Unix(), values)
+			_, err := w.Write(line)
+			return err
+		})
 	if err != nil {
+		// Nothing was printed unless the output failed (the engine checks
+		// the window before the first row): rrdtool prints no rows either.
 		return env.fail("%s", rrdEngineMessage(err, path))
 	}
-	w := bufio.NewWriter(env.io.Out)
-	rrdWriteFetch(w, res)
 	if err := w.Flush(); err != nil {
 		return env.fail("writing output: %v", err)
 	}
 	return 0
 }
 
-// rrdWriteFetch prints a fetch result exactly as rrdtool fetch does.
-func rrdWriteFetch(w *bufio.Writer, res *rrd.Result) {
+// rrdWriteFetchHeader prints the data source line of rrdtool fetch.
+func rrdWriteFetchHeader(w *bufio.Writer, names []string) {
 	w.WriteString("           ")
-	for _, name := range res.DS {
+	for _, name := range names {
 		fmt.Fprintf(w, "%20s", name)
 	}
 	w.WriteString("\n\n")
-	step := int64(res.Step / time.Second)
-	if step <= 0 {
-		return
+}
+
+// rrdAppendFetchRow appends one row as rrdtool fetch prints it.
+func rrdAppendFetchRow(line []byte, ti int64, values []float64) []byte {
+	if n := len(strconv.FormatInt(ti, 10)); n < 10 { // %10lu
+		line = append(line, "          "[:10-n]...)
 	}
-	var line []byte
-	i := 0
-	for ti := res.Start.Unix() + step; ti <= res.End.Unix(); ti += step {
-		line = line[:0]
-		if n := len(strconv.FormatInt(ti, 10)); n < 10 { // %10lu
-			line = append(line, "          "[:10-n]...)
-		}
-		line = strconv.AppendInt(line, ti, 10)
-		line = append(line, ':')
-		for j := range res.DS {
-			v := rrdDNaN() // rrdtool prints whatever its buffer holds; ours is unknown
-			if i < len(res.Rows) && j < len(res.Rows[i]) {
-				v = res.Rows[i][j]
-			}
-			line = append(line, ' ')
-			line = rrdAppendC(line, v)
-		}
-		line = append(line, '\n')
-		w.Write(line)
-		i++
+	line = strconv.AppendInt(line, ti, 10)
+	line = append(line, ':')
+	for _, v := range values {
+		line = append(line, ' ')
+		line = rrdAppendC(line, v)
 	}
+	return append(line, '\n')
 }

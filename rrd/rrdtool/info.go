@@ -2,7 +2,6 @@ package rrdtool
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -82,9 +81,13 @@ func rrdWriteInfo(w io.Writer, in *rrd.Info) {
 		k := "ds[" + ds.Name + "]."
 		cnt(k+"index", int64(i))
 		str(k+"type", string(ds.Type))
-		cnt(k+"minimal_heartbeat", int64(ds.Heartbeat/time.Second))
-		val(k+"min", ds.Min)
-		val(k+"max", ds.Max)
+		if ds.Type == rrd.Compute {
+			str(k+"cdef", ds.CDEF)
+		} else {
+			cnt(k+"minimal_heartbeat", int64(ds.Heartbeat/time.Second))
+			val(k+"min", ds.Min)
+			val(k+"max", ds.Max)
+		}
 		str(k+"last_ds", ds.LastDS)
 		val(k+"value", ds.Value)
 		cnt(k+"unknown_sec", int64(ds.UnknownSec))
@@ -95,10 +98,42 @@ func rrdWriteInfo(w io.Writer, in *rrd.Info) {
 		cnt(k+"rows", int64(rra.Rows))
 		cnt(k+"cur_row", int64(rra.CurRow))
 		cnt(k+"pdp_per_row", int64(rra.Steps))
-		val(k+"xff", rra.XFF)
+		switch rra.CF {
+		case rrd.HWPredict, rrd.MHWPredict:
+			val(k+"alpha", rra.Alpha)
+			val(k+"beta", rra.Beta)
+		case rrd.Seasonal, rrd.DevSeasonal:
+			val(k+"gamma", rra.Gamma)
+			if in.Version >= "0004" {
+				val(k+"smoothing_window", rra.SmoothingWindow)
+			}
+		case rrd.Failures:
+			val(k+"delta_pos", rra.DeltaPos)
+			val(k+"delta_neg", rra.DeltaNeg)
+			cnt(k+"failure_threshold", int64(rra.Threshold))
+			cnt(k+"window_length", int64(rra.Window))
+		case rrd.DevPredict:
+		default:
+			val(k+"xff", rra.XFF)
+		}
 		for j, cdp := range rra.CDP {
-			val(fmt.Sprintf("%scdp_prep[%d].value", k, j), cdp.Value)
-			cnt(fmt.Sprintf("%scdp_prep[%d].unknown_datapoints", k, j), int64(cdp.UnknownDatapoints))
+			kk := fmt.Sprintf("%scdp_prep[%d].", k, j)
+			switch rra.CF {
+			case rrd.HWPredict, rrd.MHWPredict:
+				val(kk+"intercept", cdp.Intercept)
+				val(kk+"slope", cdp.Slope)
+				cnt(kk+"NaN_count", int64(cdp.NaNCount))
+			case rrd.Seasonal:
+				val(kk+"seasonal", cdp.Seasonal)
+			case rrd.DevSeasonal:
+				val(kk+"deviation", cdp.Deviation)
+			case rrd.Failures:
+				str(kk+"history", cdp.History)
+			case rrd.DevPredict:
+			default:
+				val(kk+"value", cdp.Value)
+				cnt(kk+"unknown_datapoints", int64(cdp.UnknownDatapoints))
+			}
 		}
 	}
 }
@@ -137,19 +172,8 @@ func rrdLast(env *rrdEnv, args []string) int {
 
 const rrdUsageDumpError = "usage rrdtool dump [--header|-h {none,xsd,dtd}]\n[--no-header|-n]\n[--daemon|-d address]\nfile.rrd [file.xml]"
 
-// XML headers of rrdtool dump.
-const (
-	rrdDumpXMLDecl   = `<?xml version="1.0" encoding="utf-8"?>` + "\n"
-	rrdDumpDoctype   = `<!DOCTYPE rrd SYSTEM "https://oss.oetiker.ch/rrdtool/rrdtool.dtd">` + "\n"
-	rrdDumpComment   = "<!-- Round Robin Database Dump -->"
-	rrdDumpRootPlain = "<rrd>"
-	rrdDumpRootXSD   = `<rrd xmlns="https://oss.oetiker.ch/rrdtool/rrdtool-dump.xml" ` +
-		`xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"` + "\n\t" +
-		`xsi:schemaLocation="https://oss.oetiker.ch/rrdtool/rrdtool-dump.xml ` +
-		`https://oss.oetiker.ch/rrdtool/rrdtool-dump.xsd">`
-)
-
-// rrdDump is "rrdtool dump".
+// rrdDump is "rrdtool dump". It streams: memory does not grow with the
+// file.
 func rrdDump(env *rrdEnv, args []string) int {
 	opts, rest, err := rrdGetopt(args, []rrdOption{
 		rrdDaemonOption, {"header", 'h', true}, {"no-header", 'n', false},
@@ -157,17 +181,21 @@ func rrdDump(env *rrdEnv, args []string) int {
 	if err != nil {
 		return env.usageError("%v", err)
 	}
-	header := "dtd"
+	header := rrd.HeaderDTD
 	for _, o := range opts {
 		switch o.short {
 		case 'd':
 			return env.fail(rrdErrNoDaemon)
 		case 'n':
-			header = "none"
+			header = rrd.HeaderNone
 		case 'h':
 			switch o.arg {
-			case "dtd", "xsd", "none":
-				header = o.arg
+			case "dtd":
+				header = rrd.HeaderDTD
+			case "xsd":
+				header = rrd.HeaderXSD
+			case "none":
+				header = rrd.HeaderNone
 			} // rrdtool ignores other values
 		}
 	}
@@ -179,53 +207,24 @@ func rrdDump(env *rrdEnv, args []string) int {
 		return env.fail("%v", err)
 	}
 	defer f.Close()
-	var buf bytes.Buffer
-	if err := f.Dump(&buf); err != nil {
-		return env.fail("%s", rrdEngineMessage(err, rest[0]))
-	}
-	out, err := rewriteDumpHeader(buf.Bytes(), header)
-	if err != nil {
-		return env.fail("%v", err)
-	}
 	if len(rest) == 2 {
+		var dumpErr error
 		err := rrdWriteFileAtomic(rest[1], func(w io.Writer) error {
-			_, err := w.Write(out)
-			return err
+			dumpErr = f.DumpHeader(w, header)
+			return dumpErr
 		})
-		if err != nil {
+		switch {
+		case dumpErr != nil:
+			return env.fail("%s", rrdEngineMessage(dumpErr, rest[0]))
+		case err != nil:
 			return env.fail("cannot write %s: %v", rest[1], err)
 		}
 		return 0
 	}
-	if _, err := env.io.Out.Write(out); err != nil {
-		return env.fail("writing output: %v", err)
+	if err := f.DumpHeader(env.io.Out, header); err != nil {
+		return env.fail("%s", rrdEngineMessage(err, rest[0]))
 	}
 	return 0
-}
-
-// rewriteDumpHeader turns the engine's dump (rrdtool's default, with the
-// DTD) into the header style asked for.
-func rewriteDumpHeader(xml []byte, header string) ([]byte, error) {
-	if header == "dtd" {
-		return xml, nil
-	}
-	i := bytes.Index(xml, []byte(rrdDumpComment))
-	j := bytes.Index(xml, []byte(rrdDumpRootPlain))
-	if i < 0 || j < i {
-		return nil, fmt.Errorf("unexpected dump header from the engine")
-	}
-	var out bytes.Buffer
-	if header == "xsd" {
-		out.WriteString(rrdDumpXMLDecl)
-	}
-	out.Write(xml[i:j])
-	if header == "xsd" {
-		out.WriteString(rrdDumpRootXSD)
-	} else {
-		out.WriteString(rrdDumpRootPlain)
-	}
-	out.Write(xml[j+len(rrdDumpRootPlain):])
-	return out.Bytes(), nil
 }
 
 // rrdLastupdate is "rrdtool lastupdate".

@@ -17,7 +17,7 @@ import (
 )
 
 // Summary is a one-line description of the command, for a usage listing.
-const Summary = "a built-in rrdtool: create, update, fetch, info, last, dump"
+const Summary = "a built-in rrdtool: create, update, fetch, dump, info, first, last, lastupdate"
 
 // IO is what a command reads from and writes to.
 type IO struct {
@@ -149,15 +149,27 @@ func rrdSubUsage(w io.Writer, name string, sc rrdSubcommand) {
 const rrdUsageCreate = `	rogue rrd create filename [--start|-b start time]
 		[--step|-s step]
 		[--no-overwrite|-O]
+		[--template|-t template-file]
 		[DS:ds-name:DST:heartbeat:min:max]
+		[DS:ds-name:COMPUTE:rpn-expression]
 		[RRA:CF:xff:steps:rows]
+		[RRA:HWPREDICT|MHWPREDICT:rows:alpha:beta:period[:rra-num]]
+		[RRA:SEASONAL|DEVSEASONAL:period:gamma:rra-num[:smoothing-window=f]]
+		[RRA:DEVPREDICT:rows:rra-num]
+		[RRA:FAILURES:rows:threshold:window:rra-num]
 
-DST is GAUGE, COUNTER, DERIVE or ABSOLUTE; min and max may be U
-(unknown). CF is AVERAGE, MIN, MAX or LAST; 0 <= xff < 1. The step,
+DST is GAUGE, COUNTER, DERIVE, ABSOLUTE, DCOUNTER or DDERIVE; min and
+max may be U (unknown). A COMPUTE expression uses the data sources
+defined before it. CF is AVERAGE, MIN, MAX or LAST; 0 <= xff < 1. An
+HWPREDICT or MHWPREDICT without rra-num gets its SEASONAL, DEVSEASONAL,
+DEVPREDICT and FAILURES archives right after it; rra-num counts from 1. The step,
 heartbeat and an RRA's steps and rows may carry rrdtool's suffixes
 s, m, h, d, w, M (31 days), y (366 days): RRA:AVERAGE:0.5:1h:1y
 keeps hourly averages for a year. The step defaults to 300 seconds,
 the start to now - 10 s.
+
+--template starts with the data sources and archives of another file
+(and takes its step and last update time unless given).
 
 Like rrdtool, create replaces an existing file unless --no-overwrite
 is given; the new file is written under a temporary name and renamed
@@ -309,7 +321,18 @@ func openRRD(path string) (*rrd.File, error) {
 // rrdOpenError words an engine open error as rrdtool does.
 func rrdOpenError(path string, err error) error {
 	var pe *fs.PathError
+	var short *rrd.ShortFileError
 	switch {
+	case errors.As(err, &short):
+		switch short.Part {
+		case "":
+			return fmt.Errorf("'%s' is too small (should be %d bytes)", path, short.Want)
+		case "stat_head":
+			if short.Size == 0 { // rrdtool cannot map an empty file
+				return fmt.Errorf("mmaping file '%s': Invalid argument", path)
+			}
+		}
+		return fmt.Errorf("reached EOF while loading header rrd->%s", short.Part)
 	case errors.As(err, &pe):
 		return fmt.Errorf("opening '%s': %s", path, rrdErrnoText(pe.Err))
 	case errors.Is(err, rrd.ErrInvalid):
@@ -343,21 +366,15 @@ func rrdEngineMessage(err error, path string) string {
 	return strings.TrimPrefix(msg, "rrd: ")
 }
 
-// rrdGoNaN is the bit pattern of Go's math.NaN(). A NaN with these bits was
-// made up by Go code (say, for rows a fetch window has beyond an archive)
-// rather than read from a file, and stands for rrdtool's own unknown value.
-var rrdGoNaN = math.Float64bits(math.NaN())
-
 // rrdFormatC formats v as C's printf("%0.10e") with glibc: "-nan" or "nan" by
-// the NaN's sign bit, "inf" and "-inf". A NaN from Go is printed as
-// rrdtool's unknown value, which on x86-64 has the sign bit set.
+// the NaN's sign bit, "inf" and "-inf".
 func rrdFormatC(v float64) string { return string(rrdAppendC(nil, v)) }
 
 // rrdAppendC appends rrdFormatC(v) to buf.
 func rrdAppendC(buf []byte, v float64) []byte {
 	switch {
 	case math.IsNaN(v):
-		if math.Signbit(v) || math.Float64bits(v) == rrdGoNaN {
+		if math.Signbit(v) {
 			return append(buf, "-nan"...)
 		}
 		return append(buf, "nan"...)

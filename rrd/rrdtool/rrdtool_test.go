@@ -78,6 +78,77 @@ var rrdGoldenDefs = []struct {
 
 const rrdGoldenStart = 1700000000
 
+// TestRRD_EveryTypeAndArchiveAgreesWithRrdtool creates files with every
+// data source type and Holt-Winters archive with rogue rrd and with
+// rrdtool, updates both alike, and compares them byte for byte. Both are
+// created under the same name: rrdtool places the seasonal smoothing by a
+// hash of it.
+func TestRRD_EveryTypeAndArchiveAgreesWithRrdtool(t *testing.T) {
+	rrdtoolBinary(t)
+	dir := t.TempDir()
+	defs := [][]string{
+		{"--step", "60", "DS:g:GAUGE:180:U:U", "DS:dc:DCOUNTER:180:0:U", "DS:dd:DDERIVE:180:U:U",
+			"DS:sum:COMPUTE:g,dd,ADDNAN,2,/", "RRA:AVERAGE:0.5:1:100", "RRA:HWPREDICT:200:0.3:0.01:24",
+			"RRA:MHWPREDICT:100:0.5:0.1:12", "RRA:MAX:0.5:5:20"},
+		{"--step", "60", "DS:g:GAUGE:180:0:U", "RRA:HWPREDICT:100:0.5:0.1:24:2", "RRA:SEASONAL:24:0.3:1:smoothing-window=0.3",
+			"RRA:DEVSEASONAL:24:0.3:1", "RRA:DEVPREDICT:100:3", "RRA:FAILURES:100:3:5:3", "RRA:LAST:0:1:10"},
+	}
+	for i, args := range defs {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			path := filepath.Join(dir, fmt.Sprintf("every%d.rrd", i))
+			ours := path + ".rogue"
+			create := append([]string{"--start", fmt.Sprint(rrdGoldenStart)}, args...)
+			mustRogue(t, append([]string{"create", path}, create...)...)
+			if err := os.Rename(path, ours); err != nil {
+				t.Fatal(err)
+			}
+			mustRrdtool(t, append([]string{"create", path}, create...)...)
+			stream := rrdUpdateStream(uint64(200+i), args, 400, 60)
+			for len(stream) > 0 {
+				n := min(len(stream), 1+len(stream)%23)
+				mustRogue(t, append([]string{"update", ours}, stream[:n]...)...)
+				mustRrdtool(t, append([]string{"update", path}, stream[:n]...)...)
+				stream = stream[n:]
+			}
+			infoA := rrdCurRowRE.ReplaceAllString(mustRrdtool(t, "info", ours), "")
+			infoB := rrdCurRowRE.ReplaceAllString(mustRrdtool(t, "info", path), "")
+			infoA = strings.Replace(infoA, ours, path, 1)
+			if infoA != infoB {
+				t.Errorf("rrdtool info differs:\n%s", rrdFirstDiff(infoA, infoB))
+			}
+			if a, b := mustRrdtool(t, "dump", ours), mustRrdtool(t, "dump", path); a != b {
+				t.Errorf("rrdtool dump differs:\n%s", rrdFirstDiff(a, b))
+			}
+			for _, cmd := range [][]string{{"info"}, {"dump"}, {"last"}, {"lastupdate"}, {"first"}, {"first", "--rraindex", "2"},
+				{"fetch", "HWPREDICT", "-s", "1700003600", "-e", "1700020000"}, {"fetch", "FAILURES", "-s", "1700003600", "-e", "1700020000"}, {"fetch", "SEASONAL", "-s", "1700003600", "-e", "1700020000"},
+				{"fetch", "DEVPREDICT", "-s", "1700003600", "-e", "1700020000"}, {"fetch", "AVERAGE", "-s", "1700003600", "-e", "1700020000"}} {
+				a := append([]string{cmd[0], path}, cmd[1:]...)
+				o, r := rrdBoth(t, a...)
+				if o.out != r.out || o.code != r.code || rrdFirstLine(o.err) != rrdFirstLine(r.err) {
+					t.Errorf("%v: rogue (%d) %s%s\nrrdtool (%d) %s%s", cmd, o.code, rrdFirstDiff(o.out, r.out), o.err, r.code, rrdFirstDiff(r.out, o.out), r.err)
+				}
+			}
+			// create --template copies the definitions (parameters and
+			// all), the step and the last update time, then adds more.
+			copied := filepath.Join(dir, fmt.Sprintf("copy%d.rrd", i))
+			more := []string{"create", copied, "--template", path, "DS:extra:GAUGE:120:U:U", "RRA:HWPREDICT:50:0.2:0.1:10", "RRA:MIN:0.5:2:10"}
+			mustRogue(t, more...)
+			if err := os.Rename(copied, copied+".rogue"); err != nil {
+				t.Fatal(err)
+			}
+			mustRrdtool(t, more...)
+			infoA = rrdCurRowRE.ReplaceAllString(mustRrdtool(t, "info", copied+".rogue"), "")
+			infoB = rrdCurRowRE.ReplaceAllString(mustRrdtool(t, "info", copied), "")
+			if infoA = strings.Replace(infoA, copied+".rogue", copied, 1); infoA != infoB {
+				t.Errorf("create --template: rrdtool info differs:\n%s", rrdFirstDiff(infoA, infoB))
+			}
+			if a, b := mustRrdtool(t, "dump", copied+".rogue"), mustRrdtool(t, "dump", copied); a != b {
+				t.Errorf("create --template: rrdtool dump differs:\n%s", rrdFirstDiff(a, b))
+			}
+		})
+	}
+}
+
 // rrdUpdateStream returns rrdtool update arguments for the data sources of
 // createArgs: a seeded walk with irregular gaps (some beyond the
 // heartbeat), unknowns, sub-second times, out-of-range values and counter
@@ -85,7 +156,7 @@ const rrdGoldenStart = 1700000000
 func rrdUpdateStream(seed uint64, createArgs []string, n int, step int64) []string {
 	var types []string
 	for _, a := range createArgs {
-		if f := strings.Split(a, ":"); f[0] == "DS" {
+		if f := strings.Split(a, ":"); f[0] == "DS" && f[2] != "COMPUTE" { // COMPUTE takes no reading
 			types = append(types, f[2])
 		}
 	}
@@ -355,6 +426,18 @@ func TestRRD_ErrorsMatchRrdtool(t *testing.T) {
 	mustRrdtool(t, "update", f, "1700000060:1:1:1")
 	missing := filepath.Join(dir, "missing.rrd")
 	c := filepath.Join(dir, "c.rrd") // create target, never kept
+	// Files cut short: empty, inside the header, inside the rows.
+	whole, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := map[string]int{"empty.rrd": 0, "stat.rrd": 100, "head.rrd": 500, "rows.rrd": len(whole) - 8}
+	for name, n := range short {
+		if err := os.WriteFile(filepath.Join(dir, name), whole[:n], 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	empty, stat, head, rows := filepath.Join(dir, "empty.rrd"), filepath.Join(dir, "stat.rrd"), filepath.Join(dir, "head.rrd"), filepath.Join(dir, "rows.rrd")
 	okDS, okRRA := "DS:a:GAUGE:600:U:U", "RRA:AVERAGE:0.5:1:10"
 	tests := [][]string{
 		// create
@@ -384,6 +467,22 @@ func TestRRD_ErrorsMatchRrdtool(t *testing.T) {
 		{"create", c, okDS, "RRA:"},
 		{"create", c, okDS, "RRA:AVERAGE:0.5:1:10:5"},
 		{"create", c, okDS, "RRA:AVERAGE:0.5:7m:1y"},
+		{"create", c, okDS, "RRA:HWPREDICT:10:1.5:0.1:5"},
+		{"create", c, okDS, "RRA:HWPREDICT:10:0.5:1.1:5"},
+		{"create", c, okDS, "RRA:HWPREDICT:10:0.5:0.1:20"},
+		{"create", c, okDS, "RRA:HWPREDICT:10:0.5:0.1"},
+		{"create", c, okDS, "RRA:SEASONAL:10:0:1"},
+		{"create", c, okDS, "RRA:SEASONAL:10:0.5"},
+		{"create", c, okDS, "RRA:SEASONAL:10:0.5:1:smoothing-window=2"},
+		{"create", c, okDS, "RRA:SEASONAL:10:0.5:1:bogus"},
+		{"create", c, okDS, "RRA:DEVPREDICT:10:1:2"},
+		{"create", c, okDS, "RRA:FAILURES:10:30:5:1"},
+		{"create", c, okDS, "RRA:FAILURES:10:3:2:1"},
+		{"create", c, okDS, "DS:b:COMPUTE:nosuch,1,+", okRRA},
+		{"create", c, okDS, "DS:b:COMPUTE:a,1.5,+", okRRA},
+		{"create", c, okDS, "DS:b:COMPUTE:a,TIME,+", okRRA},
+		{"create", c, okDS, "DS:b:COMPUTE:", okRRA},
+		{"create", c, okDS, "DS:b:COMPUTE:a,1,+,1,+,1,+,1,+,1,+,1,+,1,+,1,+,1,+,1,+", okRRA},
 		{"create", c, okDS},
 		{"create", c, okRRA},
 		{"create", c, okDS, okRRA, "foo"},
@@ -453,6 +552,11 @@ func TestRRD_ErrorsMatchRrdtool(t *testing.T) {
 		{"first", "--rraindex", "5", f},
 		{"first", "--rraindex", "-1", f},
 		{"first", "--rraindex"},
+		// files cut short
+		{"info", empty}, {"fetch", empty, "AVERAGE"}, {"update", empty, "N:1:1:1"}, {"dump", empty},
+		{"info", stat}, {"last", stat}, {"lastupdate", stat},
+		{"info", head}, {"fetch", head, "AVERAGE"}, {"first", head},
+		{"info", rows}, {"update", rows, "N:1:1:1"}, {"dump", rows}, {"last", rows},
 	}
 	for _, args := range tests {
 		t.Run(strings.ReplaceAll(strings.Join(args, " "), dir+"/", ""), func(t *testing.T) {
@@ -512,6 +616,107 @@ func TestRRDUpdate_KeepsSamplesBeforeABadOne(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s: got\n%q\nwant\n%q", tool, got, want)
 		}
+	}
+}
+
+// TestRRDUpdate_BadValueKeepsEarlierReadings: rrdtool keeps the readings
+// it took from a sample before its bad value, so the next COUNTER rate is
+// computed from them (5.0 at 1000000140 here, not 10.0).
+func TestRRDUpdate_BadValueKeepsEarlierReadings(t *testing.T) {
+	rrdtoolBinary(t)
+	dir := t.TempDir()
+	var outs []string
+	for _, tool := range []string{"rogue", "rrdtool"} {
+		path := filepath.Join(dir, tool+".rrd")
+		run := func(args ...string) (string, string, int) {
+			if tool == "rogue" {
+				return rogueRRD(t, args...)
+			}
+			return runRrdtool(t, "", args...)
+		}
+		run("create", path, "--start", "1000000000", "--step", "60", "DS:c:COUNTER:120:U:U", "DS:g:GAUGE:120:U:U", "RRA:LAST:0.5:1:10")
+		run("update", path, "1000000060:100:1")
+		if _, _, code := run("update", path, "1000000120:700:bad"); code == 0 {
+			t.Fatalf("%s accepted a bad value", tool)
+		}
+		run("update", path, "1000000180:1300:2")
+		out, _, _ := run("fetch", path, "LAST", "-s", "1000000000", "-e", "1000000200")
+		outs = append(outs, out)
+	}
+	if outs[0] != outs[1] {
+		t.Errorf("fetch after a bad value:\nrogue:\n%s\nrrdtool:\n%s", outs[0], outs[1])
+	}
+	if !strings.Contains(outs[1], "1000000140: 5.0000000000e+00") {
+		t.Errorf("rrdtool's answer changed; the test is not testing:\n%s", outs[1])
+	}
+}
+
+// TestRRDUpdate_DCounterReadings: DCOUNTER and DDERIVE readings are read
+// only after a known one, as rrdtool reads them, with rrdtool's messages.
+func TestRRDUpdate_DCounterReadings(t *testing.T) {
+	rrdtoolBinary(t)
+	dir := t.TempDir()
+	steps := [][]string{
+		{"update", "FILE", "1700000060:1.5:2"},
+		{"update", "FILE", "1700000120:abc:3"},
+		{"update", "FILE", "1700000130:4:1.5x"},
+		{"update", "FILE", "1700000180:U:U"},
+		{"update", "FILE", "1700000240:abc:x7"}, // after U: not read, kept as the last reading
+		{"update", "FILE", "1700000300:5:9"},    // the last reading cannot be read
+		{"update", "FILE", "1700000360:6:10", "1700000420:4:11"},
+		{"dump", "FILE"},
+	}
+	var got [2][]string
+	for k, tool := range []string{"rogue", "rrdtool"} {
+		path := filepath.Join(dir, tool+".rrd")
+		run := func(args ...string) (string, string, int) {
+			for i := range args {
+				if args[i] == "FILE" {
+					args[i] = path
+				}
+			}
+			if tool == "rogue" {
+				return rogueRRD(t, args...)
+			}
+			return runRrdtool(t, "", args...)
+		}
+		run("create", path, "--start", "1700000000", "--step", "60", "DS:c:DCOUNTER:120:U:U", "DS:d:DDERIVE:120:U:U", "RRA:LAST:0.5:1:10")
+		for _, st := range steps {
+			out, stderr, code := run(append([]string(nil), st...)...)
+			got[k] = append(got[k], fmt.Sprintf("%d %s %s", code, out, strings.ReplaceAll(stderr, path, "FILE")))
+		}
+	}
+	for i := range steps {
+		if got[0][i] != got[1][i] {
+			t.Errorf("%v:\nrogue:   %q\nrrdtool: %q", steps[i], got[0][i], got[1][i])
+		}
+	}
+}
+
+// TestRRDUpdate_TemplateNamesCompute: update --template may give a COMPUTE
+// data source a value; rrdtool keeps its text as the last reading and
+// computes the value all the same.
+func TestRRDUpdate_TemplateNamesCompute(t *testing.T) {
+	rrdtoolBinary(t)
+	dir := t.TempDir()
+	var dumps []string
+	for _, tool := range []string{"rogue", "rrdtool"} {
+		path := filepath.Join(dir, tool+".rrd")
+		run := func(args ...string) string {
+			if tool == "rogue" {
+				return mustRogue(t, args...)
+			}
+			return mustRrdtool(t, args...)
+		}
+		run("create", path, "--start", "1700000000", "--step", "60", "DS:a:GAUGE:120:U:U", "DS:c:COMPUTE:a,2,*", "RRA:AVERAGE:0.5:1:10")
+		run("update", path, "-t", "c:a", "1700000060:77:5", "1700000120:78:6")
+		dumps = append(dumps, run("dump", path))
+	}
+	if dumps[0] != dumps[1] {
+		t.Errorf("dump differs:\n%s", rrdFirstDiff(dumps[0], dumps[1]))
+	}
+	if !strings.Contains(dumps[1], "<last_ds>78</last_ds>") {
+		t.Errorf("rrdtool no longer keeps the text; the test is not testing")
 	}
 }
 
@@ -730,7 +935,7 @@ func TestFormatC(t *testing.T) {
 	}{
 		{math.Float64frombits(0xfff8000000000000), "-nan"}, // rrdtool's unknown on x86-64
 		{math.Float64frombits(0x7ff8000000000000), "nan"},  // the default NaN of arm64
-		{math.NaN(), "-nan"},                               // made up by Go: rrdtool's unknown
+		{math.NaN(), "nan"}, // sign bit clear, wherever it came from
 		{math.Inf(1), "inf"},
 		{math.Inf(-1), "-inf"},
 		{0, "0.0000000000e+00"},
@@ -825,4 +1030,25 @@ func BenchmarkRRDFetch(b *testing.B) {
 			mustRrdtool(b, args...)
 		}
 	})
+}
+
+// TestSummaryNamesEveryFunction: the one-line summary that "rogue help"
+// shows lists every function "rogue rrd" has, and no other.
+func TestSummaryNamesEveryFunction(t *testing.T) {
+	_, list, ok := strings.Cut(Summary, ": ")
+	if !ok {
+		t.Fatalf("Summary %q has no list of functions", Summary)
+	}
+	listed := map[string]bool{}
+	for _, f := range strings.Split(list, ", ") {
+		listed[f] = true
+		if _, ok := rrdSubcommands[f]; !ok {
+			t.Errorf("Summary lists %q, which rogue rrd does not have", f)
+		}
+	}
+	for f := range rrdSubcommands {
+		if !listed[f] {
+			t.Errorf("Summary %q lacks %q", Summary, f)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"time"
 
@@ -37,6 +38,14 @@ func rrdUpdate(env *rrdEnv, args []string) int {
 		return env.usageError("Not enough arguments")
 	}
 	path := rest[0]
+	// rrdtool update opens the file for writing and fails as open(2) does
+	// (a read-only file, a read-only file system), where the engine would
+	// open it for reading.
+	w, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return env.fail("%v", rrdOpenError(path, err))
+	}
+	w.Close()
 	f, err := openRRD(path)
 	if err != nil {
 		return env.fail("%v", err)
@@ -48,9 +57,11 @@ func rrdUpdate(env *rrdEnv, args []string) int {
 	if err != nil {
 		return env.fail("%s", rrdEngineMessage(err, path))
 	}
-	order := make([]int, len(def.DS)) // order[i]: DS index of the i-th value
-	for i := range order {
-		order[i] = i
+	var order []int // order[i]: DS index of the i-th value
+	for i, ds := range def.DS {
+		if ds.Type != rrd.Compute { // COMPUTE takes no reading
+			order = append(order, i)
+		}
 	}
 	if hasTemplate {
 		if order, err = parseUpdateTemplate(template, def.DS); err != nil {
@@ -64,19 +75,31 @@ func rrdUpdate(env *rrdEnv, args []string) int {
 	p := rrdUpdateParser{def: def, order: order, last: last, now: env.now, loc: env.loc}
 	var samples []rrd.Sample
 	var argErr error
+	good := 0
 	for _, arg := range rest[1:] {
 		s, err := p.parse(arg)
 		if errors.Is(err, errRRDPast) && skipPast {
 			continue
+		}
+		var ve *rrdValueError
+		if errors.As(err, &ve) {
+			samples = append(samples, s) // applied up to the bad value
+			argErr = fmt.Errorf("%s: %w", path, ve.err)
+			break
 		}
 		if err != nil {
 			argErr = fmt.Errorf("%s: %w", path, err)
 			break
 		}
 		samples = append(samples, s)
+		good++
 	}
 	if len(samples) > 0 {
-		if err := f.Update(samples...); err != nil {
+		if n, err := f.UpdateUntilError(samples...); err != nil && n < good {
+			var se *rrd.SampleError
+			if errors.As(err, &se) {
+				return env.fail("%s: %v", path, se.Err)
+			}
 			return env.fail("%s: %s", path, rrdEngineMessage(err, path))
 		}
 	}
@@ -108,6 +131,12 @@ func parseUpdateTemplate(tmpl string, dss []rrd.DS) ([]int, error) {
 	}
 	return order, nil
 }
+
+// rrdValueError marks a sample with a value rrdtool refuses; the readings
+// before it still count.
+type rrdValueError struct{ err error }
+
+func (e *rrdValueError) Error() string { return e.err.Error() }
 
 // errRRDPast marks a sample not newer than the last update (skipped
 // with --skip-past-updates).
@@ -165,7 +194,9 @@ func (p *rrdUpdateParser) parse(arg string) (rrd.Sample, error) {
 		return rrd.Sample{}, &rrdPastError{t.Unix(), p.last.Unix()}
 	}
 	if err := p.checkValues(raw, t.Sub(p.last)); err != nil {
-		return rrd.Sample{}, err
+		// rrdtool has taken the readings before the bad one: the engine
+		// keeps them when given the sample.
+		return rrd.Sample{Time: t, Raw: raw}, &rrdValueError{err}
 	}
 	p.last = t
 	return rrd.Sample{Time: t, Raw: raw}, nil
@@ -208,7 +239,9 @@ func (p *rrdUpdateParser) parseTime(at bool, s string) (time.Time, error) {
 
 // checkValues applies rrdtool's checks of the value text: integers for
 // COUNTER and DERIVE, numbers for GAUGE and ABSOLUTE, but only for values
-// the update will use (not U, and within the heartbeat).
+// the update will use (not U, and within the heartbeat). DCOUNTER and
+// DDERIVE values are checked by the engine, which alone knows whether
+// rrdtool would read them (only after a known reading).
 func (p *rrdUpdateParser) checkValues(raw []string, interval time.Duration) error {
 	for i, ds := range p.def.DS {
 		v := raw[i]

@@ -2,15 +2,19 @@
 // a deterministic stream of rrdtool batch-mode commands ("update FILE
 // TS:V ...", one line per call); with -apply it reads such a stream and
 // applies every command with the rrd package, keeping the files open the
-// way the agent does, and prints how long that took.
+// way the agent does, and prints how long that took. With -fill FILE it
+// writes a deterministic pattern of values (some unknown) into every row of
+// an existing file, so that the dump and fetch benchmarks format numbers.
 package main
 
 import (
 	"bufio"
+	"encoding/binary"
 	"flag"
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -26,8 +30,13 @@ func main() {
 	updates := flag.Int("updates", 1000000, "total samples")
 	batch := flag.Int("batch", 1, "samples per update command")
 	start := flag.Int64("start", 1700000000, "time of the files' creation")
+	fill := flag.String("fill", "", "fill the rows of this RRD file with values")
 	flag.Parse()
 	switch {
+	case *fill != "":
+		if err := fillRows(*fill); err != nil {
+			log.Fatal(err)
+		}
 	case *gen:
 		if err := generate(os.Stdout, *files, *updates, *batch, *start); err != nil {
 			log.Fatal(err)
@@ -139,4 +148,40 @@ func parseTime(s string) (time.Time, error) {
 		sec = sec*10 + int64(c-'0')
 	}
 	return time.Unix(sec, 0), nil
+}
+
+// fillRows overwrites the rows of path (which follow the header and end the
+// file) with a pattern of values, every 17th unknown.
+func fillRows(path string) error {
+	f, err := rrd.Open(path)
+	if err != nil {
+		return err
+	}
+	def := f.Definition()
+	f.Close()
+	var values int64
+	for _, r := range def.RRA {
+		values += int64(r.Rows) * int64(len(def.DS))
+	}
+	osf, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer osf.Close()
+	fi, err := osf.Stat()
+	if err != nil {
+		return err
+	}
+	off := fi.Size() - values*8
+	bw := bufio.NewWriterSize(io.NewOffsetWriter(osf, off), 1<<20)
+	var b [8]byte
+	for i := int64(0); i < values; i++ {
+		v := float64(i%100003) * 0.37
+		if i%17 == 0 {
+			v = math.NaN()
+		}
+		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
+		bw.Write(b[:])
+	}
+	return bw.Flush()
 }
