@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"iter"
 	"math"
 	"os"
 	"path/filepath"
@@ -311,7 +310,9 @@ const recallSpan = 24 * time.Hour
 // recall reads the stored scores of the last recallSpan before
 // until from the score files in prefix (agent.ScorePath) and adds their
 // episodes to the recent anomalies, with the metrics' values from their
-// files. Nothing is notified: these are past.
+// files. Nothing is notified: these are past. The scores are read
+// recallChunk rows at a time, so that a day at a 1 s step (86,400 rows per
+// metric) never sits in memory at once.
 func (w *anomalies) recall(prefix string, until time.Time, threshold float64) error {
 	if threshold <= 0 {
 		return nil
@@ -319,23 +320,19 @@ func (w *anomalies) recall(prefix string, until time.Time, threshold float64) er
 	var found []tray.Anomaly
 	var errs []error
 	for _, m := range metric.All {
-		scores, err := fetchColumn(agent.ScorePath(prefix, m.Name), until.Add(-recallSpan), until)
+		eps, err := episodes(agent.ScorePath(prefix, m.Name), until.Add(-recallSpan), until, threshold)
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, err)
 			}
 			continue
 		}
-		values, _ := fetchColumn(filepath.Join(prefix, m.Name+".rrd"), until.Add(-recallSpan), until)
-		on := false
-		for t, s := range scores.rows() {
-			if math.IsNaN(s) {
-				continue
-			}
-			if s >= threshold && !on {
-				found = append(found, tray.Anomaly{Time: t, Display: m.Display, Unit: m.Unit, Value: values.at(t), Score: s})
-			}
-			on = s >= threshold
+		if len(eps) == 0 {
+			continue
+		}
+		values := valuesAt(filepath.Join(prefix, m.Name+".rrd"), eps)
+		for i, e := range eps {
+			found = append(found, tray.Anomaly{Time: e.t, Display: m.Display, Unit: m.Unit, Value: values[i], Score: e.score})
 		}
 	}
 	slices.SortFunc(found, func(x, y tray.Anomaly) int { return y.Time.Compare(x.Time) })
@@ -353,46 +350,70 @@ func (w *anomalies) recall(prefix string, until time.Time, threshold float64) er
 	return errors.Join(errs...)
 }
 
-// column is one data source's rows from a fetch.
-type column struct{ res *rrd.Result }
+// recallChunk is how many rows recall reads from a score file at a time.
+const recallChunk = 1024
 
-// fetchColumn reads the full-resolution AVERAGE rows of path's first data
-// source between from and to.
-func fetchColumn(path string, from, to time.Time) (column, error) {
-	f, err := rrd.Open(path)
-	if err != nil {
-		return column{}, err
-	}
-	defer f.Close()
-	res, err := f.Fetch(rrd.Average, from, to, f.Definition().Step)
-	if err != nil {
-		return column{}, err
-	}
-	return column{res}, nil
+// episode is the first row of a stretch of scores at or above the
+// threshold (unknown rows do not end a stretch).
+type episode struct {
+	t     time.Time
+	score float64
 }
 
-// rows yields the rows' times and values.
-func (c column) rows() iter.Seq2[time.Time, float64] {
-	return func(yield func(time.Time, float64) bool) {
-		if c.res == nil {
-			return
+// episodes returns the newest tray.MaxRecent episodes, oldest first, of
+// the full-resolution AVERAGE scores in path between from and to: older
+// ones could never be listed.
+func episodes(path string, from, to time.Time, threshold float64) ([]episode, error) {
+	f, err := rrd.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var eps []episode
+	on := false
+	err = f.FetchChunks(rrd.Average, from, to, f.Definition().Step, recallChunk, func(r *rrd.Result) error {
+		for i, row := range r.Rows {
+			if len(row) == 0 || math.IsNaN(row[0]) {
+				continue
+			}
+			s := row[0]
+			if s >= threshold && !on {
+				if len(eps) == tray.MaxRecent {
+					eps = append(eps[:0], eps[1:]...)
+				}
+				eps = append(eps, episode{r.Time(i), s})
+			}
+			on = s >= threshold
 		}
-		for i, r := range c.res.Rows {
-			if len(r) > 0 && !yield(c.res.Time(i), r[0]) {
-				return
+		return nil
+	})
+	return eps, err
+}
+
+// valuesAt returns the full-resolution AVERAGE values of path's first data
+// source at the episodes' times, NaN where there is none.
+func valuesAt(path string, eps []episode) []float64 {
+	out := make([]float64, len(eps))
+	for i := range out {
+		out[i] = math.NaN()
+	}
+	f, err := rrd.Open(path)
+	if err != nil {
+		return out
+	}
+	defer f.Close()
+	step := f.Definition().Step
+	for i, e := range eps {
+		// Fetch answers the rows after its aligned start: the row at e.t.
+		res, err := f.Fetch(rrd.Average, e.t.Add(-step), e.t.Add(-step), step)
+		if err != nil {
+			continue
+		}
+		for j, row := range res.Rows {
+			if res.Time(j).Equal(e.t) && len(row) > 0 {
+				out[i] = row[0]
 			}
 		}
 	}
-}
-
-// at returns the value of the row at t, NaN when there is none.
-func (c column) at(t time.Time) float64 {
-	if c.res == nil || c.res.Step <= 0 {
-		return math.NaN()
-	}
-	i := int(t.Sub(c.res.Start)/c.res.Step) - 1
-	if i < 0 || i >= len(c.res.Rows) || !c.res.Time(i).Equal(t) || len(c.res.Rows[i]) == 0 {
-		return math.NaN()
-	}
-	return c.res.Rows[i][0]
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -275,6 +276,74 @@ func TestRecallListsStoredAnomalies(t *testing.T) {
 	for i := range want {
 		if g := w.recent[i]; !g.Time.Equal(want[i].Time) || g.Value != want[i].Value || g.Score != want[i].Score {
 			t.Errorf("recent[%d] = %+v, want %+v", i, g, want[i])
+		}
+	}
+}
+
+// TestRecallBoundedMemory: at a 1 s step the day that recall reads is
+// 86,400 rows per file. Reading them all at once made the first start's
+// peak RSS miss its 25 MB goal; recall reads them in parts.
+func TestRecallBoundedMemory(t *testing.T) {
+	prefix := t.TempDir()
+	const step = time.Second
+	until := time.Now().Truncate(step)
+	start := until.Add(-recallSpan)
+	n := int(recallSpan / step)
+	plant := func(path string, value func(i int) float64) {
+		t.Helper()
+		os.MkdirAll(filepath.Dir(path), 0o700)
+		err := rrd.Create(path, rrd.Definition{Step: step, Start: start,
+			DS:  []rrd.DS{{Name: "CPUPercent", Type: rrd.Gauge, Heartbeat: 10 * step, Min: math.NaN(), Max: math.NaN()}},
+			RRA: []rrd.RRA{{CF: rrd.Average, XFF: 0.5, Steps: 1, Rows: n + 10}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := rrd.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		samples := make([]rrd.Sample, n)
+		vals := make([]float64, n)
+		for i := range samples {
+			vals[i] = value(i)
+			samples[i] = rrd.Sample{Time: start.Add(time.Duration(i+1) * step), Values: vals[i : i+1]}
+		}
+		if err := f.Update(samples...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An episode every hour, 30 s long.
+	score := func(i int) float64 {
+		if i%3600 < 30 {
+			return 0.9
+		}
+		return 0.1
+	}
+	plant(agent.ScorePath(prefix, "CPUPercent"), score)
+	plant(filepath.Join(prefix, "CPUPercent.rrd"), func(i int) float64 { return float64(i % 100) })
+
+	w := newAnomalies(nil)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if err := w.recall(prefix, until, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	// The whole day at once is 86,400 rows of 40 bytes per file.
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Errorf("recall allocated %d bytes, want at most 1 MiB", got)
+	}
+	if len(w.recent) != tray.MaxRecent {
+		t.Fatalf("recent: %d anomalies, want %d", len(w.recent), tray.MaxRecent)
+	}
+	for i, a := range w.recent {
+		// The newest episodes, newest first: episode k starts at row
+		// 3600k (the row at start + (3600k+1) s).
+		k := n/3600 - 1 - i
+		want := start.Add(time.Duration(3600*k+1) * step)
+		if !a.Time.Equal(want) || a.Score != 0.9 || a.Value != float64((3600*k)%100) {
+			t.Errorf("recent[%d] = %+v, want time %v, score 0.9, value %v", i, a, want, (3600*k)%100)
 		}
 	}
 }

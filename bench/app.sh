@@ -18,9 +18,16 @@
 #   3. RSS of each at the end of that window (goal <= 20 MB) and of the bare
 #      tray peer; with LONG=SECONDS, RSS of rogue at 1 s over a long run
 #      (goal: flat).
+#   4. peak RSS (VmHWM) of a first start at a 1 s step with forwarding on
+#      and 14 days of history planted (tools/planthistory), the whole
+#      backlog to forward (goal <= 25 MB), over its first PEAK seconds; and
+#      the CPU of a start at the 60 s step with 14 days planted until its 13
+#      anomaly detectors have warmed up (goal <= 1 s, start included).
+#
+# Every figure with a goal is printed with its goal and PASS or MISS.
 #
 # Usage: bench/app.sh        (CMP=60 seconds after WARMUP=65, RUNS=5 warm
-#                             starts, LONG=0)
+#                             starts, LONG=0, PEAK=30)
 # Needs: go, dbus-daemon, dbus-monitor, carbon-cache (graphite-carbon),
 # collectd (collectd-core), python3.
 set -eu
@@ -35,6 +42,7 @@ done
 CMP=${CMP:-60}
 RUNS=${RUNS:-5}
 LONG=${LONG:-0}
+PEAK=${PEAK:-30}
 T=$(mktemp -d /tmp/rogue-bench-app.XXXXXX)
 PIDS=
 cleanup() {
@@ -47,6 +55,7 @@ trap cleanup EXIT INT TERM
 echo "== building rogue and the bare-systray peer (from this module)"
 go build -o "$T/rogue" ./app
 go build -o "$T/peer" ./bench/traypeer
+go build -o "$T/plant" ./tools/planthistory
 
 echo "== starting a private session bus and carbon-cache"
 cat > "$T/bus.conf" <<EOF
@@ -142,6 +151,8 @@ registered_ms() {
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# verdict VALUE GOAL: PASS when VALUE <= GOAL, else MISS.
+verdict() { awk -v v="$1" -v g="$2" 'BEGIN {print (v + 0 <= g + 0 ? "PASS" : "MISS")}'; }
 
 echo
 echo "== 1. start to tray registered on D-Bus (goal <= 150 ms at every step)"
@@ -152,8 +163,9 @@ echo "== 1. start to tray registered on D-Bus (goal <= 150 ms at every step)"
 	for i in $(seq "$RUNS"); do
 		registered_ms in_home "start$step" "$T/rogue" >> "$T/ours.ms"
 	done
-	echo "rogue at a $step s step: first start (13 RRD files to create) $first ms;" \
-		"warm start, median of $RUNS: $(median < "$T/ours.ms") ms   ($(tr '\n' ' ' < "$T/ours.ms"))"
+	med=$(median < "$T/ours.ms")
+	echo "rogue at a $step s step: first start (13 RRD files to create) $first ms   (goal <= 150) $(verdict "$first" 150)"
+	echo "rogue at a $step s step: warm start, median of $RUNS: $med ms   (goal <= 150) $(verdict "$med" 150)   ($(tr '\n' ' ' < "$T/ours.ms"))"
 done
 [ "$RUNS" -gt 0 ] && : > "$T/peer.ms" && for i in $(seq "$RUNS"); do registered_ms "$T/peer" >> "$T/peer.ms"; done
 [ "$RUNS" -gt 0 ] && echo "bare systray peer, median of $RUNS: $(median < "$T/peer.ms") ms   ($(tr '\n' ' ' < "$T/peer.ms"))"
@@ -222,9 +234,15 @@ print("%-46s %12s %12s %9s" % ("", "ms CPU / s", "% of a core", "RSS MB"))
 for name, ns, rss in rows:
     print("%-46s %12.3f %12.3f %9.1f" % (name, ns / 1e6 / n, ns / 1e9 / n * 100, rss / 1024))
 col = rows[0][1]
-print("ratio rogue defaults / collectd: %.2f   (goal <= 0.5)" % (rows[1][1] / col))
-print("ratio rogue 1 s step / collectd: %.2f   (goal <= 0.5)" % (rows[2][1] / col))
-print("rogue at defaults: %.3f %% of a core   (goal <= 0.1 %%)" % (rows[1][1] / 1e9 / n * 100))
+verdict = lambda v, g: "PASS" if v <= g else "MISS"
+r = rows[1][1] / col
+print("ratio rogue defaults / collectd: %.2f   (goal <= 0.5) %s" % (r, verdict(r, 0.5)))
+r = rows[2][1] / col
+print("ratio rogue 1 s step / collectd: %.2f   (goal <= 0.5) %s" % (r, verdict(r, 0.5)))
+r = rows[1][1] / 1e9 / n * 100
+print("rogue at defaults: %.3f %% of a core   (goal <= 0.1 %%) %s" % (r, verdict(r, 0.1)))
+for name, _, rss in rows[1:]:
+    print("RSS of %s: %.1f MB   (goal <= 20) %s" % (name, rss / 1024, verdict(rss / 1024, 20)))
 PY
 echo "rogue at defaults, in-process menu refreshes: $refresh"
 echo "rogue at 1 s: points sent to carbon: ${sent:-?}"
@@ -255,5 +273,44 @@ if [ "$LONG" -gt 0 ]; then
 	wait $pid || true
 	echo "rogue at 1 s over $LONG s: RSS $((r0 / 1024)) MB at 10 s, $((r1 / 1024)) MB at half, $((r2 / 1024)) MB at the end"
 fi
+
+echo
+echo "== 4. a first start with 14 days of history"
+# At a 1 s step, forwarding on, nothing forwarded yet: 13 x 1.2 M rows to
+# send, the detectors to warm, the day's anomalies to list.
+home peak 1
+"$T/plant" --prefix "$T/peak/.local/share/rogue/db" --days 14 --step 1s
+in_home peak "$T/rogue" --headless >"$T/peak.log" 2>&1 &
+pid=$!
+PIDS="$PIDS $pid"
+sleep "$PEAK"
+kill -0 $pid 2>/dev/null || { echo "rogue died" >&2; cat "$T/peak.log" >&2; exit 1; }
+hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+kill -INT $pid
+wait $pid || true
+sent=$(sed -n 's/.*written=\([0-9]*\).*/\1/p; s/.*points_sent=\([1-9][0-9]*\).*/\1/p' "$T/peak.log" | head -1)
+mb=$(awk -v k="$hwm" 'BEGIN {printf "%.1f", k / 1024}')
+echo "peak RSS (VmHWM) over the first $PEAK s at a 1 s step, forwarding a 14-day backlog: $mb MB   (goal <= 25) $(verdict "$mb" 25)   (${sent:-?} points sent meanwhile)"
+rm -rf "$T/peak"
+# At the default 60 s step: 14 days are the detectors' whole warm-up.
+home warm 60
+echo '{"interval": 60}' > "$T/warm/.config/rogue/settings.json"
+"$T/plant" --prefix "$T/warm/.local/share/rogue/db" --days 14 --step 60s
+in_home warm "$T/rogue" --headless >"$T/warm.log" 2>&1 &
+pid=$!
+PIDS="$PIDS $pid"
+i=0
+until grep -q 'anomaly detectors warmed up' "$T/warm.log"; do
+	sleep 0.01
+	i=$((i + 1))
+	[ $i -lt 3000 ] || { echo "never warmed up" >&2; cat "$T/warm.log" >&2; exit 1; }
+done
+ns=$(cpu_ns $pid)
+kill -INT $pid
+wait $pid || true
+s=$(awk -v n="$ns" 'BEGIN {printf "%.3f", n / 1e9}')
+echo "CPU from exec to 13 detectors warmed from 14 days (60 s step; $(sed -n 's/.*warmed up" samples=\([0-9]*\).*/\1/p' "$T/warm.log") samples): $s s   (goal <= 1) $(verdict "$s" 1)"
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit 0
 }

@@ -39,11 +39,12 @@ func (f *File) FetchChunks(cf CF, start, end time.Time, resolution time.Duration
 	if e <= s || (e-s)/step > math.MaxInt32 {
 		return fmt.Errorf("rrd: fetch %s: window of %d s is too large", f.path, e-s)
 	}
+	var b chunkBuf // one part's memory, reused for the next
 	for cs := s; cs < e; {
 		ce := min(cs+int64(maxRows)*step, e)
 		// Fetch answers the rows after its aligned start up to one step
 		// past its end: (cs, ce].
-		r, err := f.Fetch(cf, time.Unix(cs, 0), time.Unix(ce-step, 0), time.Duration(step)*time.Second)
+		r, err := b.fetch(f, cf, time.Unix(cs, 0), time.Unix(ce-step, 0), time.Duration(step)*time.Second)
 		if err != nil {
 			return err
 		}
@@ -56,4 +57,40 @@ func (f *File) FetchChunks(cf CF, start, end time.Time, resolution time.Duration
 		cs = ce
 	}
 	return nil
+}
+
+// chunkBuf is the memory of one part of FetchChunks, reused for the next
+// so that a long walk does not allocate a part's rows each time.
+type chunkBuf struct {
+	res  Result
+	rows [][]float64
+	vals []float64
+}
+
+// fetch is Fetch into b's memory: the Result is valid until the next call.
+func (b *chunkBuf) fetch(f *File, cf CF, start, end time.Time, resolution time.Duration) (*Result, error) {
+	var nds int
+	err := f.FetchStream(cf, start, end, resolution, func(r *Result) error {
+		nrows := int(r.End.Sub(r.Start) / r.Step)
+		nds = len(r.DS)
+		if nrows < 0 || nrows > MaxFetchValues || nrows*nds > MaxFetchValues {
+			return fmt.Errorf("window of %d rows is too large", nrows)
+		}
+		b.res = *r
+		if cap(b.rows) < nrows || cap(b.vals) < nrows*nds {
+			b.rows, b.vals = make([][]float64, nrows), make([]float64, nrows*nds)
+		}
+		b.res.Rows = b.rows[:nrows]
+		for i := range b.res.Rows {
+			b.res.Rows[i] = b.vals[i*nds : (i+1)*nds : (i+1)*nds]
+		}
+		return nil
+	}, func(i int64, _ time.Time, row []float64) error {
+		copy(b.vals[i*int64(nds):], row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &b.res, nil
 }
