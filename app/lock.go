@@ -118,8 +118,12 @@ func (e *dataInUseError) Error() string {
 	case e.PID > 0:
 		who = fmt.Sprintf("Rogue (pid %d)", e.PID)
 	}
-	return fmt.Sprintf("the data folder %s is in use by %s; stop that first (the app forwards by itself while forwarding is on)", e.Dir, who)
+	return fmt.Sprintf("the data folder %s is in use by %s; stop that first", e.Dir, who)
 }
+
+// forwardHint is added to a *dataInUseError by "rogue forward" only: the
+// app, the likely holder, forwards by itself.
+const forwardHint = " (the app forwards by itself while forwarding is on)"
 
 // lockRetry is how often lockData tries again while it waits.
 const lockRetry = 100 * time.Millisecond
