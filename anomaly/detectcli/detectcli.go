@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rogue-metrics/rogue/anomaly"
+	"github.com/rogue-metrics/rogue/metric"
 	"github.com/rogue-metrics/rogue/rrd"
 )
 
@@ -104,7 +105,16 @@ func (c Command) Run(ctx context.Context, args []string, stdin io.Reader, stdout
 				return 1
 			}
 		}
-		rows, err = detectRRD(ctx, filepath.Join(dir, name+".rrd"), out)
+		path := filepath.Join(dir, name+".rrd")
+		if _, serr := os.Stat(path); errors.Is(serr, os.ErrNotExist) {
+			if _, known := metric.Lookup(name); !known {
+				fmt.Fprintf(stderr, "rogue detect: %s is neither a file nor a metric; the metrics are %s\n", name, metricNames())
+				return 2
+			}
+			fmt.Fprintf(stderr, "rogue detect: no RRD file for %s in %s (give --prefix, or run Rogue first)\n", name, dir)
+			return 1
+		}
+		rows, err = detectRRD(ctx, path, out)
 	default:
 		name := fs.Arg(0)
 		in := stdin
@@ -147,6 +157,15 @@ func isMetricName(s string) bool {
 		}
 	}
 	return true
+}
+
+// metricNames lists Rogue's metric names for messages.
+func metricNames() string {
+	names := make([]string, len(metric.All))
+	for i, m := range metric.All {
+		names[i] = m.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 func fileExists(name string) bool {

@@ -295,3 +295,35 @@ func BenchmarkDetectCSV(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// TestMissingRRDMessages: a name without an RRD file says the path once
+// and, when it is no metric, lists the metrics; a non-RRD --rrd says
+// "rrd:" once.
+func TestMissingRRDMessages(t *testing.T) {
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "big.csv")
+	if err := os.WriteFile(csvPath, []byte(strings.Repeat("2014-04-01 00:00:00,1\n", 100)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  []string
+		once string
+	}{
+		{[]string{"--prefix", dir, "Bogus"}, 2, []string{"Bogus is neither a file nor a metric", "CPUPercent, MemoryPercent", "KeyCount"}, "Bogus"},
+		{[]string{"--prefix", dir, "CPUPercent"}, 1, []string{"no RRD file for CPUPercent in " + dir}, dir},
+		{[]string{"--rrd", csvPath}, 1, []string{"rrd: open " + csvPath + ": not a valid RRD file"}, "rrd:"},
+	} {
+		code, _, errs := run(t, "", c.args...)
+		for _, m := range c.msg {
+			if code != c.code || !strings.Contains(errs, m) {
+				t.Errorf("%q: exit %d, stderr %q; want %d and %q", c.args, code, errs, c.code, m)
+			}
+		}
+		if n := strings.Count(strings.ReplaceAll(errs, csvPath, ""), c.once); n != 1 {
+			t.Errorf("%q: stderr %q says %q %d times, want once", c.args, errs, c.once, n)
+		}
+	}
+}
+
