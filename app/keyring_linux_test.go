@@ -247,6 +247,9 @@ func TestHeadlessNeverAutolaunchesDBus(t *testing.T) {
 	if !strings.Contains(p.out.String(), "no keyring is available") {
 		t.Errorf("no word about the missing keyring:\n%s", p.out.String())
 	}
+	if strings.Contains(p.out.String(), "forwarding is off") {
+		t.Errorf("forwarding is on, yet the log says it is off:\n%s", p.out.String())
+	}
 	p.Cmd.Process.Signal(syscall.SIGTERM)
 	if code := p.wait(t, 20*time.Second); code != 0 {
 		t.Errorf("exit %d", code)
