@@ -51,9 +51,12 @@ func TestCPURisesUnderBusyLoop(t *testing.T) {
 	// Half of the CPU this process may use: all of it on a plain machine,
 	// less in a container whose CPU quota Go's GOMAXPROCS follows while
 	// /proc/stat counts every CPU of the host.
+	// The "idle" reading is not compared: when other processes (such as
+	// the other test packages go test runs in parallel) already keep every
+	// CPU busy, it reads 100% and the busy loop cannot raise it further.
 	floor := 50 * min(1, float64(runtime.GOMAXPROCS(0))/float64(runtime.NumCPU()))
-	if busy.Gauge < floor || busy.Gauge < idle.Gauge {
-		t.Errorf("CPU under a busy loop = %.1f%% (idle before: %.1f%%), want ≥ %.1f%% and no fall", busy.Gauge, idle.Gauge, floor)
+	if busy.Gauge < floor {
+		t.Errorf("CPU under a busy loop = %.1f%% (idle before: %.1f%%), want ≥ %.1f%%", busy.Gauge, idle.Gauge, floor)
 	}
 }
 
