@@ -504,6 +504,10 @@ func (a *app) run(ctx context.Context, stderr io.Writer) int {
 		a.startModels()
 	}
 	a.log.Info("Rogue started", "version", version, "prefix", a.prefix, "interval", a.eff.Interval, "pid", os.Getpid())
+	if a.menu == nil && !a.eff.Forwarding {
+		// Headless, there is no "Forward to Grok" to click.
+		a.log.Info("forwarding is off: the points stay in the RRD files", "turn_on", headlessForwardingHint(a.settingsPath, a.eff.Server))
+	}
 
 	if a.menu != nil {
 		wg.Go(func() { a.displayLoop(ctx) })
@@ -525,6 +529,16 @@ func (a *app) run(ctx context.Context, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// headlessForwardingHint says how to turn forwarding on without a menu:
+// the settings field "forwarding" (and "server" when none is set), read at
+// the next start; --server alone does not turn it on.
+func headlessForwardingHint(settingsPath, server string) string {
+	if server == "" {
+		return `set "server": "https://grok.example.com" and "forwarding": true in ` + settingsPath + " and restart"
+	}
+	return `set "forwarding": true in ` + settingsPath + " and restart"
 }
 
 // State implements tray.App.

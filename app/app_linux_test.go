@@ -357,6 +357,20 @@ func TestAppHeadlessWithoutSessionBus(t *testing.T) {
 	if !strings.Contains(line, "no D-Bus session bus") || !strings.Contains(line, "running without a menu") {
 		t.Errorf("headless line = %q", line)
 	}
+	// Forwarding is off by default: one line says so and how to turn it on
+	// without a menu.
+	testpeer.WaitFor(t, 10*time.Second, "the start logged", func() (bool, error) {
+		return strings.Contains(p.out.String(), "Rogue started"), nil
+	})
+	settingsPath := filepath.Join(env.Config, "rogue", settingsFile)
+	if n := strings.Count(p.out.String(), "forwarding is off"); n != 1 {
+		t.Errorf("%d lines say forwarding is off, want 1:\n%s", n, p.out.String())
+	}
+	for l := range strings.Lines(p.out.String()) {
+		if strings.Contains(l, "forwarding is off") && (!strings.Contains(l, `\"forwarding\": true`) || !strings.Contains(l, settingsPath)) {
+			t.Errorf("forwarding line lacks the settings field or path %s: %q", settingsPath, l)
+		}
+	}
 	p.Cmd.Process.Signal(os.Interrupt)
 	if code := p.wait(t, 20*time.Second); code != 0 {
 		t.Fatalf("exit code %d after SIGINT, want 0\n%s", code, p.out.String())

@@ -276,6 +276,16 @@ func (d *doctor) dataFolder() finding {
 	if fi.Mode().Perm()&0o077 != 0 {
 		f.Action = fmt.Sprintf("other users can look into it: chmod 700 %q", d.prefix)
 	}
+	switch held, pid, command, err := dataFolderHolder(d.prefix); {
+	case err != nil:
+		f.Value += ", in use unknown: " + err.Error()
+	case held && pid > 0 && command != "":
+		f.Value += fmt.Sprintf(", in use by Rogue (pid %d: %s)", pid, command)
+	case held:
+		f.Value += ", in use by Rogue"
+	default:
+		f.Value += ", no Rogue running on it"
+	}
 	if probe, err := os.CreateTemp(d.prefix, ".doctor-*"); err != nil {
 		f.Value += ", not writable: " + err.Error()
 		f.Action = "make the folder writable for you"
@@ -304,9 +314,15 @@ func (d *doctor) rrdFiles(s settings) []finding {
 			f.Value = "not a file"
 			f.Action = "move it away; Rogue makes the file"
 		default:
+			f.Value, f.Action = rrdState(path, d.now, stale)
 			// The agent makes the files 0600 and the folder 0700 (see
 			// agent.MakePrivate) at each start.
-			f.Value, f.Action = rrdState(path, d.now, stale)
+			if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+				f.Value += fmt.Sprintf("; mode %04o, readable by other users", perm)
+				if f.Action == "" {
+					f.Action = fmt.Sprintf("chmod 600 %q, or restart Rogue: it makes its files private when it starts", path)
+				}
+			}
 		}
 		if aside, _ := filepath.Glob(filepath.Join(d.prefix, m.Name+".rrd.*")); len(aside) > 0 {
 			names := make([]string, len(aside))

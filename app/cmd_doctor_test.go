@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,11 @@ func newDoctorEnv(t *testing.T) *doctorEnv {
 	end := time.Now().Unix() / 60 * 60
 	for _, name := range []string{"CPUPercent", "MemoryPercent"} {
 		makeSyncRRD(t, e.prefix, name, end, 30)
+		// Private, as the agent keeps them (rrd.Create, like rrdtool,
+		// leaves them to the umask).
+		if err := os.Chmod(filepath.Join(e.prefix, name+".rrd"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := sync.WriteCursor(sync.CursorPath(e.prefix, "CPUPercent", sync.Grok), sync.CursorAt(time.Unix(end-10*60, 0))); err != nil {
 		t.Fatal(err)
@@ -112,7 +118,7 @@ func TestDoctorMissesTrouble(t *testing.T) {
 		{"Healthy", func(t *testing.T, e *doctorEnv) { e.save(t, e.fingerprint) }, 0, []string{
 			"matches the pin", "SHA-256 ", "Carbon port reachable", "an API key is stored for https://127.0.0.1:",
 			"CPUPercent.rrd           ok, step 1m0s", "KeyHold.rrd              missing", "about 10 points pending",
-			"1 metrics never sent", "mode 0700", "Nothing needs your action.",
+			"1 metrics never sent", "mode 0700", "no Rogue running on it", "Nothing needs your action.",
 		}, ""},
 		{"UntrustedCertificate", func(t *testing.T, e *doctorEnv) { e.save(t, "") }, 1, []string{
 			"NOT trusted",
@@ -137,6 +143,18 @@ func TestDoctorMissesTrouble(t *testing.T) {
 			e.save(t, e.fingerprint)
 			os.Chmod(e.prefix, 0o755)
 		}, 1, []string{"mode 0755"}, "chmod 700"},
+		{"RRDFileOpenToOthers", func(t *testing.T, e *doctorEnv) {
+			e.save(t, e.fingerprint)
+			os.Chmod(filepath.Join(e.prefix, "MemoryPercent.rrd"), 0o644)
+		}, 1, []string{"MemoryPercent.rrd        ok, step 1m0s", "mode 0644, readable by other users"}, "chmod 600 "},
+		{"DataFolderInUse", func(t *testing.T, e *doctorEnv) {
+			e.save(t, e.fingerprint)
+			l, err := lockData(e.prefix, 0, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { l.release() })
+		}, 0, []string{"in use by Rogue (pid " + strconv.Itoa(os.Getpid()) + ": " + commandLine(os.Args) + ")"}, ""},
 		{"SettingsUnusable", func(t *testing.T, e *doctorEnv) {
 			os.MkdirAll(filepath.Dir(e.settings), 0o700)
 			os.WriteFile(e.settings, []byte(`{"interval": "often"`), 0o600)

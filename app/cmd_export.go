@@ -100,7 +100,16 @@ func runExport(ctx context.Context, args []string, io stdio) int {
 		from = t
 	}
 	if !from.Before(to) {
-		fmt.Fprintf(io.Err, "rogue export: --since (%s) must be before --until (%s)\n", from.Format(time.RFC3339), to.Format(time.RFC3339))
+		// Only a --since after --until (or now) gets here: say the values
+		// as typed, as a date --until reaches the end of its day.
+		untilShown, untilNote := *until, ""
+		switch {
+		case untilShown == "":
+			untilShown = "(now)"
+		case isDate(untilShown):
+			untilNote = "; the --until day is included"
+		}
+		fmt.Fprintf(io.Err, "rogue export: --since %s must be before --until %s%s\n", *since, untilShown, untilNote)
 		return 2
 	}
 	sum, err := sync.ExportFolder(ctx, *prefix, *out, from, to, nil)
@@ -121,6 +130,13 @@ func runExport(ctx context.Context, args []string, io stdio) int {
 		return 1
 	}
 	return 0
+}
+
+// isDate reports whether s is a plain date (YYYY-MM-DD), which --until
+// takes to the end of that day.
+func isDate(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
 }
 
 // parseExportTime accepts RFC 3339, a date (YYYY-MM-DD in loc: its start,

@@ -53,6 +53,9 @@ func TestExportCommand_Usage(t *testing.T) {
 		{[]string{"export", "--since", "2026-01-01"}, 2, "need --out"},
 		{[]string{"export", "--out", "/tmp/x", "--since", "yesterday"}, 2, "is not a time"},
 		{[]string{"export", "--out", "/tmp/x", "--since", "2026-02-01", "--until", "2026-01-01"}, 2, "must be before"},
+		{[]string{"export", "--out", "/tmp/x", "--since", "2026-12-02", "--until", "2026-12-01"}, 2, "--since 2026-12-02 must be before --until 2026-12-01; the --until day is included\n"},
+		{[]string{"export", "--out", "/tmp/x", "--since", "2026-12-01T10:00:00Z", "--until", "2026-12-01T09:00:00Z"}, 2, "--since 2026-12-01T10:00:00Z must be before --until 2026-12-01T09:00:00Z\n"},
+		{[]string{"export", "--out", "/tmp/x", "--since", "2099-01-01"}, 2, "--since 2099-01-01 must be before --until (now)\n"},
 		{[]string{"export", "--metrics", "Bogus", "--prefix", "/x"}, 2, "unknown metric"},
 		{[]string{"export", "stray"}, 2, "unexpected argument"},
 	}

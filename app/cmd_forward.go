@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -75,7 +76,11 @@ func runForward(ctx context.Context, args []string, io stdio) int {
 	}
 	lock, err := lockData(*prefix, commandLockWait, false)
 	if err != nil {
-		fmt.Fprintf(io.Err, "rogue forward: %v\n", err)
+		hint := ""
+		if inUse := (*dataInUseError)(nil); errors.As(err, &inUse) {
+			hint = forwardHint
+		}
+		fmt.Fprintf(io.Err, "rogue forward: %v%s\n", err, hint)
 		return 1
 	}
 	defer lock.release()

@@ -111,6 +111,9 @@ func runLogin(ctx context.Context, args []string, io stdio) int {
 	}
 	if err := saveAPIKey(url, key); err != nil {
 		fmt.Fprintf(io.Err, "rogue login: %v\n", err)
+		if errors.Is(err, errNoKeyring) {
+			fmt.Fprint(io.Err, noKeyringAdvice("rogue login", url))
+		}
 		return 1
 	}
 	if keepFile {
@@ -242,6 +245,9 @@ func runLogout(ctx context.Context, args []string, io stdio) int {
 	}
 	if err := deleteAPIKey(url); err != nil {
 		fmt.Fprintf(io.Err, "rogue logout: %v\n", err)
+		if errors.Is(err, errNoKeyring) {
+			fmt.Fprint(io.Err, noKeyringAdvice("rogue logout", url))
+		}
 		return 1
 	}
 	fmt.Fprintf(io.Out, "Removed the API key for %s from the keychain.\n", url)

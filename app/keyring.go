@@ -122,3 +122,18 @@ func safeServer(raw string) string {
 	}
 	return s
 }
+
+// noKeyringAdvice says what to do when cmd ("rogue login", "rogue logout")
+// finds no keyring (errNoKeyring): there is no D-Bus session bus, as over
+// SSH or on a server. GNOME Keyring started with --unlock in a session of
+// its own keeps the key in ~/.local/share/keyrings, and a later session
+// unlocked with the same password finds it again.
+func noKeyringAdvice(cmd, server string) string {
+	return "The key lives in the Secret Service, which needs a D-Bus session: run\n" +
+		"this in your desktop session. On a server without one, start a session\n" +
+		"bus and an unlocked GNOME Keyring for the command (the same password\n" +
+		"opens the keyring again for rogue --headless):\n" +
+		"  dbus-run-session -- bash -c 'read -rsp \"Keyring password: \" pw; echo\n" +
+		"    printf %s \"$pw\" | gnome-keyring-daemon --unlock --components=secrets >/dev/null\n" +
+		"    " + cmd + " --server " + server + "'\n"
+}

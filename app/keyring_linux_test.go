@@ -247,6 +247,9 @@ func TestHeadlessNeverAutolaunchesDBus(t *testing.T) {
 	if !strings.Contains(p.out.String(), "no keyring is available") {
 		t.Errorf("no word about the missing keyring:\n%s", p.out.String())
 	}
+	if strings.Contains(p.out.String(), "forwarding is off") {
+		t.Errorf("forwarding is on, yet the log says it is off:\n%s", p.out.String())
+	}
 	p.Cmd.Process.Signal(syscall.SIGTERM)
 	if code := p.wait(t, 20*time.Second); code != 0 {
 		t.Errorf("exit %d", code)
@@ -288,4 +291,35 @@ func daemonsWithMark(t *testing.T, mark string) []string {
 		}
 	}
 	return found
+}
+
+// TestLoginWithoutDBusSaysWhatToDo: without a session bus, login and
+// logout say how to get a keyring (desktop session, or dbus-run-session
+// with gnome-keyring-daemon --unlock) and exit 1.
+func TestLoginWithoutDBusSaysWhatToDo(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir()) // no bus socket there
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	const server = "https://grok.example.com"
+	for _, cmd := range []string{"login", "logout"} {
+		args := []string{cmd, "--server", server}
+		if cmd == "login" {
+			args = append(args, "--no-verify")
+		}
+		var out, errb bytes.Buffer
+		code := run(context.Background(), args, stdio{In: strings.NewReader("sekrit\n"), Out: &out, Err: &errb})
+		msg := errb.String()
+		if code != 1 {
+			t.Errorf("%s: exit %d, want 1\n%s", cmd, code, msg)
+		}
+		for _, want := range []string{"no D-Bus session bus", "desktop session", "dbus-run-session -- bash -c", "gnome-keyring-daemon --unlock --components=secrets", "rogue " + cmd + " --server " + server + "'"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s: stderr lacks %q:\n%s", cmd, want, msg)
+			}
+		}
+		if strings.Contains(msg, "sekrit") {
+			t.Errorf("%s: the key is in the message:\n%s", cmd, msg)
+		}
+	}
 }

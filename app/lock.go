@@ -118,8 +118,12 @@ func (e *dataInUseError) Error() string {
 	case e.PID > 0:
 		who = fmt.Sprintf("Rogue (pid %d)", e.PID)
 	}
-	return fmt.Sprintf("the data folder %s is in use by %s; stop that first (the app forwards by itself while forwarding is on)", e.Dir, who)
+	return fmt.Sprintf("the data folder %s is in use by %s; stop that first", e.Dir, who)
 }
+
+// forwardHint is added to a *dataInUseError by "rogue forward" only: the
+// app, the likely holder, forwards by itself.
+const forwardHint = " (the app forwards by itself while forwarding is on)"
 
 // lockRetry is how often lockData tries again while it waits.
 const lockRetry = 100 * time.Millisecond
@@ -171,6 +175,36 @@ func lockData(dir string, wait time.Duration, create bool) (*instanceLock, error
 		f.WriteAt([]byte(owner), 0)
 	}
 	return &instanceLock{f: f}, nil
+}
+
+// dataFolderHolder reports whether a Rogue process holds the lock of the
+// data folder dir, and the pid and command line it wrote there. It only
+// tries a shared lock for a moment, on a descriptor opened read-only, and
+// creates nothing: no lock file means no Rogue has run there.
+func dataFolderHolder(dir string) (held bool, pid int, command string, err error) {
+	f, err := os.Open(filepath.Join(dir, dataLockFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, 0, "", nil
+	}
+	if err != nil {
+		return false, 0, "", fmt.Errorf("lock data folder: %w", err)
+	}
+	defer f.Close()
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	switch {
+	case errors.Is(err, unix.EWOULDBLOCK):
+		pid, command = readOwner(f)
+		return true, pid, command, nil
+	case err != nil:
+		return false, 0, "", fmt.Errorf("lock data folder: %w", err)
+	}
+	unix.Flock(int(f.Fd()), unix.LOCK_UN)
+	return false, 0, "", nil
 }
 
 // commandLine is args as one line for a lock file, cut to 200 bytes. No

@@ -155,3 +155,36 @@ func TestLockDataNamesTheHolder(t *testing.T) {
 	}
 	again.release()
 }
+
+// TestDataInUseHintOnlyForForward: the hint that the app forwards by
+// itself is for "rogue forward"; agent and export refuse without it.
+func TestDataInUseHintOnlyForForward(t *testing.T) {
+	prefix := filepath.Join(t.TempDir(), "db")
+	held, err := lockData(prefix, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.release()
+	oldData, oldCmd := dataLockWait, commandLockWait
+	dataLockWait, commandLockWait = 2*lockRetry, 2*lockRetry
+	t.Cleanup(func() { dataLockWait, commandLockWait = oldData, oldCmd })
+	tests := []struct {
+		args []string
+		hint bool
+	}{
+		{[]string{"forward", "--server", "127.0.0.1:1", "--prefix", prefix}, true},
+		{[]string{"export", "--prefix", prefix}, false},
+		{[]string{"export", "--prefix", prefix, "--out", t.TempDir()}, false},
+		{[]string{"agent", "--prefix", prefix}, false},
+		{[]string{"agent", "--reset", "--prefix", prefix}, false},
+	}
+	for _, tt := range tests {
+		code, _, errs := runCmd(t, tt.args...)
+		if code != 1 || !strings.Contains(errs, "is in use by Rogue (pid") {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and the holder", tt.args, code, errs)
+		}
+		if got := strings.Contains(errs, "forwards by itself"); got != tt.hint {
+			t.Errorf("%v: stderr %q; forwarding hint %v, want %v", tt.args, errs, got, tt.hint)
+		}
+	}
+}

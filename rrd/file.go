@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -88,17 +89,17 @@ func Open(path string) (*File, error) {
 		readOnly = true
 	}
 	if err != nil {
-		return nil, fmt.Errorf("rrd: open %s: %w", path, err)
+		return nil, &openError{path: path, err: err}
 	}
 	f := &File{path: path, f: osf, fd: osf.Fd(), readOnly: readOnly}
 	if err := f.load(); err != nil {
 		osf.Close()
-		return nil, fmt.Errorf("rrd: open %s: %w", path, err)
+		return nil, &openError{path: path, err: err}
 	}
 	fi, err := osf.Stat()
 	if err != nil {
 		osf.Close()
-		return nil, fmt.Errorf("rrd: open %s: %w", path, err)
+		return nil, &openError{path: path, err: err}
 	}
 	if k, ok := fileKey(fi); ok {
 		f.key = k
@@ -108,6 +109,25 @@ func Open(path string) (*File, error) {
 	}
 	return f, nil
 }
+
+// openError is Open's error: the path once and the cause without a second
+// "rrd: " (an *fs.PathError of the same path or ErrInvalid), while errors.Is
+// and errors.As still see the whole chain.
+type openError struct {
+	path string
+	err  error
+}
+
+func (e *openError) Error() string {
+	msg := e.err.Error()
+	var pe *fs.PathError
+	if errors.As(e.err, &pe) && pe.Path == e.path && pe.Err != nil {
+		msg = pe.Err.Error()
+	}
+	return "rrd: open " + e.path + ": " + strings.TrimPrefix(msg, "rrd: ")
+}
+
+func (e *openError) Unwrap() error { return e.err }
 
 // load reads and validates the whole header.
 func (f *File) load() error {

@@ -253,3 +253,37 @@ func TestDefinitionRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOpenErrorSaysThingsOnce: Open's message names the path once and
+// says "rrd:" once, yet errors.Is and errors.As see the cause.
+func TestOpenErrorSaysThingsOnce(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "big.csv")
+	if err := os.WriteFile(garbage, []byte(strings.Repeat("1700000000,1.5\n", 100)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "Bogus.rrd")
+	tests := []struct {
+		path   string
+		is     error
+		prefix string
+	}{
+		{missing, fs.ErrNotExist, "rrd: open " + missing + ": no such file or directory"},
+		{garbage, ErrInvalid, "rrd: open " + garbage + ": not a valid RRD file"},
+	}
+	for _, tt := range tests {
+		_, err := Open(tt.path)
+		if !errors.Is(err, tt.is) {
+			t.Errorf("Open(%s) = %v; want errors.Is %v", tt.path, err, tt.is)
+			continue
+		}
+		msg := err.Error()
+		if !strings.HasPrefix(msg, tt.prefix) || strings.Count(msg, tt.path) != 1 || strings.Count(strings.ReplaceAll(msg, tt.path, ""), "rrd:") != 1 {
+			t.Errorf("Open(%s) says %q; want it to start %q with the path and \"rrd:\" once", tt.path, msg, tt.prefix)
+		}
+	}
+	var pe *fs.PathError
+	if _, err := Open(missing); !errors.As(err, &pe) {
+		t.Errorf("Open(missing) = %v; want an *fs.PathError inside", err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rogue-metrics/rogue/anomaly"
+	"github.com/rogue-metrics/rogue/metric"
 	"github.com/rogue-metrics/rogue/rrd"
 )
 
@@ -104,7 +105,16 @@ func (c Command) Run(ctx context.Context, args []string, stdin io.Reader, stdout
 				return 1
 			}
 		}
-		rows, err = detectRRD(ctx, filepath.Join(dir, name+".rrd"), out)
+		path := filepath.Join(dir, name+".rrd")
+		if _, serr := os.Stat(path); errors.Is(serr, os.ErrNotExist) {
+			if _, known := metric.Lookup(name); !known {
+				fmt.Fprintf(stderr, "rogue detect: %s is neither a file nor a metric; the metrics are %s\n", name, metricNames())
+				return 2
+			}
+			fmt.Fprintf(stderr, "rogue detect: no RRD file for %s in %s (give --prefix, or run Rogue first)\n", name, dir)
+			return 1
+		}
+		rows, err = detectRRD(ctx, path, out)
 	default:
 		name := fs.Arg(0)
 		in := stdin
@@ -119,7 +129,7 @@ func (c Command) Run(ctx context.Context, args []string, stdin io.Reader, stdout
 			defer f.Close()
 			in = f
 		}
-		rows, err = detectCSV(ctx, name, in, out)
+		rows, err = detectCSV(ctx, name, in, out, stderr)
 	}
 	if ferr := out.Flush(); err == nil && ferr != nil {
 		err = fmt.Errorf("write: %w", ferr)
@@ -149,6 +159,15 @@ func isMetricName(s string) bool {
 	return true
 }
 
+// metricNames lists Rogue's metric names for messages.
+func metricNames() string {
+	names := make([]string, len(metric.All))
+	for i, m := range metric.All {
+		names[i] = m.Name
+	}
+	return strings.Join(names, ", ")
+}
+
 func fileExists(name string) bool {
 	_, err := os.Stat(name)
 	return err == nil
@@ -158,8 +177,9 @@ func fileExists(name string) bool {
 var ErrBadInput = errors.New("bad input")
 
 // detectCSV scores the CSV rows of in, named name in errors, and returns
-// the number of rows scored.
-func detectCSV(ctx context.Context, name string, in io.Reader, out *bufio.Writer) (int, error) {
+// the number of rows scored. The first timestamp that does not move
+// forward gets one warning on warn; the rows are scored all the same.
+func detectCSV(ctx context.Context, name string, in io.Reader, out *bufio.Writer, warn io.Writer) (int, error) {
 	r := csv.NewReader(bufio.NewReader(in))
 	r.ReuseRecord = true
 	r.FieldsPerRecord = -1
@@ -192,6 +212,8 @@ func detectCSV(ctx context.Context, name string, in io.Reader, out *bufio.Writer
 	out.WriteString("timestamp,value,anomaly_score\n")
 	d := anomaly.New(anomaly.Config{})
 	var buf []byte
+	var prev int64
+	warned := false
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
 			return n, ctx.Err()
@@ -216,6 +238,15 @@ func detectCSV(ctx context.Context, name string, in io.Reader, out *bufio.Writer
 		if err != nil {
 			return 0, fmt.Errorf("%s line %d: %w: %w", name, line, ErrBadInput, err)
 		}
+		if n > 0 && t <= prev && !warned {
+			what := "goes back"
+			if t == prev {
+				what = "repeats"
+			}
+			fmt.Fprintf(warn, "rogue detect: warning: %s line %d: timestamp %s %s (rows should be in time order); scoring on\n", name, line, ts, what)
+			warned = true
+		}
+		prev = t
 		s := d.Update(t, v)
 		buf = append(buf[:0], ts...)
 		buf = append(buf, ',')

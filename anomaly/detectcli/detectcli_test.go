@@ -221,7 +221,8 @@ func TestCancel(t *testing.T) {
 }
 
 // FuzzCSV checks that no input makes the command panic, and that it either
-// succeeds with one output row per input row or fails with a line number.
+// succeeds with one output row per input row (and at most one warning) or
+// fails with a line number.
 func FuzzCSV(f *testing.F) {
 	f.Add("timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:05:00,nan\n")
 	f.Add("timestamp,value\n1700000000.25,1e308\n1700000000,-1e308\n")
@@ -232,8 +233,8 @@ func FuzzCSV(f *testing.F) {
 		code := Run(context.Background(), []string{"-"}, strings.NewReader(in), &out, &errb)
 		switch code {
 		case 0:
-			if errb.Len() != 0 {
-				t.Fatalf("success with stderr %q", errb.String())
+			if e := errb.String(); e != "" && (!strings.HasPrefix(e, "rogue detect: warning: standard input line ") || strings.Count(e, "\n") != 1) {
+				t.Fatalf("success with stderr %q", e)
 			}
 		case 1:
 			if !strings.Contains(errb.String(), "bad input") {
@@ -248,7 +249,7 @@ func FuzzCSV(f *testing.F) {
 func TestErrBadInput(t *testing.T) {
 	var out bytes.Buffer
 	w := bufioWriter(&out)
-	_, err := detectCSV(context.Background(), "x", strings.NewReader("a,b\n"), w)
+	_, err := detectCSV(context.Background(), "x", strings.NewReader("a,b\n"), w, io.Discard)
 	if !errors.Is(err, ErrBadInput) {
 		t.Errorf("err = %v, want ErrBadInput", err)
 	}
@@ -289,9 +290,80 @@ func BenchmarkDetectCSV(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		w := bufio.NewWriter(io.Discard)
-		if _, err := detectCSV(context.Background(), "bench", strings.NewReader(src), w); err != nil {
+		if _, err := detectCSV(context.Background(), "bench", strings.NewReader(src), w, io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// TestMissingRRDMessages: a name without an RRD file says the path once
+// and, when it is no metric, lists the metrics; a non-RRD --rrd says
+// "rrd:" once.
+func TestMissingRRDMessages(t *testing.T) {
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "big.csv")
+	if err := os.WriteFile(csvPath, []byte(strings.Repeat("2014-04-01 00:00:00,1\n", 100)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  []string
+		once string
+	}{
+		{[]string{"--prefix", dir, "Bogus"}, 2, []string{"Bogus is neither a file nor a metric", "CPUPercent, MemoryPercent", "KeyCount"}, "Bogus"},
+		{[]string{"--prefix", dir, "CPUPercent"}, 1, []string{"no RRD file for CPUPercent in " + dir}, dir},
+		{[]string{"--rrd", csvPath}, 1, []string{"rrd: open " + csvPath + ": not a valid RRD file"}, "rrd:"},
+	} {
+		code, _, errs := run(t, "", c.args...)
+		for _, m := range c.msg {
+			if code != c.code || !strings.Contains(errs, m) {
+				t.Errorf("%q: exit %d, stderr %q; want %d and %q", c.args, code, errs, c.code, m)
+			}
+		}
+		if n := strings.Count(strings.ReplaceAll(errs, csvPath, ""), c.once); n != 1 {
+			t.Errorf("%q: stderr %q says %q %d times, want once", c.args, errs, c.once, n)
+		}
+	}
+}
+
+// TestTimestampsOutOfOrder: the first timestamp that goes back or repeats
+// gets one warning with its line; the scores stay those of a fresh
+// detector fed every row.
+func TestTimestampsOutOfOrder(t *testing.T) {
+	tests := []struct {
+		name string
+		ts   []int64
+		warn string
+	}{
+		{"in order", []int64{60, 120, 180, 240, 300}, ""},
+		{"step back", []int64{60, 120, 180, 90, 240, 100}, "line 5: timestamp 90 goes back"},
+		{"repeat", []int64{60, 120, 120, 180, 180}, "line 4: timestamp 120 repeats"},
+	}
+	for _, tt := range tests {
+		in := "timestamp,value\n"
+		vs := make([]float64, len(tt.ts))
+		for i, ts := range tt.ts {
+			vs[i] = float64(i%3) + 1
+			in += fmt.Sprintf("%d,%g\n", ts, vs[i])
+		}
+		code, out, errs := run(t, in, "-")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tt.name, code, errs)
+		}
+		if tt.warn == "" && errs != "" || tt.warn != "" && (!strings.Contains(errs, tt.warn) || strings.Count(errs, "\n") != 1) {
+			t.Errorf("%s: stderr %q; want one line with %q", tt.name, errs, tt.warn)
+		}
+		exp := want(tt.ts, vs)
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if len(lines) != len(tt.ts)+1 {
+			t.Fatalf("%s: %d lines", tt.name, len(lines))
+		}
+		for i, l := range lines[1:] {
+			if s, err := strconv.ParseFloat(strings.Split(l, ",")[2], 64); err != nil || s != exp[i] {
+				t.Errorf("%s: row %d %q, want score %v", tt.name, i, l, exp[i])
+			}
+		}
+	}
 }
