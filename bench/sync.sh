@@ -119,8 +119,11 @@ PEER_EXP_N=$1 PEER_EXP=$2
 echo "numenta-rogue way: wrote $PEER_EXP_N rows in $PEER_EXP s"
 echo "rows: ours $(cat "$T"/ours/*.csv | wc -l), numenta-rogue way $(cat "$T"/peer/*.csv | wc -l)"
 
-# A listener that only reads to the end and closes: what remains is the
-# client's own cost (reading RRDs, formatting, sending).
+# start_null_listener starts a listener on a free loopback port that only
+# reads to the end and closes (what remains is the client's own cost:
+# reading RRDs, formatting, sending), waits until it accepts, and sets
+# NULL_PORT and NULL_PID.
+start_null_listener() {
 NULL_PORT=$(free_port)
 python3 - "$NULL_PORT" > /dev/null 2>&1 <<'PY' &
 import socket, sys, threading
@@ -144,6 +147,11 @@ for _ in range(300):
         time.sleep(0.1)
 sys.exit("null listener did not start")
 PY
+}
+
+# A listener that only reads to the end and closes: what remains is the
+# client's own cost (reading RRDs, formatting, sending).
+start_null_listener
 
 echo
 echo "forward to a reading-only listener (the client's own cost):"
@@ -273,29 +281,7 @@ for m in $METRICS; do
 	printf %s $((END1 - ROWS1)) > "$T/s1peer/$m-csv.pos"
 done
 rm -f "$T/one.rrd"
-NULL_PORT=$(free_port)
-python3 - "$NULL_PORT" > /dev/null 2>&1 <<'PY' &
-import socket, sys, threading
-ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("127.0.0.1", int(sys.argv[1]))); ls.listen(8)
-def serve(c):
-    while c.recv(1 << 20):
-        pass
-    c.close()
-while True:
-    c, _ = ls.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
-NULL_PID=$!
-python3 - "$NULL_PORT" <<'PY'
-import socket,sys,time
-for _ in range(300):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close(); sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit("null listener did not start")
-PY
+start_null_listener
 # peak CMD...: prints "<peak RSS in MB> <seconds>" of CMD (GNU time's %M).
 peak() {
 	/usr/bin/time -f '%M %e' -o "$T/time.out" "$@" > "$T/peak.out" 2>&1 || { cat "$T/peak.out" >&2; exit 1; }
