@@ -247,7 +247,7 @@ func TestForward_ReceiptsFromGrokAPI(t *testing.T) {
 func TestForwarder_RunProbesWhileBackingOff(t *testing.T) {
 	old := probeEvery
 	probeEvery = 100 * time.Millisecond
-	defer func() { probeEvery = old }()
+	t.Cleanup(func() { probeEvery = old })
 	prefix := t.TempDir()
 	r := makeRRD(t, prefix, "KeyCount", 60, 1_764_000_000, 100)
 	r.add(t, 1, 2, 3)
@@ -258,11 +258,7 @@ func TestForwarder_RunProbesWhileBackingOff(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	f := testForwarder(t, prefix, addr, []string{"KeyCount"}, 2*time.Second, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	trigger := make(chan struct{})
-	done := make(chan struct{})
-	go func() { f.Run(ctx, trigger); close(done) }()
-	defer func() { cancel(); <-done }()
+	trigger := runForwarder(t, f)
 	trigger <- struct{}{}
 	st := waitStatus(t, f, func(s Status) bool { return s.LastErr != nil && !s.NextRetry.IsZero() })
 	retry := time.Until(st.NextRetry)

@@ -497,11 +497,7 @@ func TestForwarder_RunBacksOffAndRecovers(t *testing.T) {
 	ln.Close()
 	f := testForwarder(t, prefix, dead, []string{"KeyCount"}, 2*time.Second, nil)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	trigger := make(chan struct{})
-	done := make(chan struct{})
-	go func() { f.Run(ctx, trigger); close(done) }()
-	defer func() { cancel(); <-done }()
+	trigger := runForwarder(t, f)
 
 	trigger <- struct{}{}
 	st := waitStatus(t, f, func(s Status) bool { return s.LastErr != nil && !s.NextRetry.IsZero() })
@@ -589,4 +585,16 @@ func TestCollectNamesMissingFiles(t *testing.T) {
 			t.Errorf("%q: errors %v, want ErrNoRRDs saying %q", tt.names, errs, tt.want)
 		}
 	}
+}
+
+// runForwarder runs f.Run in the background until the test ends (the run
+// is stopped and waited for in t.Cleanup) and returns its trigger channel.
+func runForwarder(t *testing.T, f *Forwarder) chan<- struct{} {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	trigger := make(chan struct{})
+	done := make(chan struct{})
+	go func() { f.Run(ctx, trigger); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return trigger
 }
