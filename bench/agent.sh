@@ -17,6 +17,7 @@ ROGUE_ENV=${ROGUE_ENV:-}
 DURATION=${1:-60}
 WARMUP=${2:-5}
 cd "$(dirname "$0")/.."
+. bench/collectd.sh
 command -v collectd >/dev/null || { echo "collectd is not installed (Debian: collectd-core)" >&2; exit 1; }
 
 work=$(mktemp -d)
@@ -31,24 +32,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 go build -o "$work/rogue" ./app
 
-mkdir -p "$work/collectd/rrd" "$work/rogue-db"
-cat > "$work/collectd.conf" <<CONF
-Hostname "bench"
-FQDNLookup false
-BaseDir "$work/collectd"
-PIDFile "$work/collectd.pid"
-PluginDir "/usr/lib/collectd"
-TypesDB "/usr/share/collectd/types.db"
-Interval 1
-LoadPlugin cpu
-LoadPlugin memory
-LoadPlugin disk
-LoadPlugin interface
-LoadPlugin rrdtool
-<Plugin rrdtool>
-  DataDir "$work/collectd/rrd"
-</Plugin>
-CONF
+mkdir -p "$work/rogue-db"
+collectd_conf "$work"
 
 env -u DISPLAY $ROGUE_ENV "$work/rogue" agent --prefix "$work/rogue-db" --interval 1 2> "$work/rogue.log" &
 rogue_pid=$!

@@ -35,6 +35,7 @@ set -eu
 # during a long run cannot change what runs.
 {
 cd "$(dirname "$0")/.."
+. bench/collectd.sh
 for tool in go dbus-daemon dbus-monitor carbon-cache collectd python3; do
 	command -v $tool >/dev/null || { echo "bench/app.sh: $tool is not installed" >&2; exit 1; }
 done
@@ -172,24 +173,8 @@ done
 
 echo
 echo "== 2. CPU over the same $CMP s, side by side (all running at once)"
-mkdir -p "$T/collectd/rrd"
-cat > "$T/collectd.conf" <<CONF
-Hostname "bench"
-FQDNLookup false
-BaseDir "$T/collectd"
-PIDFile "$T/collectd.pid"
-PluginDir "/usr/lib/collectd"
-TypesDB "/usr/share/collectd/types.db"
-Interval 1
-LoadPlugin cpu
-LoadPlugin memory
-LoadPlugin disk
-LoadPlugin interface
-LoadPlugin rrdtool
-<Plugin rrdtool>
-  DataDir "$T/collectd/rrd"
-</Plugin>
-CONF
+
+collectd_conf "$T"
 home defaults 60
 home step1 1
 home agent1 1
