@@ -3,16 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"io"
 	"log"
 	"log/slog"
-	"math/big"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -25,28 +20,6 @@ import (
 	"github.com/rogue-metrics/rogue/sync"
 )
 
-// stockGrokCert is a certificate like Grok's stock one (grok/conf/ssl):
-// self-signed, expired in 2015, 1024-bit RSA, SHA-1, no subjectAltName.
-func stockGrokCert(t *testing.T) tls.Certificate {
-	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 1024)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:       big.NewInt(time.Now().UnixNano()),
-		Subject:            pkix.Name{CommonName: "localhost", Organization: []string{"Numenta"}},
-		NotBefore:          time.Date(2014, 6, 1, 0, 0, 0, 0, time.UTC),
-		NotAfter:           time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC),
-		SignatureAlgorithm: x509.SHA1WithRSA,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: k}
-}
-
 // certServer is a fake Grok over TLS whose certificate can be replaced.
 type certServer struct {
 	*httptest.Server
@@ -55,7 +28,7 @@ type certServer struct {
 
 func newCertServer(t *testing.T, key string) *certServer {
 	s := &certServer{}
-	c := stockGrokCert(t)
+	c := testpeer.GrokStockCert(t, "localhost")
 	s.cert.Store(&c)
 	s.Server = httptest.NewUnstartedServer(fakeGrok(t, key).Config.Handler)
 	s.Server.Config.ErrorLog = log.New(io.Discard, "", 0)
@@ -141,7 +114,7 @@ func TestTrustOnFirstUse(t *testing.T) {
 	}
 
 	// The server's certificate changes: refused loudly, never asked.
-	next := stockGrokCert(t)
+	next := testpeer.GrokStockCert(t, "localhost")
 	srv.cert.Store(&next)
 	code, out, tty = login("yes\n", false)
 	if code != 1 || tty.opened != 0 || !strings.Contains(out, "CHANGED") || !strings.Contains(out, srv.fingerprint()) || pinned() != fp {

@@ -2,11 +2,7 @@ package sync
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -14,7 +10,6 @@ import (
 	"io"
 	"log"
 	"math"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -25,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rogue-metrics/rogue/internal/testpeer"
 	"github.com/rogue-metrics/rogue/metric"
 )
 
@@ -496,28 +492,6 @@ func TestVerifyRefusesWhatIsNotGrok(t *testing.T) {
 	}
 }
 
-// grokStockCert makes a certificate like Grok's stock one (grok/conf/ssl):
-// self-signed, expired in 2015, 1024-bit RSA, SHA-1, no subjectAltName.
-func grokStockCert(t testing.TB, cn string) tls.Certificate {
-	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 1024)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:       big.NewInt(time.Now().UnixNano()),
-		Subject:            pkix.Name{CommonName: cn, Organization: []string{"Numenta"}},
-		NotBefore:          time.Date(2014, 6, 1, 0, 0, 0, 0, time.UTC),
-		NotAfter:           time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC),
-		SignatureAlgorithm: x509.SHA1WithRSA,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: k}
-}
-
 // badTLSGrok runs a fake Grok over TLS with cert.
 func badTLSGrok(t testing.TB, cert tls.Certificate) *httptest.Server {
 	srv := httptest.NewUnstartedServer(newFakeGrok(testKey))
@@ -534,7 +508,7 @@ func badTLSGrok(t testing.TB, cert tls.Certificate) *httptest.Server {
 // is accepted; a changed certificate is refused loudly, and no longer
 // offered for trust.
 func TestClient_UntrustedCertificate(t *testing.T) {
-	cert := grokStockCert(t, "grok.example.com")
+	cert := testpeer.GrokStockCert(t, "grok.example.com")
 	srv := badTLSGrok(t, cert)
 	fp := CertFingerprint(cert.Certificate[0])
 	ctx := context.Background()
@@ -573,7 +547,7 @@ func TestClient_UntrustedCertificate(t *testing.T) {
 	}
 
 	// The server's certificate changes: refused loudly, not offered.
-	other := badTLSGrok(t, grokStockCert(t, "grok.example.com"))
+	other := badTLSGrok(t, testpeer.GrokStockCert(t, "grok.example.com"))
 	c, _ = NewClient(other.URL, testKey, ClientOptions{PinSHA256: fp})
 	err = c.Verify(ctx)
 	if !errors.Is(err, ErrTLS) || errors.As(err, &ue) || !strings.Contains(err.Error(), "CHANGED") ||
