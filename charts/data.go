@@ -7,8 +7,10 @@ import (
 	"math"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rogue-metrics/rogue/metric"
@@ -138,30 +140,38 @@ const maxUnix = 1 << 40
 // errBadQuery prefixes every complaint about a data request.
 var errBadQuery = errors.New("charts: bad request")
 
-// parseDataQuery checks a /api/data query: group, from, to (Unix seconds)
-// and px (the plot's width in pixels), each exactly once, nothing else.
-func (s *Server) parseDataQuery(raw string) (dataQuery, error) {
-	var q dataQuery
+// parseParams splits a query into its parameters: each of want exactly
+// once, nothing else.
+func parseParams(raw string, want ...string) (map[string]string, error) {
 	seen := map[string]string{}
 	for part := range strings.SplitSeq(raw, "&") {
 		if part == "" {
 			continue
 		}
 		k, v, _ := strings.Cut(part, "=")
-		switch k {
-		case "group", "from", "to", "px":
-		default:
-			return q, fmt.Errorf("%w: unknown parameter %q (want group, from, to, px)", errBadQuery, k)
+		if !slices.Contains(want, k) {
+			return nil, fmt.Errorf("%w: unknown parameter %.40q (want %s)", errBadQuery, k, strings.Join(want, ", "))
 		}
 		if _, dup := seen[k]; dup {
-			return q, fmt.Errorf("%w: parameter %s given twice", errBadQuery, k)
+			return nil, fmt.Errorf("%w: parameter %s given twice", errBadQuery, k)
 		}
 		seen[k] = v
 	}
-	for _, k := range []string{"group", "from", "to", "px"} {
+	for _, k := range want {
 		if _, ok := seen[k]; !ok {
-			return q, fmt.Errorf("%w: missing parameter %s", errBadQuery, k)
+			return nil, fmt.Errorf("%w: missing parameter %s", errBadQuery, k)
 		}
+	}
+	return seen, nil
+}
+
+// parseDataQuery checks a /api/data query: group, from, to (Unix seconds)
+// and px (the plot's width in pixels), each exactly once, nothing else.
+func (s *Server) parseDataQuery(raw string) (dataQuery, error) {
+	var q dataQuery
+	seen, err := parseParams(raw, "group", "from", "to", "px")
+	if err != nil {
+		return q, err
 	}
 	for i := range s.groups {
 		if s.groups[i].ID == seen["group"] {
@@ -175,6 +185,22 @@ func (s *Server) parseDataQuery(raw string) (dataQuery, error) {
 		}
 		return q, fmt.Errorf("%w: unknown group %.40q (want one of %s)", errBadQuery, seen["group"], strings.Join(ids, ", "))
 	}
+	return q, parseWindow(seen, &q)
+}
+
+// parseChartsQuery checks a /api/charts query: from, to and px, each
+// exactly once, nothing else.
+func parseChartsQuery(raw string) (dataQuery, error) {
+	var q dataQuery
+	seen, err := parseParams(raw, "from", "to", "px")
+	if err != nil {
+		return q, err
+	}
+	return q, parseWindow(seen, &q)
+}
+
+// parseWindow checks the from, to and px of a query into q.
+func parseWindow(seen map[string]string, q *dataQuery) error {
 	unix := func(k string) (int64, error) {
 		v, err := strconv.ParseInt(seen[k], 10, 64)
 		if err != nil || v < 0 || v > maxUnix {
@@ -184,23 +210,23 @@ func (s *Server) parseDataQuery(raw string) (dataQuery, error) {
 	}
 	var err error
 	if q.from, err = unix("from"); err != nil {
-		return q, err
+		return err
 	}
 	if q.to, err = unix("to"); err != nil {
-		return q, err
+		return err
 	}
 	if q.to <= q.from {
-		return q, fmt.Errorf("%w: to (%d) must be after from (%d)", errBadQuery, q.to, q.from)
+		return fmt.Errorf("%w: to (%d) must be after from (%d)", errBadQuery, q.to, q.from)
 	}
 	if time.Duration(q.to-q.from)*time.Second > MaxSpan {
-		return q, fmt.Errorf("%w: window of %d s is longer than %d s", errBadQuery, q.to-q.from, int64(MaxSpan/time.Second))
+		return fmt.Errorf("%w: window of %d s is longer than %d s", errBadQuery, q.to-q.from, int64(MaxSpan/time.Second))
 	}
 	px, err := strconv.Atoi(seen["px"])
 	if err != nil || px < 1 || px > MaxPoints {
-		return q, fmt.Errorf("%w: px must be the plot width in pixels, 1 to %d, not %.40q", errBadQuery, MaxPoints, seen["px"])
+		return fmt.Errorf("%w: px must be the plot width in pixels, 1 to %d, not %.40q", errBadQuery, MaxPoints, seen["px"])
 	}
 	q.px = px
-	return q, nil
+	return nil
 }
 
 func (s *Server) serveData(w http.ResponseWriter, r *http.Request) {
@@ -210,6 +236,41 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeBody(w, r, "application/json", s.data(q))
+}
+
+// serveCharts answers /api/charts: every chart's data over one window in
+// one answer, so that the page's first load is one request the page can
+// start before it has laid anything out (see web/boot.js):
+//
+//	{"from":…,"to":…,"charts":[<the /api/data answer of each group>, …]}
+//
+// in the order of the page's groups. The groups are read concurrently.
+func (s *Server) serveCharts(w http.ResponseWriter, r *http.Request) {
+	q, err := parseChartsQuery(r.URL.RawQuery)
+	if err != nil {
+		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	parts := make([][]byte, len(s.groups))
+	var wg sync.WaitGroup
+	for i := range s.groups {
+		gq := q
+		gq.group = &s.groups[i]
+		wg.Go(func() { parts[i] = s.data(gq) })
+	}
+	wg.Wait()
+	size := 64
+	for _, p := range parts {
+		size += len(p) + 1
+	}
+	b := fmt.Appendf(make([]byte, 0, size), `{"from":%d,"to":%d,"charts":[`, q.from, q.to)
+	for i, p := range parts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, p...)
+	}
+	s.writeBody(w, r, "application/json", append(b, "]}"...))
 }
 
 // series is one metric's values, and its scores when it has a score file.

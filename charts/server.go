@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -104,6 +105,10 @@ type Server struct {
 	session string // cookie value: derived from the secret, not the secret
 	files   map[string]*staticFile
 	log     *slog.Logger
+	// boot is the script inlined in the page's head (web/boot.js), and
+	// csp the Content-Security-Policy, which allows it by its hash.
+	boot []byte
+	csp  string
 }
 
 // staticFile is an embedded asset with its gzip form, made at the first
@@ -183,6 +188,12 @@ func New(cfg Config) (*Server, error) {
 		}
 		add(name, typ, b)
 	}
+	boot, err := web.ReadFile("web/boot.js")
+	if err != nil {
+		return nil, fmt.Errorf("charts: embedded boot.js: %w", err)
+	}
+	s.boot = boot
+	s.csp = contentSecurityPolicy(boot)
 	add("icon.png", "image/png", assets.Icon)
 	add("uplot.js", "text/javascript; charset=utf-8", assets.UPlotJS)
 	add("uplot.css", "text/css; charset=utf-8", assets.UPlotCSS)
@@ -220,6 +231,26 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return fmt.Errorf("charts: serve %s: %w", ln.Addr(), err)
 }
 
+// contentSecurityPolicy is the policy of every answer: nothing but the
+// server's own scripts (and the inline boot script, by its hash), styles,
+// images and requests; no frames, forms or base.
+func contentSecurityPolicy(boot []byte) string {
+	sum := sha256.Sum256(boot)
+	return "default-src 'none'; script-src 'self' 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
+		"style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
+		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
+
+// setSecurityHeaders sets the headers every answer carries.
+func (s *Server) setSecurityHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Content-Security-Policy", s.csp)
+}
+
 // refuse answers with status and a plain-text reason.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	s.log.Debug("charts: refused", "status", status, "path", r.URL.Path, "reason", msg)
@@ -233,13 +264,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, msg 
 // the page, its assets and the data endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "+
-		"img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	s.setSecurityHeaders(h)
 
 	port, ok := localPort(r)
 	if !ok {
@@ -304,6 +329,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveJSON(w, r, s.status())
 	case "/api/data":
 		s.serveData(w, r)
+	case "/api/charts":
+		s.serveCharts(w, r)
 	default:
 		s.refuse(w, r, http.StatusNotFound, "charts: not found")
 	}
@@ -404,11 +431,13 @@ func (s *Server) status() Status {
 }
 
 // metaPlaceholder, in index.html, is replaced by the page's metadata (what
-// /api/meta answers) so that the page can ask for its data at once.
+// /api/meta answers) and the boot script, so that the page asks for its
+// data before it loads anything else.
 const metaPlaceholder = "<!--META-->"
 
 // serveIndex sends the page with its metadata inlined as a JSON data block
-// (not a script: the Content-Security-Policy allows no inline script).
+// and the boot script after it (the one inline script the
+// Content-Security-Policy allows, by its hash).
 func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	if r.URL.RawQuery != "" {
 		s.refuse(w, r, http.StatusBadRequest, "charts: the page takes no parameters")
@@ -419,7 +448,12 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, http.StatusInternalServerError, "charts: cannot encode the page's metadata")
 		return
 	}
-	page := bytes.Replace(s.files["index.html"].body, []byte(metaPlaceholder),
-		append(append([]byte(`<script type="application/json" id="meta">`), m...), "</script>"...), 1)
+	var head []byte
+	head = append(head, `<script type="application/json" id="meta">`...)
+	head = append(head, m...)
+	head = append(head, "</script>\n<script>"...)
+	head = append(head, s.boot...)
+	head = append(head, "</script>"...)
+	page := bytes.Replace(s.files["index.html"].body, []byte(metaPlaceholder), head, 1)
 	s.writeBody(w, r, "text/html; charset=utf-8", page)
 }

@@ -1,5 +1,6 @@
 // Rogue's charts page: one uPlot chart per group of metrics, fed by
-// /api/data at one point per pixel, with anomaly scores marked.
+// /api/charts at one point per pixel, with anomaly scores marked. The
+// first window's data was asked for by boot.js, inlined in the page.
 "use strict";
 (() => {
   const state = {
@@ -8,8 +9,9 @@
     from: 0,
     to: 0,
     live: true,
-    charts: [], // {g, section, el, u, data, scores, bucket}
-    loads: 0,
+    charts: [], // {g, section, el, u, data, scores, bucket, loadSeq, drawnSeq}
+    loads: 0, // loads started
+    done: 0, // the last load every chart has drawn
     printing: false,
   };
   const $ = (sel) => document.querySelector(sel);
@@ -20,11 +22,13 @@
     return e;
   };
   // window.rogueCharts lets tests and benchmarks see what was drawn.
-  // drawnAt: when the first load of every chart finished (ms since the
-  // navigation began); lastDrawAt: when a chart was last drawn.
-  // xOf(group, t) is where time t is on a chart's canvas, in device pixels.
+  // drawnAt: when every chart had drawn the data of the first load (ms
+  // since the navigation began), set by the last chart's draw;
+  // firstDrawnAt[group]: when that chart first drew data; lastDrawAt:
+  // when a chart was last drawn. xOf(group, t) is where time t is on a
+  // chart's canvas, in device pixels.
   const probe = (window.rogueCharts = {
-    loads: 0, drawnAt: 0, lastDrawAt: 0, marks: {}, markTimes: {}, window: null,
+    loads: 0, drawnAt: 0, lastDrawAt: 0, firstDrawnAt: {}, marks: {}, markTimes: {}, window: null,
     xOf: (id, t) => {
       const c = state.charts.find((c) => c.g.id === id);
       return c && c.u ? c.u.valToPos(t, "x", true) : -1;
@@ -45,12 +49,16 @@
 
   // ---- formatting -------------------------------------------------------
 
-  const PRINT = { fg: "#000", axis: "#333", grid: "rgba(0,0,0,0.12)", anomaly: "#d0021b", c: ["#0a64d8", "#1f9d55", "#8a4fd8", "#d98a00", "#0097a7"] };
+  const PRINT = { fg: "#000", bg: "#fff", axis: "#333", grid: "rgba(0,0,0,0.12)", anomaly: "#d0021b", c: ["#0a64d8", "#1f9d55", "#8a4fd8", "#d98a00", "#0097a7"] };
+  let palette = null; // the stylesheet's colours, read once per colour scheme
   function colours() {
     if (state.printing) return PRINT;
-    const cs = getComputedStyle(document.documentElement);
-    const v = (n) => cs.getPropertyValue(n).trim();
-    return { fg: v("--fg"), axis: v("--axis"), grid: v("--grid"), anomaly: v("--anomaly"), c: [1, 2, 3, 4, 5].map((i) => v("--c" + i)) };
+    if (!palette) {
+      const cs = getComputedStyle(document.documentElement);
+      const v = (n) => cs.getPropertyValue(n).trim();
+      palette = { fg: v("--fg"), bg: v("--bg"), axis: v("--axis"), grid: v("--grid"), anomaly: v("--anomaly"), c: [1, 2, 3, 4, 5].map((i) => v("--c" + i)) };
+    }
+    return palette;
   }
 
   function num(v, digits) {
@@ -80,20 +88,33 @@
     }
   }
 
+  // Date formats in the person's locale, each made once: making one costs
+  // a fraction of a millisecond, and the axes format dozens of ticks per
+  // chart drawn (toLocaleTimeString and its kin make one per call).
+  const formats = {};
+  function dateFormat(name) {
+    if (!formats[name]) {
+      formats[name] = new Intl.DateTimeFormat([], {
+        hm: { hour: "2-digit", minute: "2-digit" },
+        date: { weekday: "short", day: "numeric", month: "short" },
+        day: { weekday: "short", day: "numeric" },
+      }[name]);
+    }
+    return formats[name];
+  }
+
   function fmtTime(t, withDate) {
     const d = new Date(t * 1000);
-    const hm = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    return withDate ? d.toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" }) + " " + hm : hm;
+    const hm = dateFormat("hm").format(d);
+    return withDate ? dateFormat("date").format(d) + " " + hm : hm;
   }
 
   // fmtTick labels a time axis tick: the day over long windows, the time
   // (and the day at midnight) over short ones.
   function fmtTick(t, span) {
     const d = new Date(t * 1000);
-    const day = d.toLocaleDateString([], { weekday: "short", day: "numeric" });
-    if (span > 36 * 3600) return day;
-    if (d.getHours() === 0 && d.getMinutes() === 0) return day;
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    if (span > 36 * 3600 || (d.getHours() === 0 && d.getMinutes() === 0)) return dateFormat("day").format(d);
+    return dateFormat("hm").format(d);
   }
 
   function fmtSpan(s) {
@@ -243,7 +264,7 @@
             ctx.arc(x + step / 2, y, 4 * devicePixelRatio, 0, 2 * Math.PI);
             ctx.fill();
             ctx.lineWidth = 1.5 * devicePixelRatio;
-            ctx.strokeStyle = col.fg === "#000" ? "#fff" : getComputedStyle(document.documentElement).getPropertyValue("--bg").trim();
+            ctx.strokeStyle = col.bg;
             ctx.stroke();
           }
         } else if (s >= thr / 2) {
@@ -263,7 +284,8 @@
     h.textContent = marks ? marks + (marks === 1 ? " anomaly" : " anomalies") : "";
   }
 
-  function makeChart(c) {
+  // makeChart makes c's chart, of size (or c's size, measured now).
+  function makeChart(c, size) {
     const col = colours();
     const units = [...new Set(c.g.metrics.map((m) => m.unit))];
     const scales = { x: { time: true, range: () => [state.from, state.to] } };
@@ -313,7 +335,7 @@
       });
     });
     const opts = {
-      ...chartSize(c),
+      ...(size || chartSize(c)),
       series,
       scales,
       axes,
@@ -331,7 +353,7 @@
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
           },
         ],
-        draw: [(u) => drawMarks(u, c)],
+        draw: [(u) => { drawMarks(u, c); drawn(c); }],
       },
     };
     c.el.replaceChildren();
@@ -350,39 +372,66 @@
     };
   }
 
-  async function loadChart(c, seq) {
-    const px = Math.min(state.meta.maxPoints, plotWidth(c));
-    const q = `group=${encodeURIComponent(c.g.id)}&from=${state.from}&to=${state.to}&px=${px}`;
-    const res = await getJSON("/api/data?" + q);
-    if (seq !== state.loads) return; // a newer load started meanwhile
+  // applyData gives chart c the answer res, asked for at px pixels; size
+  // is the size to make the chart at if it has none yet.
+  function applyData(c, res, px, size) {
+    if (!res || res.group !== c.g.id) throw new Error(`no data for ${c.g.id} in the answer`);
     const col = toColumns(res);
     c.data = col.data;
     c.scores = col.scores;
     c.bucket = res.bucket;
     c.px = px;
     c.points = res.n;
-    if (!c.u) makeChart(c);
+    c.loadSeq = state.loads;
+    if (!c.u) makeChart(c, size);
     else c.u.setData(c.data);
     c.el.dataset.points = String(res.n);
     c.el.dataset.px = String(px);
   }
 
-  async function loadAll() {
+  // loadAll loads every chart's data over the window, in one request (or,
+  // the first time, takes what boot.js asked for), and gives it to the
+  // charts. The load is done when every chart has drawn it (see drawn).
+  async function loadAll(boot) {
     const seq = ++state.loads;
     try {
-      await Promise.all(state.charts.map((c) => loadChart(c, seq)));
-      if (seq !== state.loads) return;
-      showError(null);
-      probe.loads++;
-      probe.loaded = { from: state.from, to: state.to };
-      if (!probe.drawnAt) probe.drawnAt = performance.now();
-      document.body.dataset.loads = String(probe.loads);
+      let px, res;
+      if (boot) {
+        px = boot.px;
+        res = await boot.data;
+      } else {
+        // The narrowest plot: no chart gets more points than pixels.
+        px = Math.min(state.meta.maxPoints, ...state.charts.map(plotWidth));
+        res = await getJSON(`/api/charts?from=${state.from}&to=${state.to}&px=${px}`);
+      }
+      if (seq !== state.loads) return; // a newer load started meanwhile
+      // Every new chart's size first: one layout, not one per chart made.
+      const sizes = state.charts.map((c) => (c.u ? null : chartSize(c)));
+      state.charts.forEach((c, i) => applyData(c, res.charts[i], px, sizes[i]));
     } catch (err) {
       if (seq === state.loads) showError(err);
     }
   }
 
+  // drawn is called after chart c has drawn. Once every chart has drawn
+  // the data of the latest load, that load is done: the probe counts it,
+  // and the first one sets drawnAt.
+  function drawn(c) {
+    const now = performance.now();
+    if (c.data && !probe.firstDrawnAt[c.g.id]) probe.firstDrawnAt[c.g.id] = now;
+    c.drawnSeq = c.loadSeq;
+    const seq = state.loads;
+    if (state.done === seq || !state.charts.every((x) => x.drawnSeq === seq)) return;
+    state.done = seq;
+    showError(null);
+    probe.loads++;
+    probe.loaded = { from: state.from, to: state.to };
+    if (!probe.drawnAt) probe.drawnAt = now;
+    document.body.dataset.loads = String(probe.loads);
+  }
+
   function rebuild() {
+    palette = null;
     for (const c of state.charts) {
       if (!c.u) continue;
       c.u.destroy();
@@ -418,8 +467,8 @@
   }
 
   async function init() {
-    const inline = document.getElementById("meta");
-    const meta = inline ? JSON.parse(inline.textContent) : await getJSON("/api/meta");
+    const boot = window.rogueBoot; // boot.js: the metadata, and the first load under way
+    const meta = boot ? boot.meta : await getJSON("/api/meta");
     state.meta = meta;
     renderStatus(meta.status);
     if (meta.threshold > 0) {
@@ -450,7 +499,18 @@
       const r = rangeOfHash();
       if (r && (r !== state.range || !state.live)) setRange(r);
     });
-    await setRange(rangeOfHash() || 86400);
+    if (boot) {
+      // The window boot.js asked for.
+      if (location.hash !== "#" + hashOf(boot.range)) history.replaceState(null, "", "#" + hashOf(boot.range));
+      state.range = boot.range;
+      state.live = true;
+      state.from = boot.from;
+      state.to = boot.to;
+      renderWindow();
+      await loadAll(boot);
+    } else {
+      await setRange(rangeOfHash() || 86400);
+    }
 
     setInterval(refreshLive, Math.max(2, meta.refresh) * 1000); // the display cadence, at most every 2 s
     matchMedia("(prefers-color-scheme: dark)").addEventListener("change", rebuild);

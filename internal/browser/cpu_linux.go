@@ -13,7 +13,7 @@ import (
 const clockTick = 10 * time.Millisecond
 
 // treeCPU returns the CPU time (user + system) used so far by the process
-// pid and all its descendants, from /proc.
+// pid and all its descendants, living or ended, from /proc.
 func treeCPU(pid int) time.Duration {
 	type proc struct {
 		ppid int
@@ -33,14 +33,20 @@ func treeCPU(pid int) time.Duration {
 			continue
 		}
 		f := strings.Fields(s[i+1:])
-		if len(f) < 13 {
+		if len(f) < 15 {
 			continue
 		}
 		p, _ := strconv.Atoi(filepath.Base(d))
 		ppid, _ := strconv.Atoi(f[1])
-		ut, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		procs[p] = proc{ppid, time.Duration(ut+st) * clockTick}
+		// utime, stime, and cutime and cstime: the times of its children
+		// that have ended and been waited for (Chromium's renderers end
+		// when their page goes; the zygote that forked them waits).
+		var sum int64
+		for _, v := range f[11:15] {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			sum += n
+		}
+		procs[p] = proc{ppid, time.Duration(sum) * clockTick}
 	}
 	var total time.Duration
 	for p, pr := range procs {
