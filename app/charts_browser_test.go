@@ -225,6 +225,19 @@ func TestChartsInBrowser(t *testing.T) {
 		}
 	}
 
+	// The page's drawnAt (what the benchmark measures) comes after every
+	// chart has drawn data.
+	var first struct {
+		DrawnAt float64
+		First   map[string]float64
+	}
+	eval(`({DrawnAt: window.rogueCharts.drawnAt, First: window.rogueCharts.firstDrawnAt})`, &first)
+	for _, g := range groups {
+		if at := first.First[g]; !(at > 0 && at <= first.DrawnAt) {
+			t.Errorf("%s first drew data at %.1f ms, the page says all were drawn at %.1f ms", g, at, first.DrawnAt)
+		}
+	}
+
 	mark("first charts drawn")
 	// 14 days: the planted anomaly is in the window and marked on CPU only.
 	n := loads()

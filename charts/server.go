@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,9 +106,10 @@ type Server struct {
 	session string // cookie value: derived from the secret, not the secret
 	files   map[string]*staticFile
 	log     *slog.Logger
-	// boot is the script inlined in the page's head (web/boot.js), and
-	// csp the Content-Security-Policy, which allows it by its hash.
-	boot []byte
+	// page is index.html with its stylesheets and scripts inlined, cut
+	// where the metadata goes; csp is the Content-Security-Policy, which
+	// allows the inline scripts by their hashes.
+	page [2][]byte
 	csp  string
 }
 
@@ -188,16 +190,54 @@ func New(cfg Config) (*Server, error) {
 		}
 		add(name, typ, b)
 	}
-	boot, err := web.ReadFile("web/boot.js")
-	if err != nil {
-		return nil, fmt.Errorf("charts: embedded boot.js: %w", err)
-	}
-	s.boot = boot
-	s.csp = contentSecurityPolicy(boot)
 	add("icon.png", "image/png", assets.Icon)
 	add("uplot.js", "text/javascript; charset=utf-8", assets.UPlotJS)
 	add("uplot.css", "text/css; charset=utf-8", assets.UPlotCSS)
+	if err := s.inlinePage(); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// inlinePage makes s.page and s.csp: index.html with its stylesheets and
+// scripts in it, and boot.js at the metadata's place. One answer then
+// brings the whole page: its parts need no requests of their own, which
+// on a first load (nothing cached) come after the page's and take as
+// long as the rest of the page to be answered.
+func (s *Server) inlinePage() error {
+	boot, err := web.ReadFile("web/boot.js")
+	if err != nil {
+		return fmt.Errorf("charts: embedded boot.js: %w", err)
+	}
+	page := s.files["index.html"].body
+	var scripts [][]byte
+	for _, part := range []struct{ tag, open, close, file string }{
+		{`<link rel="stylesheet" href="/static/uplot.css">`, "<style>", "</style>", "uplot.css"},
+		{`<link rel="stylesheet" href="/static/charts.css">`, "<style>", "</style>", "charts.css"},
+		{`<script src="/static/uplot.js"></script>`, "<script>", "</script>", "uplot.js"},
+		{`<script src="/static/charts.js"></script>`, "<script>", "</script>", "charts.js"},
+		{metaPlaceholder, metaPlaceholder + "\n<script>", "</script>", ""},
+	} {
+		body := boot
+		if part.file != "" {
+			body = s.files[part.file].body
+		}
+		// The body may not end its element early.
+		if bytes.Contains(bytes.ToLower(body), []byte("</"+part.close[2:])) {
+			return fmt.Errorf("charts: embedded %s holds %s", part.file, part.close)
+		}
+		if bytes.Count(page, []byte(part.tag)) != 1 {
+			return fmt.Errorf("charts: index.html: no single %s", part.tag)
+		}
+		page = bytes.Replace(page, []byte(part.tag), slices.Concat([]byte(part.open), body, []byte(part.close)), 1)
+		if part.open != "<style>" {
+			scripts = append(scripts, body)
+		}
+	}
+	head, tail, _ := bytes.Cut(page, []byte(metaPlaceholder))
+	s.page = [2][]byte{head, tail}
+	s.csp = contentSecurityPolicy(scripts...)
+	return nil
 }
 
 // Serve answers requests on ln until ctx is done, then shuts down
@@ -232,13 +272,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // contentSecurityPolicy is the policy of every answer: nothing but the
-// server's own scripts (and the inline boot script, by its hash), styles,
-// images and requests; no frames, forms or base.
-func contentSecurityPolicy(boot []byte) string {
-	sum := sha256.Sum256(boot)
-	return "default-src 'none'; script-src 'self' 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
-		"style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
-		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// server's own scripts (and the inline ones given, by their hashes),
+// styles, images and requests; no frames, forms or base.
+func contentSecurityPolicy(inline ...[]byte) string {
+	var b strings.Builder
+	b.WriteString("default-src 'none'; script-src 'self'")
+	for _, script := range inline {
+		sum := sha256.Sum256(script)
+		b.WriteString(" 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'")
+	}
+	b.WriteString("; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
+		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	return b.String()
 }
 
 // setSecurityHeaders sets the headers every answer carries.
@@ -435,9 +480,8 @@ func (s *Server) status() Status {
 // data before it loads anything else.
 const metaPlaceholder = "<!--META-->"
 
-// serveIndex sends the page with its metadata inlined as a JSON data block
-// and the boot script after it (the one inline script the
-// Content-Security-Policy allows, by its hash).
+// serveIndex sends the page (see inlinePage) with its metadata inlined as
+// a JSON data block, which the boot script after it reads.
 func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	if r.URL.RawQuery != "" {
 		s.refuse(w, r, http.StatusBadRequest, "charts: the page takes no parameters")
@@ -448,12 +492,6 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, http.StatusInternalServerError, "charts: cannot encode the page's metadata")
 		return
 	}
-	var head []byte
-	head = append(head, `<script type="application/json" id="meta">`...)
-	head = append(head, m...)
-	head = append(head, "</script>\n<script>"...)
-	head = append(head, s.boot...)
-	head = append(head, "</script>"...)
-	page := bytes.Replace(s.files["index.html"].body, []byte(metaPlaceholder), head, 1)
+	page := slices.Concat(s.page[0], []byte(`<script type="application/json" id="meta">`), m, []byte("</script>"), s.page[1])
 	s.writeBody(w, r, "text/html; charset=utf-8", page)
 }

@@ -1,6 +1,8 @@
 package charts
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,11 +13,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/rogue-metrics/rogue/assets"
 	"github.com/rogue-metrics/rogue/internal/history"
 	"github.com/rogue-metrics/rogue/metric"
 )
@@ -125,6 +129,7 @@ func TestSecret(t *testing.T) {
 	}{
 		{"no secret", "/", nil, 403},
 		{"no secret for data", "/api/meta", nil, 403},
+		{"no secret for all the data", "/api/charts?from=1&to=2&px=1", nil, 403},
 		{"no secret for the script", "/static/charts.js", nil, 403},
 		{"wrong key", "/?key=0123456789abcdef0123456789abcdeX", nil, 403},
 		{"key prefix", "/?key=0123456789abcdef", nil, 403},
@@ -167,7 +172,7 @@ func TestSecret(t *testing.T) {
 			t.Errorf("cookie carries the secret itself")
 		}
 		resp, body = get(t, ts, "/", header("Cookie", c.Name+"="+c.Value))
-		if resp.StatusCode != 200 || !strings.Contains(body, "/static/charts.js") {
+		if resp.StatusCode != 200 || !strings.Contains(body, `id="meta"`) {
 			t.Errorf("with the cookie: %d %.80q", resp.StatusCode, body)
 		}
 		if resp.Header.Get("Referrer-Policy") != "no-referrer" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'none'") {
@@ -199,7 +204,7 @@ func TestHostCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.host, func(t *testing.T) {
-			for _, path := range []string{"/", "/?key=" + testSecret, "/api/meta"} {
+			for _, path := range []string{"/", "/?key=" + testSecret, "/api/meta", "/api/charts?from=1&to=61&px=1"} {
 				resp, body := get(t, ts, path, host(tt.host), cookie(port))
 				ok := resp.StatusCode < 400
 				if ok != tt.ok {
@@ -378,6 +383,101 @@ func TestRanges(t *testing.T) {
 	})
 }
 
+// TestCharts: /api/charts answers, in one, what /api/data answers for
+// each group in the page's order, over one window.
+func TestCharts(t *testing.T) {
+	dir, end, _ := plantedDir(t)
+	ts, port := testServer(t, dir)
+	to := end.Unix()
+	for _, r := range Ranges {
+		for _, px := range []int{1, 526, MaxPoints} {
+			t.Run(fmt.Sprintf("%v/%dpx", r, px), func(t *testing.T) {
+				from := to - int64(r/time.Second)
+				query := fmt.Sprintf("from=%d&to=%d&px=%d", from, to, px)
+				resp, body := get(t, ts, "/api/charts?"+query, cookie(port))
+				if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("Content-Type") != "application/json" {
+					t.Fatalf("status %d, headers %v: %.200s", resp.StatusCode, resp.Header, body)
+				}
+				var all struct {
+					From, To int64
+					Charts   []json.RawMessage
+				}
+				if err := json.Unmarshal([]byte(body), &all); err != nil {
+					t.Fatalf("%v: %.200s", err, body)
+				}
+				groups := groupMetrics(metric.All)
+				if all.From != from || all.To != to || len(all.Charts) != len(groups) {
+					t.Fatalf("window [%d, %d] with %d charts, want [%d, %d] with %d", all.From, all.To, len(all.Charts), from, to, len(groups))
+				}
+				for i, g := range groups {
+					_, one := get(t, ts, fmt.Sprintf("/api/data?group=%s&%s", g.ID, query), cookie(port))
+					if string(all.Charts[i]) != one {
+						t.Errorf("chart %d: %.120s, want /api/data's %.120s", i, all.Charts[i], one)
+					}
+					var d dataAnswer
+					if err := json.Unmarshal(all.Charts[i], &d); err != nil || d.Group != g.ID || d.N < 1 || d.N > px {
+						t.Errorf("chart %d: group %q, %d points for %d px (%v)", i, d.Group, d.N, px, err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestPageInline: the page brings its stylesheets and scripts in itself,
+// its metadata before the boot script that reads it, and the policy
+// allows each inline script by its hash and nothing else inline.
+func TestPageInline(t *testing.T) {
+	dir, _, _ := plantedDir(t)
+	ts, port := testServer(t, dir)
+	resp, body := get(t, ts, "/", cookie(port))
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	for _, f := range []string{"uplot.css", "charts.css", "uplot.js", "charts.js"} {
+		if strings.Contains(body, "/static/"+f) {
+			t.Errorf("the page asks for %s", f)
+		}
+	}
+	for _, part := range [][]byte{assets.UPlotCSS, assets.UPlotJS, mustRead(t, "web/charts.css"), mustRead(t, "web/charts.js"), mustRead(t, "web/boot.js")} {
+		if !strings.Contains(body, string(part)) {
+			t.Errorf("the page lacks %.60q", part)
+		}
+	}
+	if m, b := strings.Index(body, `id="meta"`), strings.Index(body, string(mustRead(t, "web/boot.js"))); m < 0 || b < m || b > strings.Index(body, "<link") {
+		t.Errorf("metadata at %d, boot script at %d: want the metadata first, both before the first link", m, b)
+	}
+	csp := resp.Header.Get("Content-Security-Policy")
+	scripts := regexp.MustCompile(`(?s)<script>(.*?)</script>`).FindAllStringSubmatch(body, -1)
+	if len(scripts) != 3 {
+		t.Fatalf("%d inline scripts, want boot, uPlot and charts", len(scripts))
+	}
+	for _, sc := range scripts {
+		sum := sha256.Sum256([]byte(sc[1]))
+		if !strings.Contains(csp, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'") {
+			t.Errorf("policy %q does not allow the script %.60q", csp, sc[1])
+		}
+	}
+	for _, d := range strings.Split(csp, ";") {
+		f := strings.Fields(d)
+		if len(f) == 0 || f[0] != "script-src" {
+			continue
+		}
+		if len(f) != 5 || f[1] != "'self'" || strings.Count(d, "'sha256-") != 3 {
+			t.Errorf("script-src %q: want 'self' and the three hashes only", d)
+		}
+	}
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := web.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestBadParameters(t *testing.T) {
 	dir, end, _ := plantedDir(t)
 	ts, port := testServer(t, dir)
@@ -414,6 +514,28 @@ func TestBadParameters(t *testing.T) {
 			}
 		})
 	}
+	for _, tt := range []struct {
+		query string
+		want  string
+	}{
+		{"", "missing parameter from"},
+		{"from=1&to=2", "missing parameter px"},
+		{"group=cpu&" + ok, `unknown parameter "group" (want from, to, px)`},
+		{"from=1&from=1&to=2&px=1", "from given twice"},
+		{"from=yesterday&to=1&px=1", "from must be a time in Unix seconds"},
+		{"from=1&to=-1&px=1", "to must be"},
+		{"from=100&to=100&px=1", "to (100) must be after from (100)"},
+		{fmt.Sprintf("from=%d&to=%d&px=1", to-500*86400, to), "longer than"},
+		{fmt.Sprintf("from=%d&to=%d&px=0", to-60, to), "px must be"},
+		{fmt.Sprintf("from=%d&to=%d&px=4097", to-60, to), "px must be"},
+	} {
+		t.Run("charts/"+tt.query, func(t *testing.T) {
+			resp, body := get(t, ts, "/api/charts?"+tt.query, cookie(port))
+			if resp.StatusCode != 400 || !strings.Contains(body, tt.want) {
+				t.Errorf("status %d %q, want 400 containing %q", resp.StatusCode, body, tt.want)
+			}
+		})
+	}
 	t.Run("meta takes no parameters", func(t *testing.T) {
 		resp, body := get(t, ts, "/api/meta?x=1", cookie(port))
 		if resp.StatusCode != 400 {
@@ -421,9 +543,11 @@ func TestBadParameters(t *testing.T) {
 		}
 	})
 	t.Run("long query", func(t *testing.T) {
-		resp, _ := get(t, ts, "/api/data?group=cpu&"+ok+strings.Repeat("&x=1", 200), cookie(port))
-		if resp.StatusCode != http.StatusRequestURITooLong {
-			t.Errorf("status %d, want 414", resp.StatusCode)
+		for _, p := range []string{"/api/data?group=cpu&", "/api/charts?"} {
+			resp, _ := get(t, ts, p+ok+strings.Repeat("&x=1", 200), cookie(port))
+			if resp.StatusCode != http.StatusRequestURITooLong {
+				t.Errorf("%s: status %d, want 414", p, resp.StatusCode)
+			}
 		}
 	})
 }
@@ -447,6 +571,7 @@ func TestNoFileOutsideServed(t *testing.T) {
 		"/..%2f..%2fsecret.txt", "/static//etc/passwd", "/etc/passwd", "/api/../CPUPercent.rrd",
 		"/static/web/index.html", "/web/charts.js", "/static/charts.js/", "/index.html", "/api/data/../../secret.txt",
 		"/api/data?group=cpu%2f..%2f..%2fsecret.txt&from=1&to=2&px=1",
+		"/api/charts/../../secret.txt", "/api/charts?group=..%2fsecret.txt&from=1&to=2&px=1",
 	}
 	for _, p := range paths {
 		resp, body := get(t, ts, p, cookie(port))
@@ -455,7 +580,7 @@ func TestNoFileOutsideServed(t *testing.T) {
 		}
 	}
 	// Only these paths answer at all.
-	for _, p := range []string{"/", "/static/charts.js", "/static/charts.css", "/static/uplot.js", "/static/uplot.css", "/api/meta", "/api/status"} {
+	for _, p := range []string{"/", "/static/charts.js", "/static/charts.css", "/static/uplot.js", "/static/uplot.css", "/api/meta", "/api/status", "/api/charts?from=1&to=61&px=1"} {
 		if resp, body := get(t, ts, p, cookie(port)); resp.StatusCode != 200 {
 			t.Errorf("%s: status %d %q", p, resp.StatusCode, body)
 		}
@@ -492,7 +617,8 @@ func TestMetaAndStatus(t *testing.T) {
 func TestCompressed(t *testing.T) {
 	dir, end, _ := plantedDir(t)
 	ts, port := testServer(t, dir)
-	for _, p := range []string{"/static/uplot.js", fmt.Sprintf("/api/data?group=keys&from=%d&to=%d&px=1000", end.Unix()-14*86400, end.Unix())} {
+	for _, p := range []string{"/static/uplot.js", "/", fmt.Sprintf("/api/data?group=keys&from=%d&to=%d&px=1000", end.Unix()-14*86400, end.Unix()),
+		fmt.Sprintf("/api/charts?from=%d&to=%d&px=1000", end.Unix()-14*86400, end.Unix())} {
 		resp, body := get(t, ts, p, cookie(port), header("Accept-Encoding", "gzip"))
 		if resp.Header.Get("Content-Encoding") != "gzip" || len(body) == 0 {
 			t.Errorf("%s: Content-Encoding %q", p, resp.Header.Get("Content-Encoding"))

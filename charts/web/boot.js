@@ -6,6 +6,7 @@
 // window.rogueBoot.
 "use strict";
 (() => {
+  performance.mark("rogue:boot");
   const meta = JSON.parse(document.getElementById("meta").textContent);
   // The range is in the address as #1h, #24h, #7d or #14d (charts.js
   // keeps it there); 24 h without one.

@@ -3,6 +3,9 @@
 // first window's data was asked for by boot.js, inlined in the page.
 "use strict";
 (() => {
+  // Marks of the first load's steps, for the benchmark's timings:
+  // rogue:boot (boot.js), rogue:script, rogue:answer, rogue:drawn.
+  performance.mark("rogue:script");
   const state = {
     meta: null,
     range: 86400, // seconds; the window is [now - range, now] while live
@@ -395,18 +398,20 @@
   async function loadAll(boot) {
     const seq = ++state.loads;
     try {
+      // Every new chart's size first, all at once: one layout, not one
+      // per chart made, and while the answer may still be on its way.
+      const sizes = state.charts.map((c) => (c.u ? null : chartSize(c)));
       let px, res;
       if (boot) {
         px = boot.px;
         res = await boot.data;
+        performance.mark("rogue:answer");
       } else {
         // The narrowest plot: no chart gets more points than pixels.
         px = Math.min(state.meta.maxPoints, ...state.charts.map(plotWidth));
         res = await getJSON(`/api/charts?from=${state.from}&to=${state.to}&px=${px}`);
       }
       if (seq !== state.loads) return; // a newer load started meanwhile
-      // Every new chart's size first: one layout, not one per chart made.
-      const sizes = state.charts.map((c) => (c.u ? null : chartSize(c)));
       state.charts.forEach((c, i) => applyData(c, res.charts[i], px, sizes[i]));
     } catch (err) {
       if (seq === state.loads) showError(err);
@@ -426,7 +431,10 @@
     showError(null);
     probe.loads++;
     probe.loaded = { from: state.from, to: state.to };
-    if (!probe.drawnAt) probe.drawnAt = now;
+    if (!probe.drawnAt) {
+      probe.drawnAt = now;
+      performance.mark("rogue:drawn");
+    }
     document.body.dataset.loads = String(probe.loads);
   }
 
