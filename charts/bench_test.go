@@ -59,6 +59,13 @@ func BenchmarkData14Days(b *testing.B) {
 // received for it (page, scripts, styles and data, as sent). Goals: 300 ms
 // and 300 KB. Chromium's cache is off, so every load is a first load.
 //
+// Before each load of the page it loads a blank page from a server with
+// the same headers (ms-blank, cpu-ms-blank): Chromium's fixed cost of the
+// navigation, which the page's Cross-Origin-Opener-Policy makes one to a
+// new renderer process. CHARTS_BENCH_TIMINGS=1 logs each load's
+// navigation and resource timings, the page's marks of its steps and
+// Chromium's counters.
+//
 //	go test -run '^$' -bench PageLoad ./charts
 func BenchmarkPageLoad14Days(b *testing.B) {
 	exe, err := browser.Find()
