@@ -12,7 +12,7 @@
     from: 0,
     to: 0,
     live: true,
-    charts: [], // {g, section, el, u, data, scores, bucket, loadSeq, drawnSeq}
+    charts: [], // {g, section, el, marksEl, u, data, scores, bucket, loadSeq, drawnSeq}
     loads: 0, // loads started
     done: 0, // the last load every chart has drawn
     printing: false,
@@ -283,8 +283,7 @@
     c.el.dataset.marks = String(marks);
     probe.marks[c.g.id] = marks;
     probe.markTimes[c.g.id] = times;
-    const h = c.section.querySelector(".marks");
-    h.textContent = marks ? marks + (marks === 1 ? " anomaly" : " anomalies") : "";
+    c.marksEl.textContent = marks ? marks + (marks === 1 ? " anomaly" : " anomalies") : "";
   }
 
   // makeChart makes c's chart, of size (or c's size, measured now).
@@ -496,12 +495,13 @@
       const section = mk("section");
       section.id = "group-" + g.id;
       const h = mk("h2", null, g.title);
-      h.append(mk("span", "marks"));
+      const marksEl = mk("span", "marks");
+      h.append(marksEl);
       const el = mk("div", "chart");
       el.dataset.group = g.id;
       section.append(h, el);
       main.append(section);
-      state.charts.push({ g, section, el, u: null, data: null, scores: [], bucket: 60 });
+      state.charts.push({ g, section, el, marksEl, u: null, data: null, scores: [], bucket: 60 });
     }
     addEventListener("hashchange", () => {
       const r = rangeOfHash();
