@@ -444,45 +444,50 @@ func fetchBuckets(f *rrd.File, cf rrd.CF, t0, bucket, n int64, how reducer) ([]f
 	}
 	sum := make([]float64, n)
 	cnt := make([]int, n)
-	add := func(r *rrd.Result, until int64) {
-		rstep := int64(r.Step / time.Second)
-		for i, row := range r.Rows {
-			if len(row) == 0 || math.IsNaN(row[0]) {
-				continue
-			}
-			rowEnd := r.Time(i).Unix()
-			if rowEnd-rstep >= until {
-				break
-			}
-			first := max(0, floorDiv(rowEnd-rstep-t0, bucket))
-			last := min(n-1, floorDiv(rowEnd-1-t0, bucket))
-			v := row[0]
-			for k := first; k <= last; k++ {
-				switch {
-				case cnt[k] == 0:
-					sum[k] = v
-				case how == maximum:
-					sum[k] = max(sum[k], v)
-				default:
-					sum[k] += v
+	// fold reads [from, to) at resolution and folds its rows, up to until,
+	// into the buckets, a row at a time (Fetch would hold every row: two
+	// weeks of minutes is 20160 of them per file).
+	fold := func(from, to, resolution, until int64) error {
+		var rstep int64
+		return f.FetchStream(cf, time.Unix(from, 0), time.Unix(to, 0), time.Duration(resolution)*time.Second,
+			func(r *rrd.Result) error {
+				rstep = int64(r.Step / time.Second)
+				return nil
+			},
+			func(_ int64, t time.Time, row []float64) error {
+				if len(row) == 0 || math.IsNaN(row[0]) {
+					return nil
 				}
-				cnt[k]++
-			}
-		}
+				rowEnd := t.Unix()
+				if rowEnd-rstep >= until {
+					return nil
+				}
+				first := max(0, floorDiv(rowEnd-rstep-t0, bucket))
+				last := min(n-1, floorDiv(rowEnd-1-t0, bucket))
+				v := row[0]
+				for k := first; k <= last; k++ {
+					switch {
+					case cnt[k] == 0:
+						sum[k] = v
+					case how == maximum:
+						sum[k] = max(sum[k], v)
+					default:
+						sum[k] += v
+					}
+					cnt[k]++
+				}
+				return nil
+			})
 	}
 	if split > t0 {
-		r, err := f.Fetch(cf, time.Unix(t0, 0), time.Unix(split, 0), time.Duration(bucket)*time.Second)
-		if err != nil {
+		if err := fold(t0, split, bucket, split); err != nil {
 			return nil, err
 		}
-		add(r, split)
 	}
 	if split < end {
-		r, err := f.Fetch(cf, time.Unix(split, 0), time.Unix(end, 0), time.Duration(res)*time.Second)
-		if err != nil {
+		if err := fold(split, end, res, end); err != nil {
 			return nil, err
 		}
-		add(r, end)
 	}
 	for k := range sum {
 		switch {
