@@ -72,14 +72,22 @@ func randomPrefillCase(rng *rand.Rand) prefillCase {
 		rng.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
 		names = names[:1+rng.IntN(len(names))]
 		var typs []DSType
-		for _, n := range names {
+		for k, n := range names {
 			typ := types[rng.IntN(len(types))]
 			if old, ok := srcTypes[n]; ok && rng.IntN(2) == 0 {
 				typ = old
 			}
+			if typ == Compute { // another source's COMPUTE
+				typ = Gauge
+			}
+			if k > 0 && rng.IntN(6) == 0 {
+				typ = Compute // takes no readings
+				args = append(args, fmt.Sprintf("DS:%s:COMPUTE:%s,2,*", n, names[0]))
+			} else {
+				args = append(args, fmt.Sprintf("DS:%s:%s:%d:%s", n, typ, step*(1+rng.IntN(3)), []string{"U:U", "0:U", "-100:1000"}[rng.IntN(3)]))
+				typs = append(typs, typ)
+			}
 			srcTypes[n] = typ
-			typs = append(typs, typ)
-			args = append(args, fmt.Sprintf("DS:%s:%s:%d:%s", n, typ, step*(1+rng.IntN(3)), []string{"U:U", "0:U", "-100:1000"}[rng.IntN(3)]))
 		}
 		// Several archives, often of one CF and resolution, so that the
 		// order of candidates matters.
@@ -141,7 +149,7 @@ func randomPrefillCase(rng *rand.Rand) prefillCase {
 	rng.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
 	for _, n := range names[:1+rng.IntN(4)] {
 		typ := types[rng.IntN(len(types))]
-		if old, ok := srcTypes[n]; ok && rng.IntN(3) > 0 {
+		if old, ok := srcTypes[n]; ok && rng.IntN(3) > 0 && old != Compute {
 			typ = old
 		}
 		if strings.HasPrefix(n, "m") || rng.IntN(8) == 0 {
@@ -153,7 +161,7 @@ func randomPrefillCase(rng *rand.Rand) prefillCase {
 				}
 			}
 			c.mapping[n] = m
-			if old, ok := srcTypes[m.Name]; ok && rng.IntN(3) > 0 {
+			if old, ok := srcTypes[m.Name]; ok && rng.IntN(3) > 0 && old != Compute {
 				typ = old
 			}
 		}
