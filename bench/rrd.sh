@@ -11,7 +11,8 @@
 # each file for each command. At the end the two sets of files must be
 # byte-identical.
 #
-# Then it dumps and fetches one large file (ROWS rows, default 2×10^7, a
+# Then it times create --source (prefilling a new file from one of them)
+# with both. Last it dumps and fetches one large file (ROWS rows, default 2×10^7, a
 # 160 MB file; ROWS=0 skips this) with both, printing time and peak memory
 # (/usr/bin/time's maximum resident set size) side by side with ratios; the
 # fetch window holds every row, more than 2^24. Both outputs must be
@@ -64,6 +65,36 @@ if [ $same = yes ]; then
 	echo "files: byte-identical"
 else
 	echo "files: DIFFER" >&2
+	exit 1
+fi
+
+# create --source: a new file (two weeks at 1 min, 30 days at 5 min, a
+# month of hourly maxima) prefilled from one of the files above, ten times
+# with each tool; the mean time, the peak memory of one run, and the two
+# new files must dump alike.
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is not installed (apt-get install time)" >&2; exit 1; }
+src="$work/rrdtool/f01.rrd"
+prefill() { # command... (the tool's create and the new file)
+	"$@" --step 60 --source "$src" DS:Metric:DERIVE:600:0:U \
+		RRA:AVERAGE:0.5:1:20160 RRA:AVERAGE:0.5:5:8640 RRA:MAX:0.5:60:744
+}
+mean10() { # command...: mean seconds of ten runs
+	t0=$(now)
+	for _ in 1 2 3 4 5 6 7 8 9 10; do "$@" >/dev/null; done
+	awk -v t0="$t0" -v t1="$(now)" 'BEGIN { printf "%.4f", (t1 - t0) / 10 }'
+}
+pt=$(mean10 prefill rrdtool create "$work/p-rrdtool.rrd")
+po=$(mean10 prefill "$work/rogue-bin" rrd create "$work/p-rogue.rrd")
+pmt=$(prefill /usr/bin/time -f %M rrdtool create "$work/p-rrdtool.rrd" 2>&1 >/dev/null | tail -1)
+pmo=$(prefill /usr/bin/time -f %M "$work/rogue-bin" rrd create "$work/p-rogue.rrd" 2>&1 >/dev/null | tail -1)
+awk -v t="$pt" -v o="$po" -v mt="$pmt" -v mo="$pmo" 'BEGIN {
+	printf "create --source: rrdtool %.1f ms %.0f MB, rogue %.1f ms %.0f MB; time ratio rogue/rrdtool %.2fx, memory ratio %.2fx\n",
+		t * 1000, mt / 1024, o * 1000, mo / 1024, o / t, mo / mt
+}'
+if [ "$(rrdtool dump "$work/p-rrdtool.rrd")" = "$(rrdtool dump "$work/p-rogue.rrd")" ]; then
+	echo "create --source: files dump alike"
+else
+	echo "create --source: files DIFFER" >&2
 	exit 1
 fi
 

@@ -224,7 +224,7 @@ func nanToDNaN(v float64) float64 {
 // is written under a temporary name in the same folder, synced, and then
 // linked into place.
 func Create(path string, def Definition) error {
-	return create(path, def, &templateDefs{})
+	return create(path, def, &templateDefs{}, nil)
 }
 
 // templateDefs are the definitions a new file copies from a template.
@@ -240,7 +240,14 @@ type templateDefs struct {
 // may have none). A zero def.Step takes the template's step and a zero
 // def.Start its last update time.
 func CreateFromTemplate(path string, template *File, def Definition) error {
+	return CreateWith(path, def, CreateOptions{Template: template})
+}
+
+// readTemplate reads the definitions a new file copies from template, and
+// the template's last update and step.
+func readTemplate(template *File) (*templateDefs, int64, time.Duration, error) {
 	template.mu.Lock()
+	defer template.mu.Unlock()
 	var tmpl templateDefs
 	var lastUp int64
 	var step uint64
@@ -256,20 +263,15 @@ func CreateFromTemplate(path string, template *File, def Definition) error {
 		lastUp, step = template.st.lastUp(), l.step
 		return nil
 	})
-	template.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("rrd: create %s: template: %w", path, err)
+		return nil, 0, 0, err
 	}
-	if def.Step == 0 {
-		def.Step = time.Duration(step) * time.Second
-	}
-	if def.Start.IsZero() && lastUp > 0 {
-		def.Start = time.Unix(lastUp, 0)
-	}
-	return create(path, def, &tmpl)
+	return &tmpl, lastUp, time.Duration(step) * time.Second, nil
 }
 
-func create(path string, def Definition, tmpl *templateDefs) error {
+// create writes the new file. fill, when set, returns its rows (and may
+// change the header's state); by default every row is unknown.
+func create(path string, def Definition, tmpl *templateDefs, fill func(l *layout, hdr []byte) ([]byte, error)) error {
 	step, start, err := checkDefinition(def, tmpl)
 	if err != nil {
 		return fmt.Errorf("rrd: create %s: %w", path, err)
@@ -281,6 +283,12 @@ func create(path string, def Definition, tmpl *templateDefs) error {
 	if err != nil {
 		return fmt.Errorf("rrd: create %s: %w", path, err)
 	}
+	var rows []byte
+	if fill != nil {
+		if rows, err = fill(l, hdr); err != nil {
+			return fmt.Errorf("rrd: create %s: %w", path, err)
+		}
+	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -288,7 +296,7 @@ func create(path string, def Definition, tmpl *templateDefs) error {
 	}
 	tmpName := tmp.Name()
 	defer os.Remove(tmpName)
-	if err := writeNew(tmp, hdr, l.dataLen); err != nil {
+	if err := writeNew(tmp, hdr, l.dataLen, rows); err != nil {
 		tmp.Close()
 		return fmt.Errorf("rrd: create %s: %w", path, err)
 	}
@@ -319,13 +327,20 @@ func create(path string, def Definition, tmpl *templateDefs) error {
 	return nil
 }
 
-// writeNew writes the header and dataLen bytes of NaN rows, then syncs.
-func writeNew(f *os.File, hdr []byte, dataLen int64) error {
+// writeNew writes the header and the rows (or, when rows is nil, dataLen
+// bytes of NaN rows), then syncs.
+func writeNew(f *os.File, hdr []byte, dataLen int64, rows []byte) error {
 	if err := f.Chmod(0o644); err != nil {
 		return err
 	}
 	if _, err := f.Write(hdr); err != nil {
 		return err
+	}
+	if rows != nil {
+		if _, err := f.Write(rows); err != nil {
+			return err
+		}
+		return f.Sync()
 	}
 	chunk := make([]byte, min(dataLen, 64<<10))
 	for i := 0; i+8 <= len(chunk); i += 8 {

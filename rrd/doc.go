@@ -28,7 +28,10 @@
 // for byte the file rrdtool would have written. The package tests check
 // this against the rrdtool binary on random definitions and update streams.
 // Fetch chooses and aligns archives as rrdtool fetch does, and Dump prints
-// what rrdtool dump prints.
+// what rrdtool dump prints. CreateWith makes what rrdtool create makes
+// with --template and --source: a new file prefilled from the history of
+// existing ones, with rrdtool 1.7.2's choice and consolidation of source
+// rows and its rebuilt consolidation state, byte for byte.
 //
 // rrdtool runs the seasonal smoother of Holt-Winters archives at most once
 // per update call; Update does the same per call, so a batch given to one

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,7 @@ func rrdCreate(env *rrdEnv, args []string) int {
 		step        uint64
 		noOverwrite bool
 		template    string
+		sources     []string
 	)
 	for _, o := range opts {
 		switch o.short {
@@ -60,7 +62,14 @@ func rrdCreate(env *rrdEnv, args []string) int {
 		case 'd':
 			return env.fail(rrdErrNoDaemon)
 		case 'r':
-			return env.fail("--source (prefilling from other RRDs) is not supported by rogue rrd")
+			fi, err := os.Stat(o.arg)
+			if err != nil {
+				return env.fail("error checking for source RRD %s: %s", o.arg, rrdErrnoText(errors.Unwrap(err)))
+			}
+			if !fi.Mode().IsRegular() {
+				return env.fail("Not a regular file: %s", o.arg)
+			}
+			sources = append(sources, o.arg)
 		case 't':
 			template = o.arg
 		}
@@ -96,26 +105,62 @@ func rrdCreate(env *rrdEnv, args []string) int {
 	if err != nil {
 		return env.fail("%v", err)
 	}
-	if start.IsZero() && tmpl == nil {
+	if start.IsZero() && tmpl == nil && len(sources) == 0 {
 		start = time.Unix(env.now.Unix()-10, 0) // as rrdtool: now - 10 s
 	}
-	def.Start = start // zero with a template: the template's last update
-	if err := createRRD(path, def, noOverwrite, tmpl); err != nil {
+	// Zero with sources: their latest last update; with a template: its.
+	def.Start = start
+	co := rrd.CreateOptions{Template: tmpl, Map: dsMapping(rest[1:])}
+	for _, p := range sources {
+		f, err := rrd.Open(p)
+		if err != nil {
+			return env.fail("Cannot open source RRD %s", p)
+		}
+		defer f.Close()
+		co.Sources = append(co.Sources, f)
+	}
+	if err := createRRD(path, def, noOverwrite, co); err != nil {
 		return env.fail("%v", err)
 	}
 	return 0
 }
 
+// dsMapping returns the "DS:new=old[index]" mappings of create's DS
+// arguments, which say where prefilling takes a data source's history
+// from.
+func dsMapping(specs []string) map[string]rrd.SourceDS {
+	m := map[string]rrd.SourceDS{}
+	for _, s := range specs {
+		rest, ok := strings.CutPrefix(s, "DS:")
+		if !ok {
+			continue
+		}
+		g := rrdDSSpecRE.FindStringSubmatch(rest)
+		if g == nil || g[2] == "" {
+			continue
+		}
+		src := rrd.SourceDS{Name: g[2]}
+		if g[3] != "" {
+			// rrdtool's index is 1-based; [0], or one too large for a
+			// long, matches no source.
+			n, err := strconv.ParseInt(g[3], 10, 64)
+			if err != nil || n <= 0 || n > math.MaxInt32 {
+				n = -1
+			}
+			src.Index = int(n)
+		}
+		if _, dup := m[g[1]]; !dup {
+			m[g[1]] = src
+		}
+	}
+	return m
+}
+
 // createRRD creates path. Without noOverwrite an existing file is replaced
 // as rrdtool does, but only once the new file is complete: it is created
 // under a temporary name in the same folder and renamed over the old one.
-func createRRD(path string, def rrd.Definition, noOverwrite bool, tmpl *rrd.File) error {
-	create := func(p string) error {
-		if tmpl != nil {
-			return rrd.CreateFromTemplate(p, tmpl, def)
-		}
-		return rrd.Create(p, def)
-	}
+func createRRD(path string, def rrd.Definition, noOverwrite bool, opts rrd.CreateOptions) error {
+	create := func(p string) error { return rrd.CreateWith(p, def, opts) }
 	err := create(path)
 	if err == nil || noOverwrite || !errors.Is(err, fs.ErrExist) {
 		if errors.Is(err, fs.ErrExist) {

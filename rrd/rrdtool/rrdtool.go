@@ -150,7 +150,8 @@ const rrdUsageCreate = `	rogue rrd create filename [--start|-b start time]
 		[--step|-s step]
 		[--no-overwrite|-O]
 		[--template|-t template-file]
-		[DS:ds-name:DST:heartbeat:min:max]
+		[--source|-r source-file]...
+		[DS:ds-name[=source-ds-name[[source-index]]]:DST:heartbeat:min:max]
 		[DS:ds-name:COMPUTE:rpn-expression]
 		[RRA:CF:xff:steps:rows]
 		[RRA:HWPREDICT|MHWPREDICT:rows:alpha:beta:period[:rra-num]]
@@ -170,6 +171,13 @@ the start to now - 10 s.
 
 --template starts with the data sources and archives of another file
 (and takes its step and last update time unless given).
+
+--source (repeatable) prefills the new file with the history of
+existing files, as rrdtool 1.7 does: each archive row takes the
+overlapping rows of the sources' data sources of the same name
+(DS:new=old takes data source old instead, DS:new=old[2] only from the
+second source). Without --start the new file starts at the sources'
+latest update. The same file may be source and target.
 
 Like rrdtool, create replaces an existing file unless --no-overwrite
 is given; the new file is written under a temporary name and renamed

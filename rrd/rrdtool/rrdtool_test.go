@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -468,6 +469,13 @@ func TestRRD_ErrorsMatchRrdtool(t *testing.T) {
 		{"create", c, okDS, "RRA:AVERAGE:0.5:1:10:5"},
 		{"create", c, okDS, "RRA:AVERAGE:0.5:7m:1y"},
 		{"create", c, okDS, "RRA:HWPREDICT:10:1.5:0.1:5"},
+		// create --source: a missing source, a folder, files that are not RRDs
+		{"create", c, "--source", missing, okDS, okRRA},
+		{"create", c, "--source", dir, okDS, okRRA},
+		{"create", c, "--source", empty, okDS, okRRA},
+		{"create", c, "--source", head, okDS, okRRA},
+		{"create", c, "--source", f, "--source", rows, okDS, okRRA},
+		{"create", c, "--source", f, "DS:a=g[x]:GAUGE:600:U:U", okRRA},
 		{"create", c, okDS, "RRA:HWPREDICT:10:0.5:1.1:5"},
 		{"create", c, okDS, "RRA:HWPREDICT:10:0.5:0.1:20"},
 		{"create", c, okDS, "RRA:HWPREDICT:10:0.5:0.1"},
@@ -1050,5 +1058,104 @@ func TestSummaryNamesEveryFunction(t *testing.T) {
 		if !listed[f] {
 			t.Errorf("Summary %q lacks %q", Summary, f)
 		}
+	}
+}
+
+// TestRRDCreate_SourceAgreesWithRrdtool: create --source with DS:new=old
+// mappings, an index, a template and the target among its own sources
+// makes the files rrdtool makes, and they go on updating alike.
+func TestRRDCreate_SourceAgreesWithRrdtool(t *testing.T) {
+	rrdtoolBinary(t)
+	dir := t.TempDir()
+	s1, s2 := filepath.Join(dir, "s1.rrd"), filepath.Join(dir, "s2.rrd")
+	mustRrdtool(t, "create", s1, "--start", "1700000000", "--step", "60",
+		"DS:cpu:GAUGE:120:0:100", "DS:net:DERIVE:120:0:U", "RRA:AVERAGE:0.5:1:300", "RRA:MAX:0.5:5:100", "RRA:AVERAGE:0.5:30:50")
+	mustRrdtool(t, "create", s2, "--start", "1700000000", "--step", "300",
+		"DS:cpu:GAUGE:600:0:100", "DS:keys:ABSOLUTE:600:0:U", "RRA:AVERAGE:0.5:1:100", "RRA:LAST:0:1:100")
+	var u1, u2 []string
+	for i := int64(1); i <= 280; i++ {
+		u1 = append(u1, fmt.Sprintf("%d:%d:%d", 1700000000+60*i-int64(i%7), (i*37)%100, i*i*1000))
+		if i%5 == 0 {
+			u2 = append(u2, fmt.Sprintf("%d:%d:%d", 1700000000+60*i, (i*13)%100, i%40))
+		}
+	}
+	mustRrdtool(t, append([]string{"update", s1}, u1...)...)
+	mustRrdtool(t, append([]string{"update", s2}, u2...)...)
+	cases := [][]string{
+		{"--source", s1, "DS:cpu:GAUGE:120:0:100", "DS:net:DERIVE:120:0:U", "RRA:AVERAGE:0.5:1:400", "RRA:MAX:0.5:10:60"},
+		{"--step", "30", "--source", s2, "--source", s1, "DS:cpu:GAUGE:60:0:100", "DS:bytes=net:DERIVE:60:0:U",
+			"DS:k=keys[1]:ABSOLUTE:60:0:U", "DS:none=keys[2]:ABSOLUTE:60:0:U", "RRA:AVERAGE:0.5:1:500", "RRA:MIN:0.5:4:100", "RRA:LAST:0:20:30"},
+		{"--start", "1700010000", "--step", "120", "--source", s1, "--source", s2, "DS:cpu:GAUGE:240:0:100",
+			"RRA:AVERAGE:0.3:1:100", "RRA:HWPREDICT:60:0.5:0.1:12"},
+		{"--template", s2, "--source", s2, "--source", s1, "DS:net:DERIVE:600:U:U", "RRA:MAX:0.5:2:40"},
+	}
+	for i, args := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			p := filepath.Join(dir, fmt.Sprintf("new%d.rrd", i))
+			mustRogue(t, append([]string{"create", p}, args...)...)
+			ours := p + ".rogue"
+			if err := os.Rename(p, ours); err != nil {
+				t.Fatal(err)
+			}
+			mustRrdtool(t, append([]string{"create", p}, args...)...)
+			dump := mustRrdtool(t, "dump", p)
+			if !strings.Contains(dump, "e+01</v>") {
+				t.Fatalf("rrdtool carried no history over; the case proves nothing:\n%s", dump)
+			}
+			compare := func(when string) {
+				t.Helper()
+				infoA := rrdCurRowRE.ReplaceAllString(mustRrdtool(t, "info", ours), "")
+				infoB := rrdCurRowRE.ReplaceAllString(mustRrdtool(t, "info", p), "")
+				if infoA = strings.Replace(infoA, ours, p, 1); infoA != infoB {
+					t.Errorf("%s: rrdtool info differs:\n%s", when, rrdFirstDiff(infoA, infoB))
+				}
+				if a, b := mustRrdtool(t, "dump", ours), mustRrdtool(t, "dump", p); a != b {
+					t.Errorf("%s: rrdtool dump differs:\n%s", when, rrdFirstDiff(a, b))
+				}
+			}
+			compare("after create")
+			if strings.Contains(strings.Join(args, " "), "HWPREDICT") {
+				// The seasonal burn-in counts wraps of the archive, which
+				// starts at a random row: files of one definition part ways.
+				return
+			}
+			last := strings.TrimSpace(mustRrdtool(t, "last", p))
+			n := strings.Count(mustRrdtool(t, "info", p), "].index = ") // data sources
+			var ups []string
+			for k := 1; k <= 20; k++ {
+				ts, _ := strconv.ParseInt(last, 10, 64)
+				ups = append(ups, fmt.Sprintf("%d%s", ts+int64(45*k), strings.Repeat(":"+strconv.Itoa(k*k), n)))
+			}
+			mustRogue(t, append([]string{"update", ours}, ups...)...)
+			mustRrdtool(t, append([]string{"update", p}, ups...)...)
+			compare("after updates")
+		})
+	}
+	// The target among its sources: replaced only once the new file is
+	// complete, from the old file's history.
+	self := filepath.Join(dir, "self.rrd")
+	copyTo := func(dst string) {
+		b, err := os.ReadFile(s1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyTo(self)
+	copyTo(self + ".rogue")
+	args := []string{"--source", "SELF", "DS:cpu:GAUGE:120:0:100", "RRA:AVERAGE:0.5:1:600"}
+	run := func(run func(testing.TB, ...string) string, p string) {
+		a := append([]string{"create", p}, args...)
+		a[3] = p
+		run(t, a...)
+	}
+	run(mustRogue, self+".rogue")
+	run(mustRrdtool, self)
+	if a, b := mustRrdtool(t, "dump", self+".rogue"), mustRrdtool(t, "dump", self); a != b {
+		t.Errorf("create --source of the target itself: dump differs:\n%s", rrdFirstDiff(a, b))
+	} else if !strings.Contains(a, "e+01</v>") {
+		t.Errorf("create --source of the target itself lost its history:\n%s", a)
 	}
 }
