@@ -6,8 +6,11 @@
 // The server reads the RRD files of a data folder (<dir>/<Name>.rrd, and the
 // anomaly scores in <dir>/anomaly/<Name>.rrd when present) through the rrd
 // engine, at a resolution that fits the chart's width, and sends them as
-// columnar JSON. The page (plain HTML, CSS and a small script, with uPlot
-// from package assets) is embedded: it works offline.
+// columnar JSON (/api/data for one chart, /api/charts for all of them at
+// once). The page (plain HTML, CSS and a small script, with uPlot from
+// package assets) is embedded: it works offline. It is served in one
+// answer, styles and scripts inline, and a boot script at its top asks for
+// every chart's data before anything else is parsed or run.
 //
 // Somebody's typing rhythm is private, so the server is meant for loopback
 // listeners only (see [Listen]) and trusts no request by where it comes
