@@ -108,9 +108,14 @@ type Server struct {
 	log     *slog.Logger
 	// page is index.html with its stylesheets and scripts inlined, cut
 	// where the metadata goes; csp is the Content-Security-Policy, which
-	// allows the inline scripts by their hashes.
-	page [2][]byte
-	csp  string
+	// allows the inline scripts by their hashes. Both are made at the
+	// first request (pageOnce; pageErr if they cannot be), not in New:
+	// the app's start comes before its menu, and a page may never be
+	// opened.
+	pageOnce sync.Once
+	pageErr  error
+	page     [2][]byte
+	csp      string
 }
 
 // staticFile is an embedded asset with its gzip form, made at the first
@@ -193,9 +198,6 @@ func New(cfg Config) (*Server, error) {
 	add("icon.png", "image/png", assets.Icon)
 	add("uplot.js", "text/javascript; charset=utf-8", assets.UPlotJS)
 	add("uplot.css", "text/css; charset=utf-8", assets.UPlotCSS)
-	if err := s.inlinePage(); err != nil {
-		return nil, err
-	}
 	return s, nil
 }
 
@@ -286,14 +288,20 @@ func contentSecurityPolicy(inline ...[]byte) string {
 	return b.String()
 }
 
-// setSecurityHeaders sets the headers every answer carries.
+// setSecurityHeaders sets the headers every answer carries (making the
+// page first, at the first request: its policy names its scripts).
 func (s *Server) setSecurityHeaders(h http.Header) {
+	s.pageOnce.Do(func() { s.pageErr = s.inlinePage() })
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Content-Security-Policy", s.csp)
+	csp := s.csp
+	if csp == "" { // no page: no inline script either
+		csp = contentSecurityPolicy()
+	}
+	h.Set("Content-Security-Policy", csp)
 }
 
 // refuse answers with status and a plain-text reason.
@@ -310,6 +318,11 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, msg 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	s.setSecurityHeaders(h)
+	if s.pageErr != nil {
+		s.log.Warn("charts: the embedded page", "err", s.pageErr)
+		s.refuse(w, r, http.StatusInternalServerError, "charts: the embedded page is broken")
+		return
+	}
 
 	port, ok := localPort(r)
 	if !ok {
