@@ -93,6 +93,7 @@ func (d *doctor) report(ctx context.Context) []finding {
 	s, sf := d.settings()
 	out = append(out, sf, d.keychain(s), d.dataFolder())
 	out = append(out, d.rrdFiles(s)...)
+	out = append(out, d.otherFiles())
 	out = append(out, d.forwarding(ctx, s), d.certificate(ctx, s))
 	return out
 }
@@ -334,6 +335,60 @@ func (d *doctor) rrdFiles(s settings) []finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// otherFiles reports the rest of what the data folder holds that other
+// users could read: the anomaly scores' folder and files, the forwarding
+// cursors, CSV exports, files set aside. (The metrics' RRD files have a
+// finding each.)
+func (d *doctor) otherFiles() finding {
+	f := finding{Topic: "other data files"}
+	if _, err := os.Stat(d.prefix); err != nil {
+		f.Value = "none yet"
+		return f
+	}
+	metricFile := map[string]bool{}
+	for _, m := range metric.All {
+		metricFile[m.Name+".rrd"] = true
+	}
+	var open []string
+	n := 0
+	const maxEntries = 10000 // a folder that large is not Rogue's
+	err := filepath.WalkDir(d.prefix, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // reported below as far as it matters: unreadable entries are not open to others
+		}
+		if n++; n > maxEntries {
+			return fs.SkipAll
+		}
+		rel, _ := filepath.Rel(d.prefix, path)
+		switch {
+		case rel == ".":
+			return nil // the folder's own finding
+		case e.IsDir() && filepath.Dir(rel) != ".":
+			return fs.SkipDir // Rogue keeps files one level deep at most
+		case !e.IsDir() && filepath.Dir(rel) == "." && metricFile[rel]:
+			return nil
+		}
+		if fi, err := e.Info(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			open = append(open, fmt.Sprintf("%s (mode %04o)", rel, fi.Mode().Perm()))
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		f.Value = "unreadable: " + err.Error()
+	case len(open) == 0:
+		f.Value = "private to you"
+	default:
+		shown := open[:min(len(open), 5)]
+		f.Value = "readable by other users: " + strings.Join(shown, ", ")
+		if len(open) > len(shown) {
+			f.Value += fmt.Sprintf(" and %d more", len(open)-len(shown))
+		}
+		f.Action = fmt.Sprintf("restart Rogue (it makes its files private when it starts), or chmod -R go= %q", d.prefix)
+	}
+	return f
 }
 
 // rrdState opens one RRD file read-only in effect (it is not changed) and

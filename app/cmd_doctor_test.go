@@ -118,7 +118,7 @@ func TestDoctorMissesTrouble(t *testing.T) {
 		{"Healthy", func(t *testing.T, e *doctorEnv) { e.save(t, e.fingerprint) }, 0, []string{
 			"matches the pin", "SHA-256 ", "Carbon port reachable", "an API key is stored for https://127.0.0.1:",
 			"CPUPercent.rrd           ok, step 1m0s", "KeyHold.rrd              missing", "about 10 points pending",
-			"1 metrics never sent", "mode 0700", "no Rogue running on it", "Nothing needs your action.",
+			"1 metrics never sent", "mode 0700", "no Rogue running on it", "other data files         private to you", "Nothing needs your action.",
 		}, ""},
 		{"UntrustedCertificate", func(t *testing.T, e *doctorEnv) { e.save(t, "") }, 1, []string{
 			"NOT trusted",
@@ -147,6 +147,12 @@ func TestDoctorMissesTrouble(t *testing.T) {
 			e.save(t, e.fingerprint)
 			os.Chmod(filepath.Join(e.prefix, "MemoryPercent.rrd"), 0o644)
 		}, 1, []string{"MemoryPercent.rrd        ok, step 1m0s", "mode 0644, readable by other users"}, "chmod 600 "},
+		{"ScoresOpenToOthers", func(t *testing.T, e *doctorEnv) {
+			e.save(t, e.fingerprint)
+			os.Mkdir(filepath.Join(e.prefix, "anomaly"), 0o755)
+			os.WriteFile(filepath.Join(e.prefix, "anomaly", "KeyCount.rrd"), nil, 0o644)
+			os.WriteFile(filepath.Join(e.prefix, "KeyCount.csv"), nil, 0o640)
+		}, 1, []string{"readable by other users: KeyCount.csv (mode 0640), anomaly (mode 0755), anomaly/KeyCount.rrd (mode 0644)"}, "chmod -R go= "},
 		{"DataFolderInUse", func(t *testing.T, e *doctorEnv) {
 			e.save(t, e.fingerprint)
 			l, err := lockData(e.prefix, 0, false)
