@@ -187,29 +187,36 @@ func encodeHeader(def Definition, step uint64, start int64, path string, tmpl *t
 	}
 	for r, a := range l.rra {
 		for d := range l.ds {
-			o := s.cdp(r, d)
-			switch a.cf {
-			case HWPredict, MHWPredict:
-				for _, off := range []int64{cdpOffIntercept, cdpOffLastInt, cdpOffSlope, cdpOffLastSlope} {
-					s.setF64(o+off, dnan)
-				}
-				s.setU64(o+cdpOffNullCnt, 1)
-				s.setU64(o+cdpOffLastNull, 1)
-			case Seasonal, DevSeasonal:
-				s.setF64(o+cdpOffIntercept, dnan)
-				s.setF64(o+cdpOffLastInt, dnan)
-				s.setU64(o+cdpOffNullCnt, 1)
-			case Failures:
-			default: // DEVPREDICT too, as rrdtool's init_cdp
-				s.setF64(o+cdpOffVal, dnan)
-				s.setU64(o+cdpOffUnknPDP, ((uint64(start)-unknSec)%(step*a.pdpCnt))/step)
-			}
+			initCDP(&s, s.cdp(r, d), a.cf, ((uint64(start)-unknSec)%(step*a.pdpCnt))/step)
 		}
 		// rrdtool starts each archive at a random row to spread the I/O
 		// of many files over time.
 		s.setU64(s.ptr(r), rand.Uint64N(a.rows))
 	}
 	return b, l, nil
+}
+
+// initCDP initialises the cdp_prep at o for an archive of cf as rrdtool's
+// init_cdp does; unkn is the count of unknown primary data points the
+// consolidating archives (and DEVPREDICT) start with.
+func initCDP(s *state, o int64, cf CF, unkn uint64) {
+	switch cf {
+	case HWPredict, MHWPredict:
+		for _, off := range []int64{cdpOffIntercept, cdpOffLastInt, cdpOffSlope, cdpOffLastSlope} {
+			s.setF64(o+off, dnan)
+		}
+		s.setU64(o+cdpOffNullCnt, 1)
+		s.setU64(o+cdpOffLastNull, 1)
+	case Seasonal, DevSeasonal:
+		s.setF64(o+cdpOffIntercept, dnan)
+		s.setF64(o+cdpOffLastInt, dnan)
+		s.setU64(o+cdpOffNullCnt, 1)
+	case Failures: // no violations yet
+		clear(s.b[o : o+cdpPrepSize])
+	default: // DEVPREDICT too
+		s.setF64(o+cdpOffVal, dnan)
+		s.setU64(o+cdpOffUnknPDP, unkn)
+	}
 }
 
 func nanToDNaN(v float64) float64 {

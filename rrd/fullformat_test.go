@@ -97,20 +97,25 @@ func randomFullCase(rng *rand.Rand) fullCase {
 			if rng.IntN(12) == 0 {
 				continue
 			}
-			switch typ {
-			case Gauge, Absolute:
-				vals[j] = strconv.Itoa(rng.IntN(500))
-			case Counter, Derive:
-				counters[j] += float64(rng.IntN(10000))
-				vals[j] = strconv.FormatFloat(counters[j], 'f', 0, 64)
-			case DCounter, DDerive:
-				counters[j] += rng.Float64()*1000 - 100
-				vals[j] = strconv.FormatFloat(counters[j], 'f', 3, 64)
-			}
+			vals[j] = randomReading(rng, typ, &counters[j])
 		}
 		c.updates = append(c.updates, strconv.FormatInt(t, 10)+":"+strings.Join(vals, ":"))
 	}
 	return c
+}
+
+// randomReading returns an update value for a data source of type typ:
+// a gauge reading, or the next reading of a counter kept in *counter.
+func randomReading(rng *rand.Rand, typ DSType, counter *float64) string {
+	switch typ {
+	case Counter, Derive:
+		*counter += float64(rng.IntN(10000))
+		return strconv.FormatFloat(*counter, 'f', 0, 64)
+	case DCounter, DDerive:
+		*counter += rng.Float64()*1000 - 100
+		return strconv.FormatFloat(*counter, 'f', 3, 64)
+	}
+	return strconv.Itoa(rng.IntN(500))
 }
 
 // TestEveryTypeAndArchive: files rrdtool makes with every data source type

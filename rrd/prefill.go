@@ -620,23 +620,8 @@ func prefillCDPPrep(st *state, t *pfFile, r int, a *pfArchive, d int, cands []ca
 		}
 	}
 	def := st.l.rra[r]
-	switch a.cf {
-	case HWPredict, MHWPredict:
-		for _, off := range []int64{cdpOffIntercept, cdpOffLastInt, cdpOffSlope, cdpOffLastSlope} {
-			st.setF64(o+off, dnan)
-		}
-		st.setU64(o+cdpOffNullCnt, 1)
-		st.setU64(o+cdpOffLastNull, 1)
-	case Seasonal, DevSeasonal:
-		st.setF64(o+cdpOffIntercept, dnan)
-		st.setF64(o+cdpOffLastInt, dnan)
-		st.setU64(o+cdpOffNullCnt, 1)
-	case Failures:
-		clear(st.b[o : o+cdpPrepSize])
-	default:
-		st.setF64(o+cdpOffVal, dnan)
-	}
-	st.setU64(o+cdpOffUnknPDP, 0)
+	initCDP(st, o, a.cf, 0)
+	st.setU64(o+cdpOffUnknPDP, 0) // whatever the CF
 	nds := int64(len(t.ds))
 	if a.pdpCnt == 1 {
 		st.setF64(o+cdpOffPrimary, 0)

@@ -119,16 +119,7 @@ func randomPrefillCase(rng *rand.Rand) prefillCase {
 				if rng.IntN(10) == 0 {
 					continue
 				}
-				switch typ {
-				case Gauge, Absolute:
-					vals[j] = strconv.Itoa(rng.IntN(500))
-				case Counter, Derive:
-					counters[j] += float64(rng.IntN(10000))
-					vals[j] = strconv.FormatFloat(counters[j], 'f', 0, 64)
-				default:
-					counters[j] += rng.Float64()*1000 - 100
-					vals[j] = strconv.FormatFloat(counters[j], 'f', 3, 64)
-				}
+				vals[j] = randomReading(rng, typ, &counters[j])
 			}
 			ups = append(ups, strconv.FormatInt(t, 10)+":"+strings.Join(vals, ":"))
 		}
