@@ -113,7 +113,9 @@ func newPFFile(l *layout, st state, vals []float64) *pfFile {
 	for r, a := range l.rra {
 		c := st.cdp(r, 0)
 		f.rra = append(f.rra, &pfArchive{
-			cf: a.cf, pdpCnt: a.pdpCnt, rows: a.rows, xff: a.xff, curRow: st.curRow(r),
+			// par[0] as it is, also for the Holt-Winters archives (whose
+			// xff the layout reads as 0): rrdtool's prefill reads it so.
+			cf: a.cf, pdpCnt: a.pdpCnt, rows: a.rows, xff: math.Float64frombits(a.par[0]), curRow: st.curRow(r),
 			vals: vals[row*uint64(nds) : (row+a.rows)*uint64(nds)],
 			cdp:  st.b[c : c+int64(nds)*cdpPrepSize],
 		})
@@ -129,6 +131,12 @@ func (f *File) snapshot() (*pfFile, error) {
 	var out *pfFile
 	err := f.readLocked(func() error {
 		l := f.l
+		if err := checkPrefillRows(l); err != nil {
+			return err
+		}
+		if 2*l.dataLen > maxPrefillBytes {
+			return fmt.Errorf("prefilling would read %d MB of rows into memory, more than the %d MB allowed", l.dataLen>>20, maxPrefillBytes>>21)
+		}
 		data := make([]byte, l.dataLen)
 		if _, err := f.f.ReadAt(data, l.headerLen); err != nil {
 			return fmt.Errorf("read rows: %w", err)
@@ -193,7 +201,21 @@ func prefill(l *layout, hdr []byte, srcs []*pfFile, mapping map[string]SourceDS)
 // rrdtool would be as unlikely to find the memory.
 const maxPrefillBytes = 4 << 30
 
+// checkPrefillRows refuses archives whose rows rrdtool's prefilling
+// counts beyond its C int.
+func checkPrefillRows(l *layout) error {
+	for i, a := range l.rra {
+		if a.rows > math.MaxInt32 {
+			return fmt.Errorf("archive %d has %d rows; prefilling handles at most %d", i, a.rows, math.MaxInt32)
+		}
+	}
+	return nil
+}
+
 func checkPrefillSize(l *layout) error {
+	if err := checkPrefillRows(l); err != nil {
+		return err
+	}
 	var largest uint64
 	for _, a := range l.rra {
 		largest = max(largest, a.pdpCnt)
