@@ -369,3 +369,31 @@ func BenchmarkPrefill14Days(b *testing.B) {
 		}
 	}
 }
+
+// TestPrefillRefusesWhatDoesNotFit: a prefill whose temporary archive
+// would take more memory than allowed is refused with a message, and no
+// file is left behind.
+func TestPrefillRefusesWhatDoesNotFit(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.rrd")
+	ds := []DS{{Name: "a", Type: Gauge, Heartbeat: time.Minute, Min: math.NaN(), Max: math.NaN()}}
+	if err := Create(src, Definition{Step: time.Second, Start: time.Unix(1700000000, 0), DS: ds,
+		RRA: []RRA{{CF: Average, XFF: 0.5, Steps: 1, Rows: 10}}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p := filepath.Join(dir, "new.rrd")
+	// 2e9 steps per row: rrdtool would add a temporary archive of 4e9 rows.
+	err = CreateWith(p, Definition{Step: time.Second, DS: ds, RRA: []RRA{{CF: Average, XFF: 0.5, Steps: 2000000000, Rows: 10}}},
+		CreateOptions{Sources: []*File{f}})
+	if err == nil || !strings.Contains(err.Error(), "prefilling needs about") {
+		t.Fatalf("CreateWith = %v, want a refusal for memory", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*new*")); len(left) > 0 {
+		t.Fatalf("left behind: %v", left)
+	}
+}
