@@ -175,6 +175,10 @@ var (
 	// ErrInvalid is returned by Open for a file that is not a valid RRD
 	// (truncated, corrupt, foreign layout or version).
 	ErrInvalid = errors.New("rrd: not a valid RRD file")
+	// ErrTempFile is wrapped by the error of Create (and CreateWith) when
+	// the temporary file next to the new one cannot be made: the folder
+	// is missing, or not writable.
+	ErrTempFile = errors.New("rrd: cannot create temporary file")
 )
 
 // A ShortFileError is returned by Open, wrapping ErrInvalid, for a file

@@ -299,7 +299,7 @@ func create(path string, def Definition, tmpl *templateDefs, fill func(l *layout
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("rrd: create %s: %w", path, err)
+		return fmt.Errorf("rrd: create %s: %w: %w", path, ErrTempFile, err)
 	}
 	tmpName := tmp.Name()
 	defer os.Remove(tmpName)

@@ -117,7 +117,12 @@ func (l *layout) checkHW() error {
 			}
 		}
 		if !ok {
-			return fmt.Errorf("archive %d (%s) has inconsistent Holt-Winters dependencies", i, a.cf)
+			// Counted from 1, as rra-num in a definition is.
+			what := "which does not exist"
+			if dep < n {
+				what = fmt.Sprintf("(%s), not an archive it can depend on", l.rra[dep].cf)
+			}
+			return fmt.Errorf("RRA %d (%s) has inconsistent Holt-Winters dependencies: it depends on RRA %d %s; rrdtool takes such a file and updates it from unrelated archives, Rogue reads it but does not write it", i+1, a.cf, dep+1, what)
 		}
 	}
 	return nil

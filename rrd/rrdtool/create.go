@@ -71,6 +71,9 @@ func rrdCreate(env *rrdEnv, args []string) int {
 			}
 			sources = append(sources, o.arg)
 		case 't':
+			if template != "" {
+				return env.fail("template already set")
+			}
 			template = o.arg
 		}
 	}
@@ -141,13 +144,21 @@ func dsMapping(specs []string) map[string]rrd.SourceDS {
 		}
 		src := rrd.SourceDS{Name: g[2]}
 		if g[3] != "" {
-			// rrdtool's index is 1-based; [0], or one too large for a
-			// long, matches no source.
+			// rrdtool's 1-based index, read by strtol (which stops at
+			// LONG_MAX) into a C int: a negative int means any source
+			// and 0 none.
 			n, err := strconv.ParseInt(g[3], 10, 64)
-			if err != nil || n <= 0 || n > math.MaxInt32 {
-				n = -1
+			if err != nil {
+				n = math.MaxInt64
 			}
-			src.Index = int(n)
+			switch v := int32(n); {
+			case v < 0:
+				src.Index = 0
+			case v == 0:
+				src.Index = -1
+			default:
+				src.Index = int(v)
+			}
 		}
 		if _, dup := m[g[1]]; !dup {
 			m[g[1]] = src
@@ -166,6 +177,9 @@ func createRRD(path string, def rrd.Definition, noOverwrite bool, opts rrd.Creat
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("creating '%s': File exists", path)
 		}
+		if errors.Is(err, rrd.ErrTempFile) {
+			return errors.New("Cannot create temporary file")
+		}
 		if err != nil {
 			return errors.New(rrdEngineMessage(err, path))
 		}
@@ -178,12 +192,15 @@ func createRRD(path string, def rrd.Definition, noOverwrite bool, opts rrd.Creat
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
+		if errors.Is(err, rrd.ErrTempFile) {
+			return errors.New("Cannot create temporary file")
+		}
 		if err != nil {
 			return errors.New(rrdEngineMessage(err, tmp))
 		}
 		if err := os.Rename(tmp, path); err != nil {
 			os.Remove(tmp)
-			return fmt.Errorf("Cannot rename temporary file to final file! (%v)", err)
+			return errors.New("Cannot rename temporary file to final file!")
 		}
 		rrdSyncDir(dir)
 		return nil

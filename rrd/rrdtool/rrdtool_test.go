@@ -510,6 +510,11 @@ func TestRRD_ErrorsMatchRrdtool(t *testing.T) {
 		{"create", c, "--source", head, okDS, okRRA},
 		{"create", c, "--source", f, "--source", rows, okDS, okRRA},
 		{"create", c, "--source", f, "DS:a=g[x]:GAUGE:600:U:U", okRRA},
+		{"create", c, "-t", f, "-t", f},
+		// a folder that is not there, a folder in the way
+		{"create", filepath.Join(missing, "x.rrd"), okDS, okRRA},
+		{"create", "-O", filepath.Join(missing, "x.rrd"), okDS, okRRA},
+		{"create", dir, okDS, okRRA},
 		{"create", c, okDS, "RRA:HWPREDICT:10:0.5:1.1:5"},
 		{"create", c, okDS, "RRA:HWPREDICT:10:0.5:0.1:20"},
 		{"create", c, okDS, "RRA:HWPREDICT:10:0.5:0.1"},
@@ -1118,7 +1123,11 @@ func TestRRDCreate_SourceAgreesWithRrdtool(t *testing.T) {
 	cases := [][]string{
 		{"--source", s1, "DS:cpu:GAUGE:120:0:100", "DS:net:DERIVE:120:0:U", "RRA:AVERAGE:0.5:1:400", "RRA:MAX:0.5:10:60"},
 		{"--step", "30", "--source", s2, "--source", s1, "DS:cpu:GAUGE:60:0:100", "DS:bytes=net:DERIVE:60:0:U",
-			"DS:k=keys[1]:ABSOLUTE:60:0:U", "DS:none=keys[2]:ABSOLUTE:60:0:U", "RRA:AVERAGE:0.5:1:500", "RRA:MIN:0.5:4:100", "RRA:LAST:0:20:30"},
+			"DS:k=keys[1]:ABSOLUTE:60:0:U", "DS:none=keys[2]:ABSOLUTE:60:0:U",
+			// rrdtool reads the index into a C int: 2^32+1 is 1, and one
+			// beyond a long is LONG_MAX, -1 as an int: any source.
+			"DS:k1=keys[4294967297]:ABSOLUTE:60:0:U", "DS:kany=keys[99999999999999999999]:ABSOLUTE:60:0:U",
+			"RRA:AVERAGE:0.5:1:500", "RRA:MIN:0.5:4:100", "RRA:LAST:0:20:30"},
 		{"--start", "1700010000", "--step", "120", "--source", s1, "--source", s2, "DS:cpu:GAUGE:240:0:100",
 			"RRA:AVERAGE:0.3:1:100", "RRA:HWPREDICT:60:0.5:0.1:12"},
 		{"--template", s2, "--source", s2, "--source", s1, "DS:net:DERIVE:600:U:U", "RRA:MAX:0.5:2:40"},
