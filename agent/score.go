@@ -255,6 +255,17 @@ const warmChunk = 1024
 func (a *Agent) warmMetric(i int, m metric.Metric) (int, error) {
 	s := a.scores
 	src, err := rrd.Open(a.path(m))
+	if errors.Is(err, fs.ErrNotExist) {
+		// A first start (the metric's file is made once the menu is
+		// shown): nothing to learn, and the scores start now.
+		start := a.now().Truncate(time.Second).Add(-time.Second) // as openFiles
+		f, err := a.openScoreFile(m, a.definition(m, start), start)
+		if err != nil {
+			return 0, err
+		}
+		s.files[i] = f
+		return 0, nil
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -353,3 +353,39 @@ func TestWarmUpIsCappedAtShortSteps(t *testing.T) {
 		t.Errorf("no score stored for the newest row: %v", got)
 	}
 }
+
+// TestWarmUpOnAFirstStart: when the warm-up runs before the metrics' files
+// exist (the app makes them once its menu is shown), it warns of nothing
+// and still makes the score files, which then take the scores.
+func TestWarmUpOnAFirstStart(t *testing.T) {
+	a, logs := newTestAgent(t, Config{Interval: 10 * time.Second})
+	a.collectors = []*collector{gaugeCollector("CPUPercent", noise(1, 20, 5))}
+	if err := a.bindCollectors(); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range metric.All { // as before the first start made them
+		if err := os.Remove(a.path(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock := &fakeClock{}
+	a.now = clock.now
+	t0 := time.Now().Truncate(a.step).Add(a.step)
+	clock.set(t0.Add(-a.step))
+	a.warmUp(context.Background())
+	if n := logs.count("level=WARN"); n != 0 {
+		t.Errorf("%d warnings:\n%s", n, logs)
+	}
+	for _, m := range metric.All {
+		if _, err := os.Stat(ScorePath(a.cfg.Prefix, m.Name)); err != nil {
+			t.Fatalf("%s: no score file after the warm-up: %v", m.Name, err)
+		}
+	}
+	clock.set(t0)
+	a.prime()
+	last := driveTicks(a, clock, t0, 5)
+	rows := rrdtoolFetch(t, ScorePath(a.cfg.Prefix, "CPUPercent"), t0, last)
+	if v, ok := rows[last.Unix()]; !ok || math.IsNaN(v) {
+		t.Errorf("CPUPercent: no score stored at the last tick: %v", rows)
+	}
+}
