@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	gosync "sync"
 	"time"
 
@@ -68,6 +69,10 @@ func runCharts(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintln(io.Out, charts.OpenURL(base, secret))
 		return 0
 	}
+	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		fmt.Fprintf(io.Err, "rogue charts: no desktop session here (DISPLAY is not set) to open a browser in; open the address 'rogue charts --url' prints in a browser on this machine\n")
+		return 1
+	}
 	opener := filepath.Join(d.Config, chartsOpenerFile)
 	if err := charts.WriteOpener(opener, base, secret); err != nil {
 		fmt.Fprintf(io.Err, "rogue charts: %v\n", err)
@@ -77,6 +82,7 @@ func runCharts(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Err, "rogue charts: cannot open a browser (%v); open %s, or the address 'rogue charts --url' prints\n", err, opener)
 		return 1
 	}
+	fmt.Fprintf(io.Out, "Opening the charts of the running Rogue (%s) in your browser; if none opens, 'rogue charts --url' prints an address to open.\n", base)
 	return 0
 }
 

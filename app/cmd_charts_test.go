@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -58,6 +59,16 @@ func TestChartsCommand(t *testing.T) {
 	code, out, errs := runCmd(t, "charts", "--url")
 	if code != 0 || strings.TrimSpace(out) != charts.OpenURL(base, secret) {
 		t.Errorf("running: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+
+	// Without a desktop session there is no browser to open: say what to
+	// do instead of handing xdg-open an address it cannot open.
+	if runtime.GOOS == "linux" {
+		t.Setenv("DISPLAY", "")
+		t.Setenv("WAYLAND_DISPLAY", "")
+		if code, out, errs := runCmd(t, "charts"); code != 1 || out != "" || !strings.Contains(errs, "rogue charts --url") {
+			t.Errorf("no display: exit %d, stdout %q, stderr %q", code, out, errs)
+		}
 	}
 
 	// A tampered address file is refused, not opened.
