@@ -142,10 +142,11 @@
   }
 
   function renderWindow() {
-    const s = state.to - state.from;
-    const long = s > 86400;
+    // The end's date too when it is another day than the start's: "Tue
+    // 1 Dec 09:00 – 09:00" would read as no time at all.
+    const otherDay = new Date(state.from * 1000).toDateString() !== new Date(state.to * 1000).toDateString();
     $("#window").textContent = (state.live ? "Last " + fmtSpan(state.range) + " · " : "Zoomed · ") +
-      fmtTime(state.from, true) + " – " + fmtTime(state.to, long || !state.live);
+      fmtTime(state.from, true) + " – " + fmtTime(state.to, otherDay || !state.live);
     for (const b of document.querySelectorAll("#ranges button")) {
       b.setAttribute("aria-pressed", String(state.live && Number(b.dataset.range) === state.range));
     }
@@ -333,7 +334,9 @@
         size: (u, values) => 14 + 7 * Math.max(3, ...(values || []).map((v) => String(v).length)),
         grid: { show: i === 0, stroke: col.grid, width: 1 },
         ticks: { show: false },
-        values: (u, vals) => vals.map((v) => fmt(v, unit)),
+        // No values yet (a new install, a window before the history):
+        // no scale to read either, rather than "0.80 keys".
+        values: (u, vals) => vals.map((v) => (c.hasData ? fmt(v, unit) : "")),
       });
     });
     const opts = {
@@ -380,6 +383,7 @@
     if (!res || res.group !== c.g.id) throw new Error(`no data for ${c.g.id} in the answer`);
     const col = toColumns(res);
     c.data = col.data;
+    c.hasData = col.data.slice(1).some((ys) => ys.some((y) => y != null));
     c.scores = col.scores;
     c.bucket = res.bucket;
     c.px = px;
