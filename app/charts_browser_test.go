@@ -331,9 +331,12 @@ func TestChartsInBrowser(t *testing.T) {
 	}
 
 	mark("live refresh drawn")
-	// Quitting removes the address file: "rogue charts" then says so.
+	// Quitting removes the address file ("rogue charts" then says so) and
+	// the opener, which carries the key.
 	rogue.Stop()
-	if _, err := os.Stat(addrFile); !os.IsNotExist(err) {
-		t.Errorf("address file left after quitting: %v", err)
+	for _, f := range []string{addrFile, opener} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s left after quitting: %v", filepath.Base(f), err)
+		}
 	}
 }

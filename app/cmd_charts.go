@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -149,6 +150,12 @@ func (a *app) startCharts(ctx context.Context, wg *gosync.WaitGroup) {
 		// Only our own address: another Rogue may have started since.
 		if b, err := charts.ReadAddress(addrFile); err == nil && b == a.chartsBase {
 			os.Remove(addrFile)
+		}
+		// The opener, which carries the key, has done its work once the
+		// page it leads to is gone (another Rogue writes its own).
+		opener := filepath.Join(a.dirs.Config, chartsOpenerFile)
+		if b, err := os.ReadFile(opener); err == nil && bytes.Contains(b, []byte(a.chartsBase)) {
+			os.Remove(opener)
 		}
 	})
 }
