@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rogue-metrics/rogue/agent"
@@ -206,7 +207,16 @@ func (d *doctor) settings() (settings, finding) {
 	case errors.As(err, new(*badFieldsError)):
 		f.Value = err.Error()
 		f.Action = "fix those fields; Rogue uses their defaults and keeps the others"
+	case errors.Is(err, syscall.ENOTDIR):
+		// A file where a folder of the path should be: the file itself is
+		// not the trouble.
+		f.Value += ": a part of the path is a file, not a folder"
+		f.Action = "move that file away (Rogue makes its folders) or set another home folder"
 	case err != nil:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is on the line already
+		}
 		f.Value += ": " + err.Error()
 		f.Action = "fix or remove the file; Rogue starts with defaults and sets it aside"
 	}

@@ -165,6 +165,11 @@ func TestDoctorMissesTrouble(t *testing.T) {
 			os.MkdirAll(filepath.Dir(e.settings), 0o700)
 			os.WriteFile(e.settings, []byte(`{"interval": "often"`), 0o600)
 		}, 1, []string{"settings.json: "}, "fix or remove the file"},
+		{"SettingsFolderIsAFile", func(t *testing.T, e *doctorEnv) {
+			dir := filepath.Dir(filepath.Dir(e.settings)) // ~/.config
+			os.RemoveAll(dir)
+			os.WriteFile(dir, nil, 0o600)
+		}, 1, []string{"settings.json: a part of the path is a file, not a folder"}, "move that file away"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newDoctorEnv(t)
@@ -185,7 +190,7 @@ func TestDoctorMissesTrouble(t *testing.T) {
 			if tc.code == 0 && strings.Contains(out, "\n! ") {
 				t.Errorf("healthy set-up marked for action:\n%s", out)
 			}
-			if !strings.Contains(out, e.fingerprint) && tc.name != "SettingsUnusable" {
+			if !strings.Contains(out, e.fingerprint) && tc.name != "SettingsUnusable" && tc.name != "SettingsFolderIsAFile" {
 				t.Errorf("certificate fingerprint %s not printed:\n%s", e.fingerprint, out)
 			}
 			if strings.Contains(out+errOut, pastedSecret) {
