@@ -48,8 +48,9 @@ type CreateOptions struct {
 // the latest last update of the sources, else the template's last update,
 // else now - 10 s, as rrdtool create does. The sources are read whole
 // under their shared locks; the new file is built in memory and written
-// as Create writes, so that memory use is the size of the new file plus
-// that of the sources.
+// as Create writes, so that memory use is about twice the size of the new
+// file and the sources together. A prefill that would need more than
+// 4 GiB is refused.
 func CreateWith(path string, def Definition, opts CreateOptions) error {
 	tmpl := &templateDefs{}
 	if opts.Template != nil {
