@@ -209,13 +209,17 @@ func (a *Agent) warmUp(ctx context.Context) {
 	s := a.scores
 	start := time.Now()
 	n := 0
+	var fresh []int // metrics without a file yet
 	for i, m := range metric.All {
 		if ctx.Err() != nil {
 			break
 		}
 		k, err := a.warmMetric(i, m)
 		n += k
-		if err != nil {
+		switch {
+		case errors.Is(err, errNoHistory):
+			fresh = append(fresh, i)
+		case err != nil:
 			a.log.Warn("anomaly warm-up", "metric", m.Name, "err", err)
 		}
 	}
@@ -239,7 +243,34 @@ func (a *Agent) warmUp(ctx context.Context) {
 	// memory back now rather than keep it for the life of the agent.
 	debug.FreeOSMemory()
 	a.log.Info("anomaly detectors warmed up", "samples", n, "took", time.Since(start).Round(time.Millisecond).String())
+	// A first start (the app makes the metrics' files once its menu is
+	// shown): the score files start now, made after the hand-over so that
+	// the detectors see the first ticks live. Scores come before their
+	// file are not stored.
+	from := a.now().Truncate(time.Second).Add(-time.Second) // as openFiles
+	for _, i := range fresh {
+		if ctx.Err() != nil {
+			return
+		}
+		m := metric.All[i]
+		f, err := a.openScoreFile(m, a.definition(m, from), from)
+		if err != nil {
+			a.log.Warn("anomaly score file", "metric", m.Name, "err", err)
+			continue
+		}
+		s.mu.Lock()
+		if s.files[i] == nil {
+			s.files[i], f = f, nil
+		}
+		s.mu.Unlock()
+		if f != nil {
+			f.Close()
+		}
+	}
 }
+
+// errNoHistory is warmMetric's answer for a metric without a file.
+var errNoHistory = errors.New("agent: no history yet")
 
 // maxWarmSamples caps the history a detector learns at start: two weeks at
 // the default 60 s step. At shorter steps the warm-up covers less time
@@ -256,15 +287,7 @@ func (a *Agent) warmMetric(i int, m metric.Metric) (int, error) {
 	s := a.scores
 	src, err := rrd.Open(a.path(m))
 	if errors.Is(err, fs.ErrNotExist) {
-		// A first start (the metric's file is made once the menu is
-		// shown): nothing to learn, and the scores start now.
-		start := a.now().Truncate(time.Second).Add(-time.Second) // as openFiles
-		f, err := a.openScoreFile(m, a.definition(m, start), start)
-		if err != nil {
-			return 0, err
-		}
-		s.files[i] = f
-		return 0, nil
+		return 0, errNoHistory
 	}
 	if err != nil {
 		return 0, err

@@ -58,7 +58,9 @@ func TestChaos_NoPointLost(t *testing.T) {
 	if err := os.MkdirAll(prefix, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	disk := mountTmpfs(t, prefix, "200m")
+	// Room for the 13 metric files and the 13 score files at a 1 s step
+	// (about 10 MB each): the disk fills up when the chaos says so.
+	disk := mountTmpfs(t, prefix, "400m")
 	s := defaultSettings()
 	s.Interval = 1
 	s.Server = "http://127.0.0.1"
