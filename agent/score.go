@@ -245,8 +245,8 @@ func (a *Agent) warmUp(ctx context.Context) {
 	a.log.Info("anomaly detectors warmed up", "samples", n, "took", time.Since(start).Round(time.Millisecond).String())
 	// A first start (the app makes the metrics' files once its menu is
 	// shown): the score files start now, made after the hand-over so that
-	// the detectors see the first ticks live. Scores come before their
-	// file are not stored.
+	// the detectors see the first ticks live. Scores of ticks before their
+	// file exists are not stored.
 	from := a.now().Truncate(time.Second).Add(-time.Second) // as openFiles
 	for _, i := range fresh {
 		if ctx.Err() != nil {
