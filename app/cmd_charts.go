@@ -70,7 +70,8 @@ func runCharts(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintln(io.Out, charts.OpenURL(base, secret))
 		return 0
 	}
-	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+	// xdg-open needs a desktop session, or a $BROWSER (a terminal's).
+	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" && os.Getenv("BROWSER") == "" {
 		fmt.Fprintf(io.Err, "rogue charts: no desktop session here (DISPLAY is not set) to open a browser in; open the address 'rogue charts --url' prints in a browser on this machine\n")
 		return 1
 	}

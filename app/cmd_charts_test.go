@@ -66,6 +66,7 @@ func TestChartsCommand(t *testing.T) {
 	if runtime.GOOS == "linux" {
 		t.Setenv("DISPLAY", "")
 		t.Setenv("WAYLAND_DISPLAY", "")
+		t.Setenv("BROWSER", "")
 		if code, out, errs := runCmd(t, "charts"); code != 1 || out != "" || !strings.Contains(errs, "rogue charts --url") {
 			t.Errorf("no display: exit %d, stdout %q, stderr %q", code, out, errs)
 		}
