@@ -69,13 +69,14 @@ type chunkBuf struct {
 
 // fetch is Fetch into b's memory: the Result is valid until the next call.
 func (b *chunkBuf) fetch(f *File, cf CF, start, end time.Time, resolution time.Duration) (*Result, error) {
-	var nds int
+	var nds, nrows int
 	err := f.FetchStream(cf, start, end, resolution, func(r *Result) error {
-		nrows := int(r.End.Sub(r.Start) / r.Step)
+		n := r.rowCount()
 		nds = len(r.DS)
-		if nrows < 0 || nrows > MaxFetchValues || nrows*nds > MaxFetchValues {
-			return fmt.Errorf("window of %d rows is too large", nrows)
+		if n < 0 || n > MaxFetchValues || n*int64(nds) > MaxFetchValues {
+			return fmt.Errorf("window of %d rows is too large", n)
 		}
+		nrows = int(n)
 		b.res = *r
 		if cap(b.rows) < nrows || cap(b.vals) < nrows*nds {
 			b.rows, b.vals = make([][]float64, nrows), make([]float64, nrows*nds)
@@ -86,6 +87,9 @@ func (b *chunkBuf) fetch(f *File, cf CF, start, end time.Time, resolution time.D
 		}
 		return nil
 	}, func(i int64, _ time.Time, row []float64) error {
+		if i < 0 || i >= int64(nrows) {
+			return fmt.Errorf("row %d outside the window of %d rows", i, nrows)
+		}
 		copy(b.vals[i*int64(nds):], row)
 		return nil
 	})

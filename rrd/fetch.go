@@ -64,8 +64,9 @@ func (f *File) Fetch(cf CF, start, end time.Time, resolution time.Duration) (*Re
 	var out *Result
 	var vals []float64
 	var nds int
+	var nrows int64
 	err := f.fetchStream(cf, start, end, resolution, func(r *Result) error {
-		nrows := int64(r.End.Sub(r.Start) / r.Step)
+		nrows = r.rowCount()
 		nds = len(r.DS)
 		if nrows < 0 || nrows > MaxFetchValues || nrows*int64(nds) > MaxFetchValues {
 			return fmt.Errorf("window of %d rows is too large", nrows)
@@ -78,6 +79,9 @@ func (f *File) Fetch(cf CF, start, end time.Time, resolution time.Duration) (*Re
 		}
 		return nil
 	}, func(i int64, _ time.Time, row []float64) error {
+		if i < 0 || i >= nrows {
+			return fmt.Errorf("row %d outside the window of %d rows", i, nrows)
+		}
 		copy(vals[i*int64(nds):], row)
 		return nil
 	})
@@ -85,6 +89,17 @@ func (f *File) Fetch(cf CF, start, end time.Time, resolution time.Duration) (*Re
 		return nil, err
 	}
 	return out, nil
+}
+
+// rowCount is the number of rows of r's window, counted in seconds: a
+// time.Duration (End.Sub(Start)) saturates after 292 years, which a
+// corrupt file's times can exceed.
+func (r *Result) rowCount() int64 {
+	step := int64(r.Step / time.Second)
+	if step <= 0 {
+		return -1
+	}
+	return (r.End.Unix() - r.Start.Unix()) / step
 }
 
 // FetchStream is Fetch for windows of any size: it reads the archive in
