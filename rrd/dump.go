@@ -272,7 +272,7 @@ func appendCDP(b []byte, s *state, r, d int) []byte {
 	case Failures:
 		// rrdtool prints each flag byte with %d, as a signed char.
 		b = append(b, "\t\t\t<history>"...)
-		n := min(int(s.l.rra[r].par[parWindowLen]), cdpPrepSize)
+		n := int(min(s.l.rra[r].par[parWindowLen], cdpPrepSize))
 		for j := 0; j < n; j++ {
 			b = strconv.AppendInt(b, int64(int8(s.b[o+int64(j)])), 10)
 		}

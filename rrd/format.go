@@ -428,7 +428,7 @@ func (s *state) curRow(r int) uint64 { return s.u64(s.ptr(r)) }
 // history returns the violation flags of a FAILURES archive's window, as
 // rrdtool info prints them: zero (and any other byte) as no, one as yes.
 func (s *state) history(r, d int, no, yes byte) []byte {
-	n := min(int(s.l.rra[r].par[parWindowLen]), cdpPrepSize)
+	n := int(min(s.l.rra[r].par[parWindowLen], cdpPrepSize))
 	out := make([]byte, n)
 	o := s.cdp(r, d)
 	for j := range out {
