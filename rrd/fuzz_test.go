@@ -87,6 +87,7 @@ func FuzzOpen(f *testing.F) {
 		if err := r.Dump(io.Discard); err != nil {
 			t.Logf("Dump: %v", err)
 		}
+		fuzzPrefill(t, r, def)
 		vals := make([]float64, len(def.DS))
 		raw := make([]string, len(def.DS))
 		for i := range raw {
@@ -94,6 +95,38 @@ func FuzzOpen(f *testing.F) {
 		}
 		r.Update(Sample{Time: time.Unix(last.Unix()+step, 0), Values: vals}, Sample{Time: time.Unix(last.Unix()+5*step, 0), Raw: raw})
 	})
+}
+
+// fuzzPrefill prefills a small new file, in memory, from r: one GAUGE of
+// each of r's names and one more mapped to r's first, in archives finer
+// and coarser than r's.
+func fuzzPrefill(t *testing.T, r *File, def Definition) {
+	src, err := r.snapshot()
+	if err != nil {
+		return
+	}
+	newDef := Definition{Step: def.Step, Start: def.Start, RRA: []RRA{
+		{CF: Average, XFF: 0.5, Steps: 1, Rows: 10}, {CF: Max, XFF: 0.5, Steps: 3, Rows: 5}, {CF: Last, XFF: 0, Steps: 2, Rows: 4},
+	}}
+	for _, d := range def.DS {
+		newDef.DS = append(newDef.DS, DS{Name: d.Name, Type: Gauge, Heartbeat: 2 * def.Step, Min: math.NaN(), Max: math.NaN()})
+	}
+	mapping := map[string]SourceDS{}
+	if len(def.DS) > 0 {
+		newDef.DS = append(newDef.DS, DS{Name: "zz-mapped", Type: Gauge, Heartbeat: 2 * def.Step, Min: math.NaN(), Max: math.NaN()})
+		mapping["zz-mapped"] = SourceDS{Name: def.DS[0].Name, Index: 1}
+	}
+	step, start, err := checkDefinition(newDef, &templateDefs{})
+	if err != nil {
+		return
+	}
+	hdr, l, err := encodeHeader(newDef, step, start, "new.rrd", &templateDefs{})
+	if err != nil {
+		return
+	}
+	if _, err := prefill(l, hdr, []*pfFile{src, src}, mapping); err != nil {
+		t.Logf("prefill: %v", err)
+	}
 }
 
 // openAllocs opens path with every allocation recorded in the heap
