@@ -1,7 +1,6 @@
 package rrd
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"slices"
@@ -577,7 +576,7 @@ func consolidateInto(cf CF, cur, v float64, size, k int32) float64 {
 // last reading is known and the types match.
 func prefillPDPPrep(t *pfFile, d int, cands []candidate) {
 	o := d * pdpPrepSize
-	if !bytes.Equal(cstringBytes(t.pdp[o:o+lastDSLen]), unknownText) {
+	if cstring(t.pdp[o:o+lastDSLen]) != string(unknownText) {
 		return
 	}
 	begin := int64(uint64(t.lastUp)/t.step*t.step) + 1
@@ -589,7 +588,7 @@ func prefillPDPPrep(t *pfFile, d int, cands []candidate) {
 		}
 		prev = c.f
 		so := c.ds * pdpPrepSize
-		if bytes.Equal(cstringBytes(c.f.pdp[so:so+lastDSLen]), unknownText) {
+		if cstring(c.f.pdp[so:so+lastDSLen]) == string(unknownText) {
 			continue
 		}
 		sbegin := int64(uint64(c.f.lastUp)/c.f.step*c.f.step) + 1
@@ -607,13 +606,6 @@ func prefillPDPPrep(t *pfFile, d int, cands []candidate) {
 		}
 		return
 	}
-}
-
-func cstringBytes(b []byte) []byte {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		return b[:i]
-	}
-	return b
 }
 
 // prefillCDPPrep sets the cdp_prep of data source d in archive r (a): a
