@@ -177,13 +177,7 @@ func createRRD(path string, def rrd.Definition, noOverwrite bool, opts rrd.Creat
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("creating '%s': File exists", path)
 		}
-		if errors.Is(err, rrd.ErrTempFile) {
-			return errors.New("Cannot create temporary file")
-		}
-		if err != nil {
-			return errors.New(rrdEngineMessage(err, path))
-		}
-		return nil
+		return createError(err, path)
 	}
 	dir, base := rrdSplitPath(path)
 	for range 100 {
@@ -192,11 +186,8 @@ func createRRD(path string, def rrd.Definition, noOverwrite bool, opts rrd.Creat
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
-		if errors.Is(err, rrd.ErrTempFile) {
-			return errors.New("Cannot create temporary file")
-		}
 		if err != nil {
-			return errors.New(rrdEngineMessage(err, tmp))
+			return createError(err, tmp)
 		}
 		if err := os.Rename(tmp, path); err != nil {
 			os.Remove(tmp)
@@ -206,6 +197,18 @@ func createRRD(path string, def rrd.Definition, noOverwrite bool, opts rrd.Creat
 		return nil
 	}
 	return fmt.Errorf("Cannot create temporary file next to %s", path)
+}
+
+// createError is the message of a failed create of path (nil for none),
+// in rrdtool's words.
+func createError(err error, path string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, rrd.ErrTempFile):
+		return errors.New("Cannot create temporary file")
+	}
+	return errors.New(rrdEngineMessage(err, path))
 }
 
 // parseCreateSpecs parses the DS: and RRA: arguments of create in order,
